@@ -1,0 +1,266 @@
+import { base64Codec, getKeyCodecFactory, type Codec } from './codec'
+import { ConfigurationError } from './errors/configuration-error'
+import { toPythonJsonAt } from './_internal/python-json'
+
+/** A value JSON can carry. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
+
+/**
+ * What you seal into a link: a plain object of JSON values. `undefined` properties are
+ * left out, as `JSON.stringify` does.
+ */
+export type Metadata = { [key: string]: JsonValue | undefined }
+
+/** The fields of a {@link Configuration}; every one is optional. */
+export interface ConfigurationInit {
+  /** The webhook to notify of tracking events. Default: none. */
+  webhookUrl?: string | null | undefined
+  /** How long a webhook delivery may take, in seconds. Default: 5. */
+  webhookTimeoutSeconds?: number | undefined
+  /** Seal `webhookUrl` into each link (pytracking's `include_webhook_url`). Default: false. */
+  includeWebhookUrl?: boolean | undefined
+  /** The absolute http(s) URL open links start with, e.g. `https://t.example.com/open/`. */
+  baseOpenTrackingUrl?: string | null | undefined
+  /** The absolute http(s) URL click links start with, e.g. `https://t.example.com/click/`. */
+  baseClickTrackingUrl?: string | null | undefined
+  /** Metadata every result carries. Default: none. */
+  defaultMetadata?: Metadata | null | undefined
+  /** Seal `defaultMetadata` into each link instead of adding it when decoding. Default: false. */
+  includeDefaultMetadata?: boolean | undefined
+  /** End every link with `/` (pytracking's `append_slash`, for Django routes). Default: false. */
+  appendSlash?: boolean | undefined
+  /** How the payload is sealed. Default: {@link base64Codec}, pytracking's plain base64. */
+  codec?: Codec | undefined
+  /** The longest link to make or accept, in characters. Default: 2048. */
+  maxLinkLength?: number | undefined
+}
+
+/** pytracking's snake_case settings dict (Django's `PYTRACKING_CONFIGURATION`), as JSON. */
+export interface PytrackingSettings {
+  webhook_url?: string | null
+  webhook_timeout_seconds?: number | null
+  include_webhook_url?: boolean | null
+  base_open_tracking_url?: string | null
+  base_click_tracking_url?: string | null
+  default_metadata?: Metadata | null
+  include_default_metadata?: boolean | null
+  encryption_bytestring_key?: string | null
+  encoding?: string | null
+  append_slash?: boolean | null
+  [key: string]: unknown
+}
+
+/** Default for {@link ConfigurationInit.maxLinkLength}: within what every common mail client keeps intact. */
+export const DEFAULT_MAX_LINK_LENGTH = 2048
+/** Default for {@link ConfigurationInit.webhookTimeoutSeconds}, as in pytracking. */
+export const DEFAULT_WEBHOOK_TIMEOUT_SECONDS = 5
+
+const FIELDS = [
+  'webhookUrl',
+  'webhookTimeoutSeconds',
+  'includeWebhookUrl',
+  'baseOpenTrackingUrl',
+  'baseClickTrackingUrl',
+  'defaultMetadata',
+  'includeDefaultMetadata',
+  'appendSlash',
+  'codec',
+  'maxLinkLength',
+] as const satisfies readonly (keyof ConfigurationInit)[]
+
+/** The names of the {@link Configuration} fields, which per-call options may override. */
+export const CONFIGURATION_FIELDS: readonly (keyof ConfigurationInit)[] = FIELDS
+
+function httpUrl(name: string, value: unknown, base: boolean): string | null {
+  if (value === null || value === undefined) return null
+  const example = base ? 'https://track.example.com/open/' : 'https://hooks.example.com/pytrack'
+  if (typeof value !== 'string') {
+    throw new ConfigurationError(`${name} must be a string URL such as ${example}, not ${typeof value}`)
+  }
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new ConfigurationError(`${name} must be an absolute http(s) URL such as ${example}; got "${value}"`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigurationError(`${name} must use http or https; got "${url.protocol}" in "${value}"`)
+  }
+  if (/[\s]/.test(value)) {
+    throw new ConfigurationError(`${name} must not contain white space; got "${value}"`)
+  }
+  if (!base) return value
+  if (value.includes('?') || value.includes('#')) {
+    throw new ConfigurationError(
+      `${name} must not have a query or fragment, since the link's token is appended to it; got "${value}"`,
+    )
+  }
+  // Python's urljoin lower-cases the scheme; keep the rest exactly as given. A missing final
+  // slash is added: urljoin would otherwise replace the last path segment with the token.
+  const colon = value.indexOf(':')
+  const normalised = value.slice(0, colon).toLowerCase() + value.slice(colon)
+  return normalised.endsWith('/') ? normalised : `${normalised}/`
+}
+
+function bool(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined || value === null) return fallback
+  if (typeof value !== 'boolean') throw new ConfigurationError(`${name} must be true or false, not ${typeof value}`)
+  return value
+}
+
+function positiveNumber(name: string, value: unknown, fallback: number, min: number): number {
+  if (value === undefined || value === null) return fallback
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+    throw new ConfigurationError(`${name} must be a finite number of at least ${min}; got ${String(value)}`)
+  }
+  return value
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const item of Object.values(value)) deepFreeze(item)
+  }
+  return value
+}
+
+function metadataObject(value: unknown): Readonly<Record<string, JsonValue>> | null {
+  if (value === undefined || value === null) return null
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new ConfigurationError(`defaultMetadata must be a plain object of JSON values, not ${Array.isArray(value) ? 'an array' : typeof value}`)
+  }
+  // Validates (with the same rules as link metadata) and takes a private, frozen copy.
+  let json: string
+  try {
+    json = toPythonJsonAt(value, 'defaultMetadata', [])
+  } catch (error) {
+    throw new ConfigurationError(`defaultMetadata is not valid: ${(error as Error).message}`, { cause: error })
+  }
+  return deepFreeze(JSON.parse(json) as Record<string, JsonValue>)
+}
+
+function codecOf(value: unknown): Codec {
+  if (value === undefined || value === null) return base64Codec
+  const codec = value as Partial<Codec>
+  if (typeof codec !== 'object' || typeof codec.seal !== 'function' || typeof codec.open !== 'function') {
+    throw new ConfigurationError('codec must be an object with seal(payload) and open(token) functions, such as base64Codec or fernetCodec(key)')
+  }
+  return value as Codec
+}
+
+/**
+ * How links are made and read: base URLs, webhook, default metadata and the codec that seals
+ * the payload. Immutable; every field is checked when it is built. Functions take it as
+ * `options.configuration`, and any field given next to it overrides it for that call, as
+ * pytracking's kwargs do.
+ *
+ * @example
+ * ```ts
+ * const configuration = new Configuration({
+ *   baseOpenTrackingUrl: 'https://t.example.com/open/',
+ *   baseClickTrackingUrl: 'https://t.example.com/click/',
+ *   defaultMetadata: { app: 'newsletter' },
+ * })
+ * const url = getClickTrackingUrl('https://example.com/', { customer_id: 1 }, { configuration })
+ * ```
+ */
+export class Configuration {
+  readonly webhookUrl: string | null
+  readonly webhookTimeoutSeconds: number
+  readonly includeWebhookUrl: boolean
+  /** The open base URL as links use it: scheme lower-cased, ending in `/`. */
+  readonly baseOpenTrackingUrl: string | null
+  /** The click base URL as links use it: scheme lower-cased, ending in `/`. */
+  readonly baseClickTrackingUrl: string | null
+  readonly defaultMetadata: Readonly<Record<string, JsonValue>> | null
+  readonly includeDefaultMetadata: boolean
+  readonly appendSlash: boolean
+  readonly codec: Codec
+  readonly maxLinkLength: number
+
+  constructor(init: ConfigurationInit = {}) {
+    if (typeof init !== 'object' || init === null) {
+      throw new ConfigurationError('Configuration takes an object of settings, such as { baseOpenTrackingUrl }')
+    }
+    this.webhookUrl = httpUrl('webhookUrl', init.webhookUrl, false)
+    this.webhookTimeoutSeconds = positiveNumber(
+      'webhookTimeoutSeconds',
+      init.webhookTimeoutSeconds,
+      DEFAULT_WEBHOOK_TIMEOUT_SECONDS,
+      0.001,
+    )
+    this.includeWebhookUrl = bool('includeWebhookUrl', init.includeWebhookUrl, false)
+    this.baseOpenTrackingUrl = httpUrl('baseOpenTrackingUrl', init.baseOpenTrackingUrl, true)
+    this.baseClickTrackingUrl = httpUrl('baseClickTrackingUrl', init.baseClickTrackingUrl, true)
+    this.defaultMetadata = metadataObject(init.defaultMetadata)
+    this.includeDefaultMetadata = bool('includeDefaultMetadata', init.includeDefaultMetadata, false)
+    this.appendSlash = bool('appendSlash', init.appendSlash, false)
+    this.codec = codecOf(init.codec)
+    this.maxLinkLength = positiveNumber('maxLinkLength', init.maxLinkLength, DEFAULT_MAX_LINK_LENGTH, 64)
+    Object.freeze(this)
+  }
+
+  /**
+   * A copy with some fields replaced. `undefined` leaves a field as it is; `null` clears it.
+   *
+   * @example
+   * ```ts
+   * const withWebhook = configuration.with({ webhookUrl: 'https://hooks.example.com/t', includeWebhookUrl: true })
+   * ```
+   */
+  with(overrides: ConfigurationInit): Configuration {
+    const init: Record<string, unknown> = {}
+    for (const field of FIELDS) {
+      const override = (overrides as Record<string, unknown>)[field]
+      init[field] = override === undefined ? this[field] : override
+    }
+    return new Configuration(init as ConfigurationInit)
+  }
+
+  /**
+   * Builds a configuration from pytracking's snake_case settings (a Django project's
+   * `PYTRACKING_CONFIGURATION`), unchanged. Unknown keys are ignored, as pytracking does.
+   * `encryption_bytestring_key` needs `@pytrack/crypto` imported (it registers Fernet), or a
+   * `codec` given here.
+   *
+   * @example
+   * ```ts
+   * import '@pytrack/crypto'
+   * const configuration = Configuration.fromPytracking(JSON.parse(settingsJson))
+   * ```
+   */
+  static fromPytracking(settings: PytrackingSettings, options: { codec?: Codec } = {}): Configuration {
+    if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) {
+      throw new ConfigurationError('fromPytracking takes pytracking settings as an object (PYTRACKING_CONFIGURATION)')
+    }
+    const encoding = settings.encoding
+    if (encoding !== undefined && encoding !== null && !/^utf-?8$/i.test(String(encoding))) {
+      throw new ConfigurationError(`encoding "${String(encoding)}" is not supported: pytrack links are UTF-8, as pytracking's default`)
+    }
+    let codec = options.codec
+    const key = settings.encryption_bytestring_key
+    if (codec === undefined && key !== undefined && key !== null && key !== '') {
+      if (typeof key !== 'string') {
+        throw new ConfigurationError('encryption_bytestring_key must be a string (the Fernet key, URL-safe base64)')
+      }
+      const factory = getKeyCodecFactory()
+      if (!factory) {
+        throw new ConfigurationError(
+          "encryption_bytestring_key needs Fernet: install @pytrack/crypto and import it once (import '@pytrack/crypto'), or pass { codec: fernetCodec(key) }",
+        )
+      }
+      codec = factory(key)
+    }
+    return new Configuration({
+      webhookUrl: settings.webhook_url,
+      webhookTimeoutSeconds: settings.webhook_timeout_seconds ?? undefined,
+      includeWebhookUrl: settings.include_webhook_url ?? undefined,
+      baseOpenTrackingUrl: settings.base_open_tracking_url,
+      baseClickTrackingUrl: settings.base_click_tracking_url,
+      defaultMetadata: settings.default_metadata,
+      includeDefaultMetadata: settings.include_default_metadata ?? undefined,
+      appendSlash: settings.append_slash ?? undefined,
+      codec,
+    })
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * Every error code a pytrack package can throw. One union for the whole monorepo,
+ * so `switch (error.code)` is checked by the compiler. Codes are stable: they are API.
+ */
+export type PytrackErrorCode =
+  // @pytrack/core
+  | 'ERR_PYTRACK_CONFIGURATION'
+  | 'ERR_PYTRACK_INVALID_ARGUMENT'
+  | 'ERR_PYTRACK_METADATA'
+  | 'ERR_PYTRACK_LINK_TOO_LONG'
+  | 'ERR_PYTRACK_INVALID_LINK'
+  // @pytrack/crypto
+  | 'ERR_PYTRACK_INVALID_KEY'
+  | 'ERR_PYTRACK_INVALID_TOKEN'
+  | 'ERR_PYTRACK_LINK_EXPIRED'
+  // @pytrack/html
+  | 'ERR_PYTRACK_HTML'
+  // @pytrack/webhook
+  | 'ERR_PYTRACK_WEBHOOK_DELIVERY'
+  | 'ERR_PYTRACK_WEBHOOK_URL_NOT_ALLOWED'
+  | 'ERR_PYTRACK_WEBHOOK_VERIFICATION'
+  | 'ERR_PYTRACK_QUEUE_FULL'
+  | 'ERR_PYTRACK_QUEUE_CLOSED'
+  // @pytrack/http
+  | 'ERR_PYTRACK_HANDLER'
+  // @pytrack/server
+  | 'ERR_PYTRACK_SETTINGS'
+  | 'ERR_PYTRACK_STORE'
+  | 'ERR_PYTRACK_API'

@@ -1,0 +1,133 @@
+import type { JsonValue } from './configuration'
+import { InvalidArgumentError } from './errors/invalid-argument-error'
+
+/**
+ * What is known about the client behind a tracking request, in pytracking's snake_case:
+ * `user_agent` and `user_ip`, plus whatever else a handler adds.
+ */
+export interface RequestData {
+  user_agent?: string | null
+  user_ip?: string | null
+  [key: string]: JsonValue | undefined
+}
+
+/** The fields of a {@link TrackingResult}. */
+export interface TrackingResultInit {
+  isOpenTracking: boolean
+  isClickTracking: boolean
+  trackedUrl?: string | null
+  webhookUrl?: string | null
+  metadata?: Record<string, JsonValue>
+  requestData?: RequestData | null
+  timestamp?: number
+}
+
+/** The JSON pytracking posts to a webhook for a result (`send_webhook`'s payload). */
+export interface TrackingResultJson {
+  is_open_tracking: boolean
+  is_click_tracking: boolean
+  metadata: Record<string, JsonValue>
+  request_data: RequestData | null
+  timestamp: number
+  tracked_url?: string
+}
+
+/**
+ * A decoded open or click: what the link carried and who asked. pytracking's `TrackingResult`.
+ *
+ * @example
+ * ```ts
+ * const result = getClickTrackingResult(request.url, { configuration, requestData: { user_ip: ip } })
+ * if (result.trackedUrl) redirect(result.trackedUrl)
+ * JSON.stringify(result) // pytracking's webhook payload
+ * ```
+ */
+export class TrackingResult {
+  readonly isOpenTracking: boolean
+  readonly isClickTracking: boolean
+  /** The destination of a click link; null for opens. */
+  readonly trackedUrl: string | null
+  /** The webhook to notify: from the link when `includeWebhookUrl`, else the configuration's. */
+  readonly webhookUrl: string | null
+  /** The link's metadata, with the default metadata added when it was not sealed in. */
+  readonly metadata: Record<string, JsonValue>
+  readonly requestData: RequestData | null
+  /** When the link was decoded, in whole seconds since the epoch (UTC). */
+  readonly timestamp: number
+
+  constructor(init: TrackingResultInit) {
+    this.isOpenTracking = init.isOpenTracking
+    this.isClickTracking = init.isClickTracking
+    this.trackedUrl = init.trackedUrl ?? null
+    this.webhookUrl = init.webhookUrl ?? null
+    this.metadata = init.metadata ?? {}
+    this.requestData = init.requestData ?? null
+    this.timestamp = init.timestamp ?? Math.floor(Date.now() / 1000)
+  }
+
+  /**
+   * pytracking's webhook payload, key for key: `is_open_tracking`, `is_click_tracking`,
+   * `metadata`, `request_data`, `timestamp`, and `tracked_url` when there is one.
+   *
+   * @example
+   * ```ts
+   * result.toJSON().is_click_tracking // true
+   * ```
+   */
+  toJSON(): TrackingResultJson {
+    const json: TrackingResultJson = {
+      is_open_tracking: this.isOpenTracking,
+      is_click_tracking: this.isClickTracking,
+      metadata: this.metadata,
+      request_data: this.requestData,
+      timestamp: this.timestamp,
+    }
+    if (this.trackedUrl) json.tracked_url = this.trackedUrl
+    return json
+  }
+
+  /**
+   * Reads a webhook payload (pytracking's or ours) back into a result, for receivers.
+   *
+   * @example
+   * ```ts
+   * const result = TrackingResult.fromJSON(JSON.parse(body))
+   * ```
+   */
+  static fromJSON(json: unknown): TrackingResult {
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+      throw new InvalidArgumentError('a tracking result payload must be a JSON object')
+    }
+    const data = json as Record<string, unknown>
+    const isOpen = data.is_open_tracking
+    const isClick = data.is_click_tracking
+    if (typeof isOpen !== 'boolean' || typeof isClick !== 'boolean') {
+      throw new InvalidArgumentError('a tracking result payload needs boolean is_open_tracking and is_click_tracking')
+    }
+    const optionalString = (key: string): string | null => {
+      const value = data[key]
+      if (value === undefined || value === null) return null
+      if (typeof value !== 'string') throw new InvalidArgumentError(`${key} must be a string or null`)
+      return value
+    }
+    const object = (key: string): Record<string, JsonValue> | null => {
+      const value = data[key]
+      if (value === undefined || value === null) return null
+      if (typeof value !== 'object' || Array.isArray(value)) throw new InvalidArgumentError(`${key} must be an object`)
+      return value as Record<string, JsonValue>
+    }
+    const timestamp = data.timestamp
+    if (timestamp !== undefined && timestamp !== null && (typeof timestamp !== 'number' || !Number.isFinite(timestamp))) {
+      throw new InvalidArgumentError('timestamp must be a number of seconds')
+    }
+    return new TrackingResult({
+      isOpenTracking: isOpen,
+      isClickTracking: isClick,
+      trackedUrl: optionalString('tracked_url'),
+      webhookUrl: optionalString('webhook_url'),
+      metadata: object('metadata') ?? {},
+      requestData: object('request_data') as RequestData | null,
+      ...(typeof timestamp === 'number' ? { timestamp } : {}),
+    })
+  }
+}

@@ -1,0 +1,289 @@
+import { Configuration, type ConfigurationInit, type JsonValue, type Metadata } from './configuration'
+import { ConfigurationError } from './errors/configuration-error'
+import { InvalidArgumentError } from './errors/invalid-argument-error'
+import { InvalidLinkError } from './errors/invalid-link-error'
+import { LinkTooLongError } from './errors/link-too-long-error'
+import { MetadataError } from './errors/metadata-error'
+import { isPytrackError } from './errors/pytrack-error'
+import { TrackingResult, type RequestData } from './tracking-result'
+import { pythonJsonString, toPythonJsonAt } from './_internal/python-json'
+
+/**
+ * The last argument of every function: a {@link Configuration} and/or any of its fields,
+ * the fields overriding the configuration for this call (pytracking's kwargs).
+ */
+export interface TrackingOptions extends ConfigurationInit {
+  configuration?: Configuration | undefined
+}
+
+/** Options of the decoding functions: {@link TrackingOptions} plus what the request tells. */
+export interface DecodeOptions extends TrackingOptions {
+  /** What is known about the client (pytracking's `request_data`). */
+  requestData?: RequestData | null | undefined
+  /** The time of the event in seconds since the epoch. Default: now. */
+  timestamp?: number | undefined
+}
+
+const DEFAULT_CONFIGURATION = new Configuration()
+const NOT_OVERRIDES = new Set(['configuration', 'requestData', 'timestamp'])
+
+function resolveConfiguration(options: TrackingOptions | undefined): Configuration {
+  if (options === undefined || options === null) return DEFAULT_CONFIGURATION
+  if (typeof options !== 'object') {
+    throw new InvalidArgumentError('options must be an object such as { configuration }')
+  }
+  const base = options.configuration ?? DEFAULT_CONFIGURATION
+  if (!(base instanceof Configuration)) {
+    throw new InvalidArgumentError('options.configuration must be a Configuration (new Configuration({...}))')
+  }
+  for (const key in options) {
+    if (!NOT_OVERRIDES.has(key) && (options as Record<string, unknown>)[key] !== undefined) {
+      return base.with(options)
+    }
+  }
+  return base
+}
+
+function metadataJson(configuration: Configuration, metadata: Metadata | null | undefined): string | undefined {
+  if (metadata !== undefined && metadata !== null) {
+    const proto = typeof metadata === 'object' ? (Object.getPrototypeOf(metadata) as unknown) : undefined
+    if (typeof metadata !== 'object' || (proto !== Object.prototype && proto !== null)) {
+      throw new MetadataError(
+        `metadata must be a plain object of JSON values, not ${Array.isArray(metadata) ? 'an array' : typeof metadata === 'object' ? 'a class instance' : typeof metadata}`,
+        'metadata',
+      )
+    }
+  }
+  let merged: Record<string, unknown> | null | undefined = metadata
+  const defaults = configuration.defaultMetadata
+  if (configuration.includeDefaultMetadata && defaults) {
+    // Python's dict.update: default keys first, overridden values keep their position.
+    merged = metadata ? { ...defaults, ...metadata } : defaults
+  }
+  if (!merged) return undefined
+  const json = toPythonJsonAt(merged, 'metadata', [])
+  return json === '{}' ? undefined : json
+}
+
+function buildLink(
+  kind: 'open' | 'click',
+  base: string | null,
+  configuration: Configuration,
+  urlToTrack: string | null,
+  metadata: Metadata | null | undefined,
+): string {
+  if (base === null) {
+    const field = kind === 'open' ? 'baseOpenTrackingUrl' : 'baseClickTrackingUrl'
+    throw new ConfigurationError(
+      `${field} is not set: give it in the Configuration or the options, e.g. { ${field}: 'https://track.example.com/${kind}/' }`,
+    )
+  }
+  // The payload's keys in pytracking's order: url, metadata, webhook.
+  let payload = '{'
+  if (urlToTrack) payload += `"url": ${pythonJsonString(urlToTrack)}`
+  const meta = metadataJson(configuration, metadata)
+  if (meta !== undefined) payload += payload.length > 1 ? `, "metadata": ${meta}` : `"metadata": ${meta}`
+  if (configuration.includeWebhookUrl && configuration.webhookUrl) {
+    const webhook = pythonJsonString(configuration.webhookUrl)
+    payload += payload.length > 1 ? `, "webhook": ${webhook}` : `"webhook": ${webhook}`
+  }
+  payload += '}'
+  const link = base + configuration.codec.seal(payload) + (configuration.appendSlash ? '/' : '')
+  if (link.length > configuration.maxLinkLength) {
+    throw new LinkTooLongError(
+      `the ${kind} tracking link would be ${link.length} characters, over maxLinkLength (${configuration.maxLinkLength}); seal less metadata or raise maxLinkLength`,
+      link.length,
+      configuration.maxLinkLength,
+    )
+  }
+  return link
+}
+
+/**
+ * Makes an open tracking link (the pixel URL) carrying `metadata`. Same bytes as pytracking's
+ * `get_open_tracking_url` for the same input.
+ *
+ * @example
+ * ```ts
+ * const pixelUrl = getOpenTrackingUrl({ customer_id: 1 }, { baseOpenTrackingUrl: 'https://t.example.com/open/' })
+ * // https://t.example.com/open/eyJtZXRhZGF0YSI6IHsiY3VzdG9tZXJfaWQiOiAxfX0=
+ * ```
+ */
+export function getOpenTrackingUrl(metadata?: Metadata | null, options?: TrackingOptions): string {
+  const configuration = resolveConfiguration(options)
+  return buildLink('open', configuration.baseOpenTrackingUrl, configuration, null, metadata)
+}
+
+/**
+ * Makes a click tracking link that redirects to `urlToTrack` and carries `metadata`. Same
+ * bytes as pytracking's `get_click_tracking_url` for the same input.
+ *
+ * @example
+ * ```ts
+ * const link = getClickTrackingUrl('https://example.com/sale', { customer_id: 1 }, { configuration })
+ * ```
+ */
+export function getClickTrackingUrl(
+  urlToTrack: string,
+  metadata?: Metadata | null,
+  options?: TrackingOptions,
+): string {
+  if (typeof urlToTrack !== 'string') {
+    throw new InvalidArgumentError(`urlToTrack must be a string, not ${urlToTrack === null ? 'null' : typeof urlToTrack}`)
+  }
+  const configuration = resolveConfiguration(options)
+  return buildLink('click', configuration.baseClickTrackingUrl, configuration, urlToTrack, metadata)
+}
+
+const ABSOLUTE_URL = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/]*/
+
+function tokenOf(urlOrPath: unknown, base: string | null, maxLength: number): string {
+  if (typeof urlOrPath !== 'string') {
+    throw new InvalidArgumentError(`the tracking link must be a string, not ${urlOrPath === null ? 'null' : typeof urlOrPath}`)
+  }
+  // Refuse oversized input before doing any work on it.
+  if (urlOrPath.length > maxLength * 2) {
+    throw new InvalidLinkError(`tracking link is ${urlOrPath.length} characters, over the limit of ${maxLength * 2}`)
+  }
+  let path = base !== null && urlOrPath.startsWith(base) ? urlOrPath.slice(base.length) : urlOrPath
+  const query = path.search(/[?#]/)
+  if (query !== -1) path = path.slice(0, query)
+  path = path.replace(ABSOLUTE_URL, '')
+  // The token is the last non-empty segment: handles a leading '/', a route prefix and
+  // append_slash's trailing '/'.
+  let end = path.length
+  while (end > 0 && path.charCodeAt(end - 1) === 0x2f) end--
+  const start = path.lastIndexOf('/', end - 1) + 1
+  let token = path.slice(start, end)
+  if (token.includes('%')) {
+    try {
+      token = decodeURIComponent(token)
+    } catch {
+      throw new InvalidLinkError('tracking link has a malformed percent-escape')
+    }
+  }
+  if (token.length === 0) throw new InvalidLinkError('tracking link has no token after its base URL')
+  if (token.length > maxLength) {
+    throw new InvalidLinkError(`tracking link token is ${token.length} characters, over maxLinkLength (${maxLength})`)
+  }
+  return token
+}
+
+function isPlainJsonObject(value: unknown): value is Record<string, JsonValue> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function decodeLink(
+  isOpen: boolean,
+  urlOrPath: string,
+  options: DecodeOptions | undefined,
+): TrackingResult {
+  const configuration = resolveConfiguration(options)
+  const base = isOpen ? configuration.baseOpenTrackingUrl : configuration.baseClickTrackingUrl
+  const token = tokenOf(urlOrPath, base, configuration.maxLinkLength)
+  let payload: string
+  try {
+    payload = configuration.codec.open(token)
+  } catch (error) {
+    if (isPytrackError(error)) throw error
+    throw new InvalidLinkError(`the ${configuration.codec.name} codec could not open the tracking link`, { cause: error })
+  }
+  let data: unknown
+  try {
+    data = JSON.parse(payload)
+  } catch {
+    throw new InvalidLinkError('tracking link payload is not valid JSON')
+  }
+  if (!isPlainJsonObject(data)) throw new InvalidLinkError('tracking link payload is not a JSON object')
+
+  const sealed = data.metadata
+  if (sealed !== undefined && !isPlainJsonObject(sealed)) {
+    throw new InvalidLinkError('tracking link metadata is not a JSON object')
+  }
+  const url = data.url
+  if (url !== undefined && url !== null && typeof url !== 'string') {
+    throw new InvalidLinkError('tracking link url is not a string')
+  }
+  let webhookUrl = configuration.webhookUrl
+  if (configuration.includeWebhookUrl) {
+    const webhook = data.webhook
+    if (webhook !== undefined && webhook !== null && typeof webhook !== 'string') {
+      throw new InvalidLinkError('tracking link webhook is not a string')
+    }
+    webhookUrl = webhook ?? null
+  }
+  const defaults = configuration.defaultMetadata
+  // Spread (not Object.assign) so a "__proto__" key stays an own property.
+  const metadata =
+    !configuration.includeDefaultMetadata && defaults ? { ...defaults, ...sealed } : sealed ?? {}
+  return new TrackingResult({
+    isOpenTracking: isOpen,
+    isClickTracking: !isOpen,
+    trackedUrl: url ?? null,
+    webhookUrl,
+    metadata,
+    requestData: options?.requestData ?? null,
+    ...(options?.timestamp === undefined ? {} : { timestamp: options.timestamp }),
+  })
+}
+
+/**
+ * Decodes an open tracking link (the full URL or just its path) into a {@link TrackingResult}.
+ * Throws {@link InvalidLinkError} (or the codec's error) for anything it cannot decode.
+ *
+ * @example
+ * ```ts
+ * const result = getOpenTrackingResult(request.url, { configuration, requestData: { user_agent: ua } })
+ * result.metadata.customer_id
+ * ```
+ */
+export function getOpenTrackingResult(urlOrPath: string, options?: DecodeOptions): TrackingResult {
+  return decodeLink(true, urlOrPath, options)
+}
+
+/**
+ * Decodes a click tracking link (the full URL or just its path) into a {@link TrackingResult}
+ * whose `trackedUrl` is the destination. Throws {@link InvalidLinkError} for anything it cannot decode.
+ *
+ * @example
+ * ```ts
+ * const { trackedUrl } = getClickTrackingResult('/click/eyJ1cmwiOiAiaHR0cHM6Ly9leGFtcGxlLmNvbS8ifQ==')
+ * ```
+ */
+export function getClickTrackingResult(urlOrPath: string, options?: DecodeOptions): TrackingResult {
+  return decodeLink(false, urlOrPath, options)
+}
+
+function urlPath(kind: 'open' | 'click', url: string, options: TrackingOptions | undefined): string {
+  const configuration = resolveConfiguration(options)
+  const base = kind === 'open' ? configuration.baseOpenTrackingUrl : configuration.baseClickTrackingUrl
+  const field = kind === 'open' ? 'baseOpenTrackingUrl' : 'baseClickTrackingUrl'
+  if (typeof url !== 'string') throw new InvalidArgumentError(`url must be a string, not ${typeof url}`)
+  if (base === null) throw new ConfigurationError(`${field} is not set, so the ${kind} link path cannot be found`)
+  if (!url.startsWith(base)) throw new InvalidLinkError(`the URL does not start with ${field} (${base})`)
+  return url.slice(base.length)
+}
+
+/**
+ * The part of an open tracking link after the base URL, as pytracking's `get_open_tracking_url_path`.
+ *
+ * @example
+ * ```ts
+ * getOpenTrackingUrlPath('https://t.example.com/open/e30=', { baseOpenTrackingUrl: 'https://t.example.com/open/' }) // 'e30='
+ * ```
+ */
+export function getOpenTrackingUrlPath(url: string, options?: TrackingOptions): string {
+  return urlPath('open', url, options)
+}
+
+/**
+ * The part of a click tracking link after the base URL, as pytracking's `get_click_tracking_url_path`.
+ *
+ * @example
+ * ```ts
+ * getClickTrackingUrlPath(link, { configuration }) // the token, to store or pass on
+ * ```
+ */
+export function getClickTrackingUrlPath(url: string, options?: TrackingOptions): string {
+  return urlPath('click', url, options)
+}

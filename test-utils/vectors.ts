@@ -1,0 +1,52 @@
+// Where the test vectors live: the copies in fixtures/ (always) and ../shared (when it sits
+// beside the checkout, as in CI). Suites run on every distinct copy.
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+
+export const repoRoot: string = fileURLToPath(new URL('..', import.meta.url))
+export const sharedRoot: string = fileURLToPath(new URL('../../shared/', import.meta.url))
+export const hasShared: boolean = existsSync(sharedRoot)
+
+export interface VectorFile<T> {
+  /** Where it was read from, for test names. */
+  source: string
+  data: T
+}
+
+/** Reads `vectors/<path>` from fixtures and from ../shared, once per distinct content. */
+export function loadVectors<T>(path: string): VectorFile<T>[] {
+  const places = [
+    { source: 'fixtures', file: `${repoRoot}fixtures/vectors/${path}` },
+    { source: 'shared', file: `${sharedRoot}vectors/${path}` },
+  ]
+  const seen = new Set<string>()
+  const out: VectorFile<T>[] = []
+  for (const { source, file } of places) {
+    if (!existsSync(file)) continue
+    const text = readFileSync(file, 'utf8')
+    if (seen.has(text)) continue
+    seen.add(text)
+    out.push({ source, data: JSON.parse(text) as T })
+  }
+  if (out.length === 0) throw new Error(`vector file ${path} is missing from fixtures/vectors`)
+  return out
+}
+
+/** The email corpus in ../shared (not copied: other people's templates). Empty when absent. */
+export function corpusFiles(): { name: string; html: string }[] {
+  const dir = `${sharedRoot}corpus/email/`
+  if (!existsSync(dir)) return []
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.html'))
+    .sort()
+    .map((name) => ({ name, html: readFileSync(dir + name, 'utf8') }))
+}
+
+/** The bench workload of ../shared/bench/README.md, restated so benchmarks run on any clone. */
+export const benchWorkload = {
+  baseOpenTrackingUrl: 'https://t.example.com/o/',
+  baseClickTrackingUrl: 'https://t.example.com/c/',
+  clickUrl: 'https://www.example.com/products/autumn-sale?utm_source=newsletter&utm_medium=email',
+  metadata: { customer_id: 123456, campaign: 'fall-2026', list: 'weekly' },
+  fernetKey: 'XdhWbQZnqCIPLBL0ViPIW2vBTsmUNxAS-7mOtTdu6ZM=',
+} as const

@@ -1,0 +1,34 @@
+import { readdirSync, existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { defineConfig } from 'vitest/config'
+
+const root = fileURLToPath(new URL('.', import.meta.url))
+const packages = readdirSync(`${root}packages`).filter((name) =>
+  existsSync(`${root}packages/${name}/package.json`),
+)
+
+// Tests run against the sources: `@pytrack/x` and `@pytrack/x/sub` resolve to
+// `packages/x/src/index.ts` and `packages/x/src/sub.ts`, so no build is needed.
+export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^@pytrack\/([a-z-]+)$/, replacement: `${root}packages/$1/src/index.ts` },
+      { find: /^@pytrack\/([a-z-]+)\/([a-z-]+)$/, replacement: `${root}packages/$1/src/$2.ts` },
+      { find: /^#test-utils\/(.*)$/, replacement: `${root}test-utils/$1` },
+    ],
+  },
+  test: {
+    projects: packages.map((name) => ({
+      extends: true,
+      test: {
+        name,
+        root: `${root}packages/${name}`,
+        include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      },
+    })),
+    reporters: ['default', 'json'],
+    outputFile: { json: `${root}reports/vitest.json` },
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+})

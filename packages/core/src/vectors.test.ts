@@ -1,0 +1,112 @@
+// pytracking 0.2.1's own output (fixtures/vectors/pytracking, and ../shared when present):
+// every link must be byte-identical, decode to pytracking's result, and every refused path be refused.
+import { describe, expect, it } from 'vitest'
+import { loadVectors } from '../../../test-utils/vectors'
+import {
+  Configuration,
+  getClickTrackingResult,
+  getClickTrackingUrl,
+  getOpenTrackingPixel,
+  getOpenTrackingResult,
+  getOpenTrackingUrl,
+  isPytrackError,
+  type Metadata,
+  type PytrackingSettings,
+} from './index'
+
+interface EncodeCase {
+  name: string
+  kind: 'open' | 'click'
+  config: PytrackingSettings
+  metadata: Metadata | null
+  url_to_track?: string
+  url: string
+  result: {
+    is_open_tracking: boolean
+    is_click_tracking: boolean
+    tracked_url: string | null
+    webhook_url: string | null
+    metadata: Record<string, unknown>
+  }
+}
+interface VectorsFile<C> {
+  meta: { pixel_png_base64: string; pixel_mime: string }
+  cases: C[]
+}
+
+function resultOf(kind: 'open' | 'click', url: string, configuration: Configuration) {
+  const result =
+    kind === 'open'
+      ? getOpenTrackingResult(url, { configuration })
+      : getClickTrackingResult(url, { configuration })
+  return {
+    is_open_tracking: result.isOpenTracking,
+    is_click_tracking: result.isClickTracking,
+    tracked_url: result.trackedUrl,
+    webhook_url: result.webhookUrl,
+    metadata: result.metadata,
+  }
+}
+
+for (const { source, data } of loadVectors<VectorsFile<EncodeCase>>('pytracking/encode.json')) {
+  describe(`pytracking encode vectors (${source})`, () => {
+    it('has cases', () => {
+      expect(data.cases.length).toBeGreaterThan(0)
+    })
+
+    it.each(data.cases.map((c) => [c.name, c] as const))('%s: byte-identical link', (_, c) => {
+      const configuration = Configuration.fromPytracking(c.config)
+      const url =
+        c.kind === 'open'
+          ? getOpenTrackingUrl(c.metadata, { configuration })
+          : getClickTrackingUrl(c.url_to_track ?? '', c.metadata, { configuration })
+      expect(url).toBe(c.url)
+    })
+
+    it.each(data.cases.map((c) => [c.name, c] as const))("%s: decodes to pytracking's result", (_, c) => {
+      const configuration = Configuration.fromPytracking(c.config)
+      expect(resultOf(c.kind, c.url, configuration)).toEqual(c.result)
+      // pytracking's own decoder is handed the bare path too.
+      const base = c.kind === 'open' ? c.config.base_open_tracking_url : c.config.base_click_tracking_url
+      const path = c.url.slice(String(base).length).replace(/\/$/, '')
+      expect(resultOf(c.kind, path, configuration)).toEqual(c.result)
+    })
+
+    it('serves the same pixel as pytracking', () => {
+      const [pixel, mime] = getOpenTrackingPixel()
+      expect(Buffer.from(pixel).toString('base64')).toBe(data.meta.pixel_png_base64)
+      expect(pixel.length).toBe(68)
+      expect(mime).toBe(data.meta.pixel_mime)
+    })
+  })
+}
+
+interface DecodeErrorCase {
+  name: string
+  path: string
+  pytracking_raises: boolean
+}
+
+for (const { source, data } of loadVectors<VectorsFile<DecodeErrorCase>>('pytracking/decode-errors.json')) {
+  describe(`pytracking decode-error vectors (${source})`, () => {
+    const configuration = new Configuration({
+      baseOpenTrackingUrl: 'https://t.example.com/o/',
+      baseClickTrackingUrl: 'https://t.example.com/c/',
+    })
+    it.each(data.cases.filter((c) => c.pytracking_raises).map((c) => [c.name, c] as const))(
+      '%s: refused with a typed error',
+      (_, c) => {
+        for (const decode of [getOpenTrackingResult, getClickTrackingResult]) {
+          let thrown: unknown
+          try {
+            decode(c.path, { configuration })
+          } catch (error) {
+            thrown = error
+          }
+          expect(isPytrackError(thrown)).toBe(true)
+          expect((thrown as Error).message).not.toContain(c.path || '\u0000')
+        }
+      },
+    )
+  })
+}

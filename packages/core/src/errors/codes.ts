@@ -23,6 +23,7 @@ export type PytrackErrorCode =
   | 'ERR_PYTRACK_QUEUE_CLOSED'
   // @pytrack/http
   | 'ERR_PYTRACK_HANDLER'
+  | 'ERR_PYTRACK_REDIRECT_REFUSED'
   // @pytrack/server
   | 'ERR_PYTRACK_SETTINGS'
   | 'ERR_PYTRACK_STORE'

@@ -1,0 +1,219 @@
+// The Fernet token format (version 0x80), shared by Fernet, MultiFernet and fernetCodec.
+// Keys are split and copied once per instance; every hot path works on Buffers with
+// createHmac/createCipheriv directly and copies the ciphertext only once.
+import { createCipheriv, createDecipheriv, createHmac, randomFillSync, timingSafeEqual } from 'node:crypto'
+import { InvalidArgumentError } from '@pytrack/core'
+import { InvalidKeyError } from '../errors/invalid-key-error'
+import { InvalidTokenError } from '../errors/invalid-token-error'
+
+/** The two halves of a Fernet key: the first 16 bytes sign, the last 16 encrypt. */
+export interface FernetKeys {
+  readonly signing: Buffer
+  readonly encryption: Buffer
+}
+
+const VERSION = 0x80
+const HEADER = 25 // version (1) + timestamp (8) + IV (16)
+const MAC = 32
+const BLOCK = 16
+const MIN_BYTES = HEADER + BLOCK + MAC
+/** The shortest token (73 bytes) in padded base64: 100 characters. */
+const MIN_CHARS = 100
+/** 0x80 in the first six bits encodes as 'g'. */
+const FIRST_CHAR = 0x67
+/** Python's cryptography allows this much clock skew (seconds) when a ttl is given. */
+export const MAX_CLOCK_SKEW = 60
+
+const PADDING = ['', '==', '='] as const
+// Python's urlsafe_b64decode accepts either alphabet in keys; padding is required.
+const KEY_TEXT = /^[A-Za-z0-9_\-+/]{43}=$/
+// Tokens: the URL-safe alphabet with '=' padding, as Python writes them (and requires).
+const TOKEN_TEXT = /^[A-Za-z0-9_-]+={0,2}$/
+
+/** Python's `int(time.time())`. */
+export function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000)
+}
+
+/** URL-safe base64 with `=` padding, as Python's `base64.urlsafe_b64encode`. */
+export function base64UrlPadded(bytes: Buffer): string {
+  return bytes.toString('base64url') + PADDING[bytes.length % 3]
+}
+
+/** Reads a key given as padded URL-safe base64 text (Python's form) or as 32 raw bytes. */
+export function parseFernetKey(key: unknown): FernetKeys {
+  let bytes: Buffer
+  if (typeof key === 'string') {
+    const text = key.trim()
+    if (!KEY_TEXT.test(text)) {
+      throw new InvalidKeyError(
+        `a Fernet key must be 32 bytes in URL-safe base64: 44 characters ending in "=", as Fernet.generateKey() returns; got ${key.length} characters${text.length === 44 ? ' that are not base64' : ''}`,
+      )
+    }
+    bytes = Buffer.from(text, 'base64')
+  } else if (key instanceof Uint8Array) {
+    if (key.length !== 32) {
+      throw new InvalidKeyError(
+        `a Fernet key given as bytes must be the 32 raw key bytes, not ${key.length}; give the 44-character URL-safe base64 text as a string`,
+      )
+    }
+    bytes = Buffer.from(key)
+  } else {
+    throw new InvalidKeyError(
+      `a Fernet key must be a string (URL-safe base64, as Fernet.generateKey() returns) or 32 bytes, not ${key === null ? 'null' : typeof key}`,
+    )
+  }
+  return Object.freeze({ signing: bytes.subarray(0, 16), encryption: bytes.subarray(16, 32) })
+}
+
+/** Reads a list of keys or key holders; the first one encrypts. */
+export function parseKeyList<T>(items: readonly T[], keysOf: (item: T) => readonly FernetKeys[]): readonly FernetKeys[] {
+  if (!Array.isArray(items) || items.length === 0) {
+    throw new InvalidKeyError('give at least one Fernet key (the first one encrypts, any of them decrypts)')
+  }
+  return Object.freeze(items.flatMap(keysOf))
+}
+
+/** Makes the bytes to encrypt from a string (UTF-8) or bytes. */
+export function plaintextBytes(data: unknown): Uint8Array {
+  if (typeof data === 'string') return Buffer.from(data, 'utf8')
+  if (data instanceof Uint8Array) return data
+  throw new InvalidArgumentError(
+    `Fernet encrypts a string or bytes (Uint8Array/Buffer), not ${data === null ? 'null' : typeof data}`,
+  )
+}
+
+/** Checks a time in seconds since the epoch (Python's `current_time`). */
+export function checkTime(name: string, time: unknown): number {
+  if (typeof time !== 'number' || !Number.isSafeInteger(time) || time < 0) {
+    throw new InvalidArgumentError(`${name} must be a whole number of seconds since the epoch (≥ 0); got ${String(time)}`)
+  }
+  return time
+}
+
+/** Checks a time-to-live in seconds. */
+export function checkTtl(ttl: unknown): number | undefined {
+  if (ttl === undefined || ttl === null) return undefined
+  if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 0) {
+    throw new InvalidArgumentError(`ttl must be a finite number of seconds (≥ 0); got ${String(ttl)}`)
+  }
+  return ttl
+}
+
+let ivPool = Buffer.allocUnsafe(0)
+let ivOffset = 0
+
+/** 16 fresh random bytes, taken from a pool refilled 256 IVs at a time (IVs are public). */
+export function randomIv(): Buffer {
+  if (ivOffset === ivPool.length) {
+    // A new pool each time: earlier IVs handed out stay unchanged.
+    ivPool = randomFillSync(Buffer.allocUnsafe(BLOCK * 256))
+    ivOffset = 0
+  }
+  const iv = ivPool.subarray(ivOffset, ivOffset + BLOCK)
+  ivOffset += BLOCK
+  return iv
+}
+
+/** Builds a token: version ‖ timestamp ‖ IV ‖ AES-128-CBC(PKCS7(plaintext)) ‖ HMAC-SHA256. */
+export function sealToken(keys: FernetKeys, plaintext: Uint8Array, time: number, iv: Uint8Array): string {
+  const cipher = createCipheriv('aes-128-cbc', keys.encryption, iv)
+  const head = cipher.update(plaintext)
+  const tail = cipher.final()
+  const signed = HEADER + head.length + tail.length
+  const token = Buffer.allocUnsafe(signed + MAC)
+  token[0] = VERSION
+  token.writeUInt32BE(Math.floor(time / 0x1_0000_0000), 1)
+  token.writeUInt32BE(time >>> 0, 5)
+  token.set(iv, 9)
+  token.set(head, HEADER)
+  token.set(tail, HEADER + head.length)
+  token.set(createHmac('sha256', keys.signing).update(token.subarray(0, signed)).digest(), signed)
+  return base64UrlPadded(token)
+}
+
+/**
+ * Decodes a token's base64 and checks its public shape (length, version). Undefined when it
+ * cannot be a Fernet token; nothing secret is involved yet, so failing fast leaks nothing.
+ */
+export function decodeToken(token: unknown): Buffer | undefined {
+  let text: string
+  if (typeof token === 'string') text = token
+  else if (token instanceof Uint8Array) text = Buffer.from(token.buffer, token.byteOffset, token.byteLength).toString('latin1')
+  else {
+    throw new InvalidArgumentError(
+      `a Fernet token must be a string or bytes, not ${token === null ? 'null' : typeof token}`,
+    )
+  }
+  const length = text.length
+  if (length < MIN_CHARS || length % 4 !== 0 || text.charCodeAt(0) !== FIRST_CHAR || !TOKEN_TEXT.test(text)) {
+    return undefined
+  }
+  const data = Buffer.from(text, 'base64url')
+  if (data.length < MIN_BYTES || (data.length - HEADER - MAC) % BLOCK !== 0 || data[0] !== VERSION) return undefined
+  return data
+}
+
+/** The token's timestamp: a 64-bit big-endian unsigned integer (exact up to 2^53). */
+export function timestampOf(data: Buffer): number {
+  return data.readUInt32BE(1) * 0x1_0000_0000 + data.readUInt32BE(5)
+}
+
+/** Python's ttl rule: expired only when `timestamp + ttl < now`; refused when `now + 60 < timestamp`. */
+export function isWithinTtl(timestamp: number, ttl: number, now: number): boolean {
+  return !(timestamp + ttl < now) && !(now + MAX_CLOCK_SKEW < timestamp)
+}
+
+/** Recomputes the HMAC and compares it in constant time. */
+export function verifySignature(keys: FernetKeys, data: Buffer): boolean {
+  const signed = data.length - MAC
+  const mac = createHmac('sha256', keys.signing).update(data.subarray(0, signed)).digest()
+  return timingSafeEqual(mac, data.subarray(signed))
+}
+
+/** Decrypts and unpads a token whose signature was verified; undefined on bad padding. */
+export function decryptVerified(keys: FernetKeys, data: Buffer): Buffer | undefined {
+  const decipher = createDecipheriv('aes-128-cbc', keys.encryption, data.subarray(9, HEADER))
+  // Unpadding by hand returns the plaintext in one buffer; there is no oracle to fear
+  // because the HMAC was checked first.
+  decipher.setAutoPadding(false)
+  const padded = decipher.update(data.subarray(HEADER, data.length - MAC))
+  const length = padded.length
+  const pad = padded[length - 1] ?? 0
+  if (pad < 1 || pad > BLOCK) return undefined
+  for (let i = length - pad; i < length - 1; i++) if (padded[i] !== pad) return undefined
+  return padded.subarray(0, length - pad)
+}
+
+/** Verifies then decrypts with the first key whose signature matches (MultiFernet's rule). */
+export function openData(keyList: readonly FernetKeys[], data: Buffer): Buffer | undefined {
+  for (const keys of keyList) {
+    if (!verifySignature(keys, data)) continue
+    const plaintext = decryptVerified(keys, data)
+    if (plaintext !== undefined) return plaintext
+  }
+  return undefined
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+/** Strict UTF-8 (Python's `bytes.decode('utf-8')`), keeping a leading BOM; undefined on bad bytes. */
+export function decodeUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return utf8.decode(bytes)
+  } catch {
+    return undefined
+  }
+}
+
+/** The keys of each Fernet and MultiFernet instance, for the classes and codecs of this package only. */
+export const keysOfInstance: WeakMap<object, readonly FernetKeys[]> = new WeakMap()
+
+/** Strict UTF-8 of a decrypted token. */
+export function plaintextString(bytes: Buffer): string {
+  const text = decodeUtf8(bytes)
+  if (text === undefined) {
+    throw new InvalidTokenError('the Fernet token is authentic but its plaintext is not UTF-8 text; use decrypt() to get the bytes')
+  }
+  return text
+}

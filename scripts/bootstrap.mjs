@@ -52,4 +52,4 @@ if (!script) {
   console.error(`[setup] unknown task ${task}; use one of: ${Object.keys(tasks).join(', ')}`)
   process.exit(2)
 }
-process.exit(run(pnpm, ['run', '-s', script, ...process.argv.slice(3)]).status)
+process.exit(run(pnpm, ['run', script, ...process.argv.slice(3)]).status)

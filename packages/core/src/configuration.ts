@@ -132,7 +132,7 @@ function metadataObject(value: unknown): Readonly<Record<string, JsonValue>> | n
   // Validates (with the same rules as link metadata) and takes a private, frozen copy.
   let json: string
   try {
-    json = toPythonJsonAt(value, 'defaultMetadata', [])
+    json = toPythonJsonAt(value, ['defaultMetadata'], [])
   } catch (error) {
     throw new ConfigurationError(`defaultMetadata is not valid: ${(error as Error).message}`, { cause: error })
   }

@@ -19,7 +19,7 @@ export interface TrackingResultInit {
   webhookUrl?: string | null
   metadata?: Record<string, JsonValue>
   requestData?: RequestData | null
-  timestamp?: number
+  timestamp?: number | undefined
 }
 
 /** The JSON pytracking posts to a webhook for a result (`send_webhook`'s payload). */

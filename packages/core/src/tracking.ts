@@ -61,7 +61,7 @@ function metadataJson(configuration: Configuration, metadata: Metadata | null | 
     merged = metadata ? { ...defaults, ...metadata } : defaults
   }
   if (!merged) return undefined
-  const json = toPythonJsonAt(merged, 'metadata', [])
+  const json = toPythonJsonAt(merged, ['metadata'], [])
   return json === '{}' ? undefined : json
 }
 
@@ -145,10 +145,13 @@ function tokenOf(urlOrPath: unknown, base: string | null, maxLength: number): st
   if (urlOrPath.length > maxLength * 2) {
     throw new InvalidLinkError(`tracking link is ${urlOrPath.length} characters, over the limit of ${maxLength * 2}`)
   }
-  let path = base !== null && urlOrPath.startsWith(base) ? urlOrPath.slice(base.length) : urlOrPath
-  const query = path.search(/[?#]/)
-  if (query !== -1) path = path.slice(0, query)
-  path = path.replace(ABSOLUTE_URL, '')
+  let path = urlOrPath
+  let cut = path.indexOf('?')
+  const hash = path.indexOf('#')
+  if (hash !== -1 && (cut === -1 || hash < cut)) cut = hash
+  if (cut !== -1) path = path.slice(0, cut)
+  if (base !== null && path.startsWith(base)) path = path.slice(base.length)
+  else if (path.includes('://')) path = path.replace(ABSOLUTE_URL, '')
   // The token is the last non-empty segment: handles a leading '/', a route prefix and
   // append_slash's trailing '/'.
   let end = path.length
@@ -223,7 +226,7 @@ function decodeLink(
     webhookUrl,
     metadata,
     requestData: options?.requestData ?? null,
-    ...(options?.timestamp === undefined ? {} : { timestamp: options.timestamp }),
+    timestamp: options?.timestamp,
   })
 }
 

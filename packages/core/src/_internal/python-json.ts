@@ -36,13 +36,7 @@ export function pythonJsonString(value: string): string {
  * A number as Python writes it: integers in full, other floats as `repr` does
  * (the shortest round-trip digits, exponent form below 1e-4, `e-05` style).
  */
-export function pythonJsonNumber(value: number, path: string): string {
-  if (!Number.isFinite(value)) {
-    throw new MetadataError(
-      `${path} is ${String(value)}: NaN and Infinity are not JSON; send a finite number, a string or null`,
-      path,
-    )
-  }
+export function pythonJsonNumber(value: number): string {
   if (Number.isInteger(value)) {
     if (value === 0) return '0'
     return Math.abs(value) < 1e21 ? String(value) : BigInt(value).toString()
@@ -67,34 +61,51 @@ function isPlainObject(value: object): boolean {
   return proto === Object.prototype || proto === null
 }
 
+/** Where a value sits, built only when an error needs it: `metadata.items[2]`. */
+export type JsonPath = (string | number)[]
+
+function pathText(path: JsonPath): string {
+  let out = ''
+  for (const part of path) out += typeof part === 'number' ? `[${part}]` : out === '' ? part : `.${part}`
+  return out
+}
+
+function fail(path: JsonPath, what: string): never {
+  const at = pathText(path)
+  throw new MetadataError(`${at} ${what}`, at)
+}
+
 /**
  * Writes a JSON value exactly as Python's `json.dumps(value)` does with its defaults:
  * `", "` and `": "` separators, `\uXXXX` escapes, key order kept. Refuses (with a
  * {@link MetadataError} naming the path) what Python would refuse or write differently.
+ * `path` and `seen` are stacks the walk pushes to and pops from.
  */
-export function toPythonJsonAt(value: unknown, path: string, seen: unknown[]): string {
+export function toPythonJsonAt(value: unknown, path: JsonPath, seen: object[]): string {
   switch (typeof value) {
     case 'string':
       return pythonJsonString(value)
     case 'number':
-      return pythonJsonNumber(value, path)
+      if (!Number.isFinite(value)) {
+        fail(path, `is ${String(value)}: NaN and Infinity are not JSON; send a finite number, a string or null`)
+      }
+      return pythonJsonNumber(value)
     case 'boolean':
       return value ? 'true' : 'false'
     case 'bigint':
-      throw new MetadataError(
-        `${path} is a BigInt, which JSON cannot carry; convert it to a string or a number first`,
-        path,
-      )
+      fail(path, 'is a BigInt, which JSON cannot carry; convert it to a string or a number first')
+    // falls through: fail never returns
     case 'function':
     case 'symbol':
-      throw new MetadataError(`${path} is a ${typeof value}, which JSON cannot carry`, path)
+      fail(path, `is a ${typeof value}, which JSON cannot carry`)
+    // falls through
     case 'undefined':
-      throw new MetadataError(`${path} is undefined; use null or leave the key out`, path)
+      fail(path, 'is undefined; use null or leave the key out')
   }
   if (value === null) return 'null'
   const object = value as object
   if (seen.includes(object)) {
-    throw new MetadataError(`${path} refers back to one of its parents (a cycle); JSON cannot carry cycles`, path)
+    fail(path, 'refers back to one of its parents (a cycle); JSON cannot carry cycles')
   }
   const toJSON = (object as { toJSON?: unknown }).toJSON
   if (typeof toJSON === 'function') {
@@ -110,25 +121,28 @@ export function toPythonJsonAt(value: unknown, path: string, seen: unknown[]): s
     for (let i = 0; i < object.length; i++) {
       const item: unknown = object[i]
       if (i > 0) out += ', '
+      path.push(i)
       // JSON.stringify writes null for undefined array slots; so do we.
-      out += item === undefined ? 'null' : toPythonJsonAt(item, `${path}[${i}]`, seen)
+      out += item === undefined ? 'null' : toPythonJsonAt(item, path, seen)
+      path.pop()
     }
     out += ']'
   } else if (isPlainObject(object)) {
     out = '{'
-    let first = true
-    for (const key of Object.keys(object)) {
+    for (const key in object) {
+      if (!Object.prototype.hasOwnProperty.call(object, key)) continue
       const item = (object as Record<string, unknown>)[key]
       if (item === undefined) continue
-      out += first ? pythonJsonString(key) : `, ${pythonJsonString(key)}`
-      out += `: ${toPythonJsonAt(item, `${path}.${key}`, seen)}`
-      first = false
+      if (out.length > 1) out += ', '
+      path.push(key)
+      out += `${pythonJsonString(key)}: ${toPythonJsonAt(item, path, seen)}`
+      path.pop()
     }
     out += '}'
   } else {
-    throw new MetadataError(
-      `${path} is ${describe(object)}, not a plain object, array or JSON value; convert it first (for a Map: Object.fromEntries(map))`,
+    fail(
       path,
+      `is ${describe(object)}, not a plain object, array or JSON value; convert it first (for a Map: Object.fromEntries(map))`,
     )
   }
   seen.pop()
@@ -145,5 +159,5 @@ export function toPythonJsonAt(value: unknown, path: string, seen: unknown[]): s
  * ```
  */
 export function toPythonJson(value: unknown): string {
-  return toPythonJsonAt(value, 'value', [])
+  return toPythonJsonAt(value, ['value'], [])
 }

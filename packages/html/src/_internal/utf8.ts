@@ -1,0 +1,16 @@
+/**
+ * Whether `text` takes more than `limit` bytes in UTF-8. Counts only when it must: the size is
+ * at least `text.length` (every UTF-16 unit is one byte or more) and at most three times that.
+ */
+export function exceedsUtf8Bytes(text: string, limit: number): boolean {
+  const length = text.length
+  if (length > limit) return true
+  if (length * 3 <= limit) return false
+  let bytes = 0
+  for (let i = 0; i < length; i++) {
+    const code = text.charCodeAt(i)
+    // A surrogate pair is two units and four bytes: two each.
+    bytes += code < 0x80 ? 1 : code < 0x800 || (code >= 0xd800 && code <= 0xdfff) ? 2 : 3
+  }
+  return bytes > limit
+}

@@ -1,0 +1,305 @@
+import { InvalidArgumentError, getOpenTrackingUrl, type Metadata } from '@pytrack/core'
+import { QuoteType } from 'htmlparser2'
+import type {
+  AdaptHtmlOptions,
+  AdaptHtmlResult,
+  AdaptWarning,
+  PixelInsertion,
+  SkipReason,
+  SkippedLink,
+  TrackedLink,
+} from './types'
+import { decodeAttribute, escapeAttributeValue, hrefToUrl } from './_internal/link-rules'
+import {
+  LinkTracker,
+  booleanOption,
+  optionsObject,
+  resolveConfiguration,
+  type Candidate,
+} from './_internal/link-tracker'
+import { scanHtml, type FoundElement } from './_internal/scan'
+import { exceedsUtf8Bytes } from './_internal/utf8'
+
+/** Where Gmail clips a message ("[Message clipped]"): about 102 KB of HTML. */
+const GMAIL_CLIP_BYTES = 102 * 1024
+
+/** Attributes other senders use to leave one link untracked; kept in the output as written. */
+function isOptedOut(attributes: Map<string, string>): boolean {
+  if (attributes.has('data-notrack') || attributes.has('data-pm-no-track') || attributes.has('ses:no-track')) {
+    return true
+  }
+  const sendgrid = attributes.get('clicktracking')
+  return sendgrid !== undefined && decodeAttribute(sendgrid).trim().toLowerCase() === 'off'
+}
+
+function attributesOf(element: FoundElement): () => Readonly<Record<string, string>> {
+  return () => {
+    const record: Record<string, string> = {}
+    for (const [name, raw] of element.rawAttributes) record[name] = decodeAttribute(raw)
+    return Object.freeze(record)
+  }
+}
+
+/** The `<img>` of the open pixel: 1x1, no border, never `display:none` (clients would skip loading it). */
+function pixelTag(url: string): string {
+  return `<img src="${escapeAttributeValue(url)}" width="1" height="1" alt="" border="0" style="height:1px;width:1px;border:0;margin:0;padding:0;" />`
+}
+
+type Decision =
+  | { link: TrackedLink; reason: null }
+  | { link: null; reason: SkipReason; href: string | null }
+
+interface Splice {
+  start: number
+  end: number
+  text: string
+}
+
+function pixelPositionOf(options: AdaptHtmlOptions): 'bottom' | 'top' | string {
+  const position = options.pixelPosition
+  if (position === undefined || position === 'bottom' || position === 'top') return position ?? 'bottom'
+  if (typeof position === 'object' && position !== null && typeof position.placeholder === 'string' && position.placeholder !== '') {
+    return position.placeholder
+  }
+  throw new InvalidArgumentError(
+    "options.pixelPosition must be 'bottom', 'top' or { placeholder: '<!-- pixel -->' } with a non-empty placeholder string",
+  )
+}
+
+/**
+ * Adds click and open tracking to an HTML email, as pytracking's `adapt_html` does, without
+ * re-serialising it: the output is the input with the href values of tracked links replaced
+ * and the open pixel inserted, every other byte unchanged (doctype, case, quotes, entities,
+ * white space, Outlook conditional comments).
+ *
+ * Tracked: `<a>` and `<area>` hrefs starting with `http:`, `https:` (any case) or `//`, entities
+ * decoded once, white space trimmed; VML buttons (`<v:roundrect href>`) inside `<!--[if mso]>`
+ * comments get the same tracking URL as their HTML twin. Left alone: other schemes, anchors,
+ * merge tags (`{{ }}`, `*|...|*`, ...), opted-out links (`data-notrack`, `clicktracking="off"`,
+ * `data-pm-no-track`, `ses:no-track`), and what the domain lists or `shouldTrackLink` refuse.
+ * The pixel goes before `</body>` unless `pixelPosition` says otherwise, at the end without a body.
+ *
+ * Throws `InvalidArgumentError` for a non-string `html` or bad options, `ConfigurationError` when
+ * a base tracking URL is missing, `MetadataError` for metadata JSON cannot carry. Malformed HTML
+ * never throws; time is linear in its size.
+ *
+ * @example
+ * ```ts
+ * import { Configuration } from '@pytrack/core'
+ * import { adaptHtml } from '@pytrack/html'
+ *
+ * const configuration = new Configuration({
+ *   baseOpenTrackingUrl: 'https://t.example.com/o/',
+ *   baseClickTrackingUrl: 'https://t.example.com/c/',
+ * })
+ * const { html, links, warnings } = adaptHtml(template, { customer_id: 1 }, { configuration })
+ * ```
+ */
+export function adaptHtml(html: string, metadata?: Metadata | null, options?: AdaptHtmlOptions): AdaptHtmlResult {
+  if (typeof html !== 'string') {
+    throw new InvalidArgumentError(`adaptHtml takes the HTML as a string, not ${html === null ? 'null' : typeof html}; decode a Buffer with .toString('utf8') first`)
+  }
+  const settings = optionsObject(options, 'adaptHtml')
+  const clickTracking = booleanOption(settings, 'clickTracking', true)
+  const openTracking = booleanOption(settings, 'openTracking', true)
+  const position = pixelPositionOf(settings)
+  const clipBytes = settings.clipWarningBytes ?? GMAIL_CLIP_BYTES
+  if (typeof clipBytes !== 'number' || !(clipBytes >= 0)) {
+    throw new InvalidArgumentError('options.clipWarningBytes must be a number of bytes (at least 0)')
+  }
+  const configuration = resolveConfiguration(settings)
+  const tracker = clickTracking ? new LinkTracker(metadata, settings, configuration) : null
+  // Open tracking first: it validates the metadata and the open base URL before any work.
+  const pixelUrl = openTracking ? getOpenTrackingUrl(metadata, { configuration }) : null
+
+  const needsScan = clickTracking || (openTracking && (position === 'bottom' || position === 'top'))
+  const scan = needsScan ? scanHtml(html, clickTracking) : null
+  const elements = scan?.elements ?? []
+
+  const decisions: (Decision | undefined)[] = new Array<Decision | undefined>(elements.length)
+  if (tracker !== null) decideLinks(html, elements, tracker, decisions)
+
+  const links: TrackedLink[] = []
+  const skipped: SkippedLink[] = []
+  const splices: Splice[] = []
+  for (let i = 0; i < elements.length; i++) {
+    const element = elements[i]!
+    const decision = decisions[i]!
+    if (decision.link !== null) {
+      links.push(decision.link)
+      const value = escapeAttributeValue(decision.link.trackingUrl)
+      const quoted = element.hrefQuote === QuoteType.Unquoted ? `"${value}"` : value
+      splices.push({ start: element.hrefStart, end: element.hrefEnd, text: quoted })
+    } else {
+      skipped.push({
+        href: decision.href,
+        reason: decision.reason,
+        tagName: element.tagName,
+        inConditionalComment: element.inConditionalComment,
+        start: element.hrefStart,
+        end: element.hrefEnd,
+      })
+    }
+  }
+
+  const warnings: AdaptWarning[] = tracker?.warnings() ?? []
+  let pixel: PixelInsertion | null = null
+  if (pixelUrl !== null) {
+    const tag = pixelTag(pixelUrl)
+    let start = -1
+    let end = -1
+    if (position !== 'bottom' && position !== 'top') {
+      start = findPlaceholder(html, position, splices)
+      if (start === -1) {
+        warnings.push({
+          code: 'pixel-placeholder-missing',
+          message: 'the pixel placeholder is not in the HTML (outside rewritten links); the pixel went before </body> instead',
+        })
+      } else {
+        end = start + position.length
+        if (findPlaceholder(html, position, splices, end) !== -1) {
+          warnings.push({
+            code: 'pixel-placeholder-repeated',
+            message: 'the pixel placeholder appears more than once; only the first was replaced by the pixel',
+          })
+        }
+      }
+    }
+    if (start === -1) {
+      const body = position === 'top' ? (scan?.bodyOpenEnd ?? -1) : -1
+      start = end = body !== -1 ? body : (scan ?? scanHtml(html, false)).bodyCloseStart
+      if (start === -1) {
+        start = end = html.length
+        warnings.push({
+          code: 'no-body',
+          message: 'the HTML has no <body>, so the pixel was appended at the end',
+        })
+      }
+    }
+    pixel = { url: pixelUrl, html: tag, start, end }
+    insertSorted(splices, { start, end, text: tag })
+  }
+
+  let output = ''
+  let cursor = 0
+  for (const splice of splices) {
+    output += html.slice(cursor, splice.start) + splice.text
+    cursor = splice.end
+  }
+  output = cursor === 0 ? html : output + html.slice(cursor)
+
+  if (exceedsUtf8Bytes(output, clipBytes)) {
+    warnings.push({
+      code: 'gmail-clipping',
+      message: `the HTML is over ${clipBytes} bytes: Gmail clips it, so links past the cut are hidden${pixel !== null && position !== 'top' ? " and a bottom pixel never loads (use pixelPosition: 'top')" : ''}`,
+    })
+  }
+  return { html: output, links, skipped, pixel, warnings }
+}
+
+function decideLinks(
+  html: string,
+  elements: readonly FoundElement[],
+  tracker: LinkTracker,
+  decisions: (Decision | undefined)[],
+): void {
+  // HTML links first (in order, numbered), then conditional-comment links, which follow their twin.
+  const byUrl = new Map<string, number[]>()
+  let index = 0
+  for (let i = 0; i < elements.length; i++) {
+    const element = elements[i]!
+    if (element.inConditionalComment) continue
+    if (element.hrefStart === -1) {
+      decisions[i] = { link: null, reason: 'no-href', href: null }
+      continue
+    }
+    const href = decodeAttribute(html.slice(element.hrefStart, element.hrefEnd))
+    const url = hrefToUrl(href)
+    const candidate = candidateOf(element, url, index++)
+    decisions[i] = decide(tracker, element, candidate, href)
+    const twins = byUrl.get(url)
+    if (twins === undefined) byUrl.set(url, [i])
+    else twins.push(i)
+  }
+  for (let i = 0; i < elements.length; i++) {
+    const element = elements[i]!
+    if (!element.inConditionalComment) continue
+    const href = decodeAttribute(html.slice(element.hrefStart, element.hrefEnd))
+    const url = hrefToUrl(href)
+    const twins = byUrl.get(url)
+    const twin = twins === undefined ? undefined : decisions[nearest(twins, i)]
+    if (twin === undefined) {
+      decisions[i] = decide(tracker, element, candidateOf(element, url, null), href)
+    } else if (twin.link !== null) {
+      decisions[i] = {
+        link: { ...twin.link, tagName: element.tagName, inConditionalComment: true, start: element.hrefStart, end: element.hrefEnd },
+        reason: null,
+      }
+    } else {
+      decisions[i] = { link: null, reason: twin.reason, href }
+    }
+  }
+}
+
+/** The twin after the element (a VML button precedes its HTML fallback), else the last before. */
+function nearest(sorted: readonly number[], position: number): number {
+  let low = 0
+  let high = sorted.length
+  while (low < high) {
+    const middle = (low + high) >>> 1
+    if (sorted[middle]! < position) low = middle + 1
+    else high = middle
+  }
+  return sorted[low < sorted.length ? low : sorted.length - 1]!
+}
+
+function candidateOf(element: FoundElement, url: string, index: number | null): Candidate {
+  const id = element.rawAttributes.get('data-link-id')
+  return {
+    url,
+    tagName: element.tagName,
+    id: id === undefined ? null : decodeAttribute(id),
+    index,
+    inConditionalComment: element.inConditionalComment,
+    attributes: attributesOf(element),
+  }
+}
+
+function decide(tracker: LinkTracker, element: FoundElement, candidate: Candidate, href: string): Decision {
+  const reason = isOptedOut(element.rawAttributes) ? 'opt-out' : tracker.reasonToSkip(candidate)
+  if (reason !== null) return { link: null, reason, href }
+  const trackingUrl = tracker.trackingUrl(candidate)
+  if (trackingUrl === null) return { link: null, reason: 'link-too-long', href }
+  return {
+    link: {
+      url: candidate.url,
+      trackingUrl,
+      index: candidate.index,
+      id: candidate.id,
+      tagName: element.tagName,
+      inConditionalComment: element.inConditionalComment,
+      start: element.hrefStart,
+      end: element.hrefEnd,
+    },
+    reason: null,
+  }
+}
+
+/** The first occurrence of the placeholder at or after `from` that is not inside a rewritten href. */
+function findPlaceholder(html: string, placeholder: string, splices: readonly Splice[], from = 0): number {
+  let at = html.indexOf(placeholder, from)
+  let s = 0
+  while (at !== -1) {
+    while (s < splices.length && splices[s]!.end <= at) s++
+    const splice = splices[s]
+    if (splice === undefined || splice.start >= at + placeholder.length) return at
+    at = html.indexOf(placeholder, splice.end)
+  }
+  return -1
+}
+
+function insertSorted(splices: Splice[], splice: Splice): void {
+  let i = splices.length
+  while (i > 0 && splices[i - 1]!.start > splice.start) i--
+  splices.splice(i, 0, splice)
+}

@@ -1,0 +1,67 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { ApiError } from '../errors/api-error'
+
+/** Reads a JSON object body of at most `limit` bytes; refuses other media types, bad JSON and non-objects. */
+export async function readJsonBody(request: IncomingMessage, limit: number): Promise<Record<string, unknown>> {
+  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase()
+  if (type !== 'application/json') {
+    throw new ApiError(415, 'unsupported_media_type', 'send the body as JSON with Content-Type: application/json')
+  }
+  const declared = request.headers['content-length']
+  if (declared !== undefined && Number(declared) > limit) {
+    throw new ApiError(413, 'body_too_large', `the body is over the limit of ${limit} bytes for this endpoint`)
+  }
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length
+    if (size > limit) throw new ApiError(413, 'body_too_large', `the body is over the limit of ${limit} bytes for this endpoint`)
+    chunks.push(chunk)
+  }
+  let body: unknown
+  try {
+    body = JSON.parse(Buffer.concat(chunks).toString('utf8'))
+  } catch {
+    throw new ApiError(400, 'invalid_json', 'the body is not valid JSON')
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ApiError(400, 'invalid_request', 'the body must be a JSON object')
+  }
+  return body as Record<string, unknown>
+}
+
+const JSON_HEADERS = {
+  'content-type': 'application/json; charset=utf-8',
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+}
+
+export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (response.headersSent) {
+    response.destroy()
+    return
+  }
+  const text = JSON.stringify(body)
+  response.writeHead(status, { ...JSON_HEADERS, 'content-length': Buffer.byteLength(text), ...headers })
+  response.end(text)
+}
+
+export function sendError(response: ServerResponse, error: ApiError, headers: Record<string, string> = {}): void {
+  sendJson(response, error.status, { error: { code: error.reason, message: error.message } }, headers)
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest()
+}
+
+/** A bearer token check in constant time (hashing first evens out the lengths). */
+export function createTokenCheck(token: string | null): (header: string | undefined) => boolean {
+  if (token === null) return () => true
+  const expected = digest(token)
+  return (header) => {
+    const match = header === undefined ? null : /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header)
+    const given = digest(match?.[1] ?? '')
+    return timingSafeEqual(given, expected) && match !== null
+  }
+}

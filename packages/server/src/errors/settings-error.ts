@@ -1,0 +1,26 @@
+import { PytrackError, type PytrackErrorOptions } from '@pytrack/core'
+
+/**
+ * A server setting is missing or wrong: a port that is not a number, a public URL that is not
+ * http(s), an unreadable config file, a key that does not parse, the API open to the network
+ * without a token. Thrown before the server listens, so start-up fails fast.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   loadSettings({ env: { PYTRACK_PORT: 'eighty' } })
+ * } catch (error) {
+ *   if (isPytrackError(error, 'ERR_PYTRACK_SETTINGS')) console.error(error.message)
+ * }
+ * ```
+ */
+export class SettingsError extends PytrackError {
+  /** The setting at fault, such as `PYTRACK_PORT` or `port`. */
+  readonly setting: string
+
+  constructor(setting: string, message: string, options?: PytrackErrorOptions) {
+    super('ERR_PYTRACK_SETTINGS', message, options)
+    this.name = 'SettingsError'
+    this.setting = setting
+  }
+}

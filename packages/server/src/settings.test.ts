@@ -1,0 +1,148 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { isPytrackError } from '@pytrack/core'
+import { isLoopbackHost, loadSettings } from './settings'
+
+const dir = mkdtempSync(join(tmpdir(), 'pytrack-settings-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+function settingsError(run: () => unknown): { setting: string; message: string } {
+  try {
+    run()
+  } catch (error) {
+    expect(isPytrackError(error, 'ERR_PYTRACK_SETTINGS')).toBe(true)
+    return error as { setting: string; message: string }
+  }
+  throw new Error('expected a settings error')
+}
+
+describe('loadSettings', () => {
+  it('has first-run defaults', () => {
+    const settings = loadSettings({ env: {}, cwd: dir })
+    expect(settings).toMatchObject({
+      host: '127.0.0.1',
+      port: 8080,
+      publicUrl: 'http://localhost:8080',
+      dataDir: join(dir, 'data'),
+      apiToken: null,
+      codec: 'fernet',
+      keys: [],
+      baseOpenTrackingUrl: 'http://localhost:8080/open/',
+      baseClickTrackingUrl: 'http://localhost:8080/click/',
+      webhookUrls: [],
+      emailKey: 'message_id',
+      synchronous: 'normal',
+      logLevel: 'info',
+    })
+  })
+
+  it('reads PYTRACK_ variables, then flags over them', () => {
+    const settings = loadSettings({
+      cwd: dir,
+      env: {
+        PYTRACK_HOST: '0.0.0.0',
+        PYTRACK_PORT: '9000',
+        PYTRACK_PUBLIC_URL: 'https://t.example.com/',
+        PYTRACK_API_TOKEN: 'x'.repeat(32),
+        PYTRACK_KEYS: 'k1, k2',
+        PYTRACK_CODEC: 'signed',
+        PYTRACK_WEBHOOK_URL: 'https://a.example/h,https://b.example/h',
+        PYTRACK_TRUSTED_PROXIES: '10.0.0.0/8, 127.0.0.1',
+        PYTRACK_REDIRECT_ALLOW: 'example.com',
+        PYTRACK_SYNCHRONOUS: 'FULL',
+      },
+      argv: ['--port', '9001', '--data-dir', '/var/lib/pytrack'],
+    })
+    expect(settings).toMatchObject({
+      host: '0.0.0.0',
+      port: 9001,
+      publicUrl: 'https://t.example.com',
+      dataDir: '/var/lib/pytrack',
+      keys: ['k1', 'k2'],
+      codec: 'signed',
+      webhookUrls: ['https://a.example/h', 'https://b.example/h'],
+      trustedProxies: ['10.0.0.0/8', '127.0.0.1'],
+      redirectAllow: ['example.com'],
+      baseClickTrackingUrl: 'https://t.example.com/click/',
+      synchronous: 'full',
+    })
+  })
+
+  it('accepts a pytracking settings file as it is', () => {
+    const file = join(dir, 'pytracking.json')
+    writeFileSync(
+      file,
+      JSON.stringify({
+        base_open_tracking_url: 'https://t.example.com/o/',
+        base_click_tracking_url: 'https://t.example.com/c/',
+        webhook_url: 'https://hooks.example.com/t',
+        encryption_bytestring_key: 'XdhWbQZnqCIPLBL0ViPIW2vBTsmUNxAS-7mOtTdu6ZM=',
+        default_metadata: { app: 'news' },
+        append_slash: true,
+      }),
+    )
+    const settings = loadSettings({ env: {}, argv: ['--config', file], cwd: dir })
+    expect(settings).toMatchObject({
+      codec: 'fernet',
+      keys: ['XdhWbQZnqCIPLBL0ViPIW2vBTsmUNxAS-7mOtTdu6ZM='],
+      baseOpenTrackingUrl: 'https://t.example.com/o/',
+      baseClickTrackingUrl: 'https://t.example.com/c/',
+      webhookUrls: ['https://hooks.example.com/t'],
+      defaultMetadata: { app: 'news' },
+      appendSlash: true,
+    })
+    // From the environment too; a new key in PYTRACK_KEYS seals, pytracking's keeps opening old links.
+    const env = loadSettings({
+      env: { PYTRACKING_CONFIGURATION: JSON.stringify({ encryption_bytestring_key: 'old' }), PYTRACK_KEYS: 'new' },
+      cwd: dir,
+    })
+    expect(env.keys).toEqual(['new', 'old'])
+    // No key: pytracking's plain base64 links.
+    expect(loadSettings({ env: { PYTRACKING_CONFIGURATION: '{"webhook_url": null}' }, cwd: dir }).codec).toBe('base64')
+  })
+
+  it('reads a config file of server settings, refusing unknown ones', () => {
+    const file = join(dir, 'server.json')
+    writeFileSync(file, JSON.stringify({ port: 7000, webhookUrl: 'https://h.example/', pytracking: { append_slash: true } }))
+    expect(loadSettings({ env: { PYTRACK_CONFIG: file }, cwd: dir })).toMatchObject({ port: 7000, webhookUrls: ['https://h.example/'], appendSlash: true })
+    writeFileSync(file, JSON.stringify({ prot: 7000 }))
+    expect(settingsError(() => loadSettings({ env: { PYTRACK_CONFIG: file }, cwd: dir })).message).toMatch(/unknown setting "prot"/)
+    writeFileSync(file, '{ nope')
+    expect(settingsError(() => loadSettings({ env: { PYTRACK_CONFIG: file }, cwd: dir })).message).toMatch(/not valid JSON/)
+    expect(settingsError(() => loadSettings({ env: { PYTRACK_CONFIG: join(dir, 'missing.json') }, cwd: dir })).message).toMatch(/ENOENT/)
+  })
+
+  it('fails fast, naming the setting, on bad values', () => {
+    const cases: [Record<string, string>, string, RegExp][] = [
+      [{ PYTRACK_PORT: 'eighty' }, 'PYTRACK_PORT', /whole number/],
+      [{ PYTRACK_PORT: '70000' }, 'PYTRACK_PORT', /0 to 65535/],
+      [{ PYTRACK_PUBLIC_URL: 'localhost:8080' }, 'PYTRACK_PUBLIC_URL', /http/],
+      [{ PYTRACK_PUBLIC_URL: 'ftp://x.example' }, 'PYTRACK_PUBLIC_URL', /http or https/],
+      [{ PYTRACK_CODEC: 'rot13' }, 'PYTRACK_CODEC', /fernet, signed or base64/],
+      [{ PYTRACK_API_TOKEN: 'short' }, 'PYTRACK_API_TOKEN', /at least 16/],
+      [{ PYTRACK_HOST: '0.0.0.0' }, 'PYTRACK_API_TOKEN', /required when listening on 0.0.0.0/],
+      [{ PYTRACK_LOG_LEVEL: 'loud' }, 'PYTRACK_LOG_LEVEL', /one of/],
+      [{ PYTRACK_WEBHOOK_URL: 'nope' }, 'PYTRACK_WEBHOOK_URL', /http/],
+      [{ PYTRACK_SYNCHRONOUS: 'off' }, 'PYTRACK_SYNCHRONOUS', /normal or full/],
+      [{ PYTRACKING_CONFIGURATION: '{' }, 'PYTRACKING_CONFIGURATION', /not valid JSON/],
+      [{ PYTRACK_EMAIL_KEY: 'a b' }, 'PYTRACK_EMAIL_KEY', /metadata key/],
+    ]
+    for (const [env, setting, message] of cases) {
+      const error = settingsError(() => loadSettings({ env, cwd: dir }))
+      expect(error.setting).toBe(setting)
+      expect(error.message).toMatch(message)
+      expect(error.message).toContain(setting)
+    }
+    expect(settingsError(() => loadSettings({ env: {}, argv: ['--prot', '1'], cwd: dir })).message).toMatch(/--help/)
+    // A token never appears in messages.
+    const secret = 'tiny-secret'
+    expect(settingsError(() => loadSettings({ env: { PYTRACK_API_TOKEN: secret }, cwd: dir })).message).not.toContain(secret)
+  })
+
+  it('knows loopback hosts', () => {
+    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]', '::ffff:127.0.0.1']) expect(isLoopbackHost(host)).toBe(true)
+    for (const host of ['0.0.0.0', '::', '10.0.0.1', 'example.com', '128.0.0.1']) expect(isLoopbackHost(host)).toBe(false)
+  })
+})

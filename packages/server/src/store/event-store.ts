@@ -1,0 +1,186 @@
+import type { JsonValue, RequestData } from '@pytrack/core'
+
+/** A value now or later: the SQLite store answers synchronously, a network store with a promise. */
+export type Awaitable<T> = T | Promise<T>
+
+/** An open or a click, as the server records it. */
+export interface NewTrackingEvent {
+  /** `open` (the pixel was fetched) or `click` (the redirect was followed). */
+  kind: 'open' | 'click'
+  /** When the request arrived, in milliseconds since the epoch. */
+  time: number
+  /**
+   * Which email the event belongs to, for unique counts: the metadata value under the
+   * server's `emailKey` (default `message_id`), else the whole metadata as canonical JSON.
+   */
+  emailId: string
+  /** The metadata the link carried (with default metadata added). */
+  metadata: Record<string, JsonValue>
+  /** Where a click redirected to; null for opens. */
+  destination: string | null
+  clientIp: string | null
+  userAgent: string | null
+  /** True when the request came from a machine (mail proxy, privacy prefetch, scanner, bot). */
+  machine: boolean
+  /** The classification label @pytrack/http gave the request, such as `human` or `apple-mpp`. */
+  label: string
+  /** Why the request got its label, when known. */
+  labelReason: string | null
+  /** Everything the HTTP handler knew about the request (pytracking's `request_data`). */
+  requestData: RequestData | null
+}
+
+/** A stored event: a {@link NewTrackingEvent} with its id (increasing in insertion order). */
+export interface TrackingEvent extends NewTrackingEvent {
+  id: number
+}
+
+/** A webhook delivery to write in the same transaction as its event. */
+export interface NewOutboxItem {
+  /** Where to POST. */
+  url: string
+  /** The JSON body to POST (pytracking's webhook payload). */
+  payload: string
+}
+
+/** Where a webhook delivery stands. `failed` means the retry budget ran out. */
+export type OutboxStatus = 'pending' | 'delivering' | 'delivered' | 'failed'
+
+/** A webhook delivery from the outbox. */
+export interface OutboxItem {
+  id: number
+  /** The Standard Webhooks `webhook-id`: fixed when the row is written, the same on every retry and restart. */
+  webhookId: string
+  eventId: number
+  url: string
+  payload: string
+  status: OutboxStatus
+  /** Delivery attempts made so far (each may have retried inside @pytrack/webhook). */
+  attempts: number
+  /** Not before this time (ms since the epoch) is the next attempt made. */
+  nextAttemptAt: number
+  lastError: string | null
+  lastStatus: number | null
+  createdAt: number
+  updatedAt: number
+  deliveredAt: number | null
+}
+
+/** What {@link EventStore.recordEvent} wrote. */
+export interface RecordedEvent {
+  id: number
+  /** The outbox rows written with the event, in the order given. */
+  outbox: { id: number; webhookId: string }[]
+}
+
+/** One page of a listing. Pass `nextCursor` back to continue after the last item. */
+export interface Page<T> {
+  items: T[]
+  /** Where the next page starts; pass it back as `cursor`. Also given on the last page, so callers can poll for new items. */
+  nextCursor: string | null
+  /** True when more items were there already. */
+  hasMore: boolean
+}
+
+/** The filters of {@link EventStore.listEvents}. */
+export interface ListEventsQuery {
+  /** A `nextCursor` from a previous page; oldest first when absent. */
+  cursor?: string | undefined
+  /** Items a page, 1 to 1000. Default 100. */
+  limit?: number | undefined
+  kind?: 'open' | 'click' | undefined
+}
+
+/** The filters of {@link EventStore.listOutbox}. */
+export interface ListOutboxQuery {
+  cursor?: string | undefined
+  limit?: number | undefined
+  status?: OutboxStatus | undefined
+}
+
+/** The counts of one group (or of everything). */
+export interface StatsCounts {
+  /** Human (and unlabelled) opens, every one. */
+  opens: number
+  /** Emails with at least one human open or human click: a click counts as an open of its email. */
+  uniqueOpens: number
+  /** Human clicks, every one. */
+  clicks: number
+  /** Emails with at least one human click. */
+  uniqueClicks: number
+  /** Opens made by machines (mail proxies, privacy prefetch), counted apart and in no other figure. */
+  machineOpens: number
+  /** Clicks made by machines (link scanners), counted apart and in no other figure. */
+  machineClicks: number
+}
+
+/** The counts of one value of the grouping key. */
+export interface StatsGroup extends StatsCounts {
+  /** The metadata value (null: events without the key). */
+  value: JsonValue
+}
+
+/** What {@link EventStore.stats} answers. */
+export interface Stats {
+  groupBy: string | null
+  groups: StatsGroup[]
+  total: StatsCounts
+}
+
+/** The filters of {@link EventStore.stats}. */
+export interface StatsQuery {
+  /** A top-level metadata key to group by, such as `campaign`. */
+  groupBy?: string | undefined
+}
+
+/** How a failed delivery attempt ends: retry at a time, or give up (`failed`). */
+export interface OutboxFailure {
+  error: string
+  status: number | null
+  /** When to try again (ms since the epoch); null when the retry budget is spent. */
+  retryAt: number | null
+}
+
+/**
+ * Where the server keeps events and its webhook outbox. Small on purpose, so another store
+ * (PostgreSQL, for several instances) can follow without touching the rest of the server.
+ *
+ * The durability contract: when `recordEvent` returns (or its promise resolves), the event
+ * and its outbox rows are committed in one transaction and survive a crash of the process.
+ * The server answers a pixel or redirect only after that.
+ *
+ * @example
+ * ```ts
+ * const store: EventStore = openSqliteEventStore({ file: './data/pytrack.db' })
+ * const { id } = await store.recordEvent(event, [{ url: 'https://hooks.example.com/t', payload }])
+ * const page = await store.listEvents({ limit: 50 })
+ * await store.close()
+ * ```
+ */
+export interface EventStore {
+  /** Writes an event and its outbox rows in one durable transaction. */
+  recordEvent(event: NewTrackingEvent, outbox: readonly NewOutboxItem[]): Awaitable<RecordedEvent>
+  /** Events in insertion order, after `cursor`. */
+  listEvents(query?: ListEventsQuery): Awaitable<Page<TrackingEvent>>
+  /** Total and unique counts, grouped by a metadata key when asked. */
+  stats(query?: StatsQuery): Awaitable<Stats>
+  /**
+   * Takes up to `limit` deliveries that are due (pending and due, or whose lease expired) and
+   * leases them for `leaseMs`, so no other dispatcher takes them meanwhile.
+   */
+  claimOutbox(limit: number, leaseMs: number, now?: number): Awaitable<OutboxItem[]>
+  /** Marks a delivery delivered. */
+  completeOutbox(id: number, status: number | null): Awaitable<void>
+  /** Records a failed attempt: schedules a retry, or marks it `failed` when `retryAt` is null. */
+  failOutbox(id: number, failure: OutboxFailure): Awaitable<void>
+  /** Puts a `failed` delivery back in the queue with a fresh budget; false when there is no such failed row. */
+  retryOutbox(id: number): Awaitable<boolean>
+  /** Deliveries in insertion order, after `cursor`, optionally of one status. */
+  listOutbox(query?: ListOutboxQuery): Awaitable<Page<OutboxItem>>
+  /** When the next pending delivery is due (ms since the epoch), or null when none is pending. */
+  nextOutboxDue(): Awaitable<number | null>
+  /** Throws when the store cannot answer (for `/healthz`). */
+  check(): Awaitable<void>
+  /** Flushes and closes. Further calls throw. */
+  close(): Awaitable<void>
+}

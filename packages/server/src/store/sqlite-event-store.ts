@@ -1,0 +1,444 @@
+import { randomUUID } from 'node:crypto'
+import { chmodSync, existsSync, mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import Database from 'better-sqlite3'
+import { InvalidArgumentError, type JsonValue, type RequestData } from '@pytrack/core'
+import { StoreError } from '../errors/store-error'
+import { decodeCursor, encodeCursor, pageLimit } from '../_internal/cursor'
+import type {
+  EventStore,
+  ListEventsQuery,
+  ListOutboxQuery,
+  NewOutboxItem,
+  NewTrackingEvent,
+  OutboxFailure,
+  OutboxItem,
+  OutboxStatus,
+  Page,
+  RecordedEvent,
+  Stats,
+  StatsCounts,
+  StatsQuery,
+  TrackingEvent,
+} from './event-store'
+
+/** Options of {@link openSqliteEventStore}. */
+export interface SqliteEventStoreOptions {
+  /** The database file; its folder is created (owner-only) when missing. `:memory:` for tests. */
+  file: string
+  /**
+   * SQLite's `synchronous` in WAL mode. `normal` (default): a committed event survives a crash
+   * or `kill -9` of the process (the WAL write is in the OS before the commit returns);
+   * `full`: it also survives power loss and OS crashes, at one fsync per event.
+   */
+  synchronous?: 'normal' | 'full' | undefined
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL CHECK (kind IN ('open', 'click')),
+  time INTEGER NOT NULL,
+  email_id TEXT NOT NULL,
+  metadata TEXT NOT NULL,
+  destination TEXT,
+  client_ip TEXT,
+  user_agent TEXT,
+  machine INTEGER NOT NULL,
+  label TEXT NOT NULL,
+  label_reason TEXT,
+  request_data TEXT
+);
+CREATE TABLE IF NOT EXISTS outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  webhook_id TEXT NOT NULL UNIQUE,
+  event_id INTEGER NOT NULL,
+  url TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'delivering', 'delivered', 'failed')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  lease_until INTEGER,
+  last_error TEXT,
+  last_status INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  delivered_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt_at);
+PRAGMA user_version = 1;
+`
+
+interface EventRow {
+  id: number
+  kind: 'open' | 'click'
+  time: number
+  email_id: string
+  metadata: string
+  destination: string | null
+  client_ip: string | null
+  user_agent: string | null
+  machine: number
+  label: string
+  label_reason: string | null
+  request_data: string | null
+}
+
+interface OutboxRow {
+  id: number
+  webhook_id: string
+  event_id: number
+  url: string
+  payload: string
+  status: OutboxStatus
+  attempts: number
+  next_attempt_at: number
+  last_error: string | null
+  last_status: number | null
+  created_at: number
+  updated_at: number
+  delivered_at: number | null
+}
+
+interface CountsRow {
+  value?: unknown
+  opens: number | null
+  unique_opens: number
+  clicks: number | null
+  unique_clicks: number
+  machine_opens: number | null
+  machine_clicks: number | null
+}
+
+const COUNTS = `
+  SUM(kind = 'open' AND machine = 0) AS opens,
+  COUNT(DISTINCT CASE WHEN machine = 0 THEN email_id END) AS unique_opens,
+  SUM(kind = 'click' AND machine = 0) AS clicks,
+  COUNT(DISTINCT CASE WHEN kind = 'click' AND machine = 0 THEN email_id END) AS unique_clicks,
+  SUM(kind = 'open' AND machine = 1) AS machine_opens,
+  SUM(kind = 'click' AND machine = 1) AS machine_clicks`
+
+const GROUP_KEY = /^[A-Za-z0-9_\-.:]{1,64}$/
+
+function counts(row: CountsRow | undefined): StatsCounts {
+  return {
+    opens: row?.opens ?? 0,
+    uniqueOpens: row?.unique_opens ?? 0,
+    clicks: row?.clicks ?? 0,
+    uniqueClicks: row?.unique_clicks ?? 0,
+    machineOpens: row?.machine_opens ?? 0,
+    machineClicks: row?.machine_clicks ?? 0,
+  }
+}
+
+function eventOf(row: EventRow): TrackingEvent {
+  return {
+    id: row.id,
+    kind: row.kind,
+    time: row.time,
+    emailId: row.email_id,
+    metadata: JSON.parse(row.metadata) as Record<string, JsonValue>,
+    destination: row.destination,
+    clientIp: row.client_ip,
+    userAgent: row.user_agent,
+    machine: row.machine === 1,
+    label: row.label,
+    labelReason: row.label_reason,
+    requestData: row.request_data === null ? null : (JSON.parse(row.request_data) as RequestData),
+  }
+}
+
+function outboxOf(row: OutboxRow): OutboxItem {
+  return {
+    id: row.id,
+    webhookId: row.webhook_id,
+    eventId: row.event_id,
+    url: row.url,
+    payload: row.payload,
+    status: row.status,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    lastError: row.last_error,
+    lastStatus: row.last_status,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    deliveredAt: row.delivered_at,
+  }
+}
+
+function page<T extends { id: number }>(rows: T[], limit: number, after: number): Page<T> {
+  const hasMore = rows.length > limit
+  const items = hasMore ? rows.slice(0, limit) : rows
+  const last = items.at(-1)
+  return { items, nextCursor: encodeCursor(last ? last.id : after), hasMore }
+}
+
+function wrap<T>(what: string, run: () => T): T {
+  try {
+    return run()
+  } catch (error) {
+    if (error instanceof InvalidArgumentError || error instanceof StoreError) throw error
+    throw new StoreError(`the SQLite event store could not ${what}: ${(error as Error).message}`, { cause: error })
+  }
+}
+
+/**
+ * The {@link EventStore} on SQLite (better-sqlite3, WAL). Synchronous: when `recordEvent`
+ * returns, the event and its outbox rows are committed. One process owns the file.
+ *
+ * @example
+ * ```ts
+ * const store = openSqliteEventStore({ file: './data/pytrack.db' })
+ * store.recordEvent(event, [])
+ * store.close()
+ * ```
+ */
+export class SqliteEventStore implements EventStore {
+  /** The database file. */
+  readonly file: string
+  readonly #db: Database.Database
+  readonly #insertEvent: Database.Statement
+  readonly #insertOutbox: Database.Statement
+  readonly #record: (event: NewTrackingEvent, outbox: readonly NewOutboxItem[]) => RecordedEvent
+  #closed = false
+
+  constructor(options: SqliteEventStoreOptions) {
+    this.file = options.file
+    const synchronous = options.synchronous ?? 'normal'
+    if (synchronous !== 'normal' && synchronous !== 'full') {
+      throw new InvalidArgumentError(`synchronous must be "normal" or "full"; got "${String(synchronous)}"`)
+    }
+    try {
+      if (options.file !== ':memory:') {
+        const dir = dirname(options.file)
+        if (!existsSync(dir)) {
+          mkdirSync(dir, { recursive: true, mode: 0o700 })
+          chmodSync(dir, 0o700)
+        }
+      }
+      this.#db = new Database(options.file)
+      this.#db.pragma('journal_mode = WAL')
+      this.#db.pragma(`synchronous = ${synchronous.toUpperCase()}`)
+      this.#db.pragma('busy_timeout = 5000')
+      this.#db.exec(SCHEMA)
+      // One process owns the file: leases held by a previous (killed) run are void.
+      this.#db.prepare("UPDATE outbox SET status = 'pending', lease_until = NULL WHERE status = 'delivering'").run()
+    } catch (error) {
+      throw new StoreError(
+        `cannot open the SQLite database ${options.file}: ${(error as Error).message}; check the data folder exists and is writable`,
+        { cause: error },
+      )
+    }
+    this.#insertEvent = this.#db.prepare(
+      `INSERT INTO events (kind, time, email_id, metadata, destination, client_ip, user_agent, machine, label, label_reason, request_data)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    this.#insertOutbox = this.#db.prepare(
+      `INSERT INTO outbox (webhook_id, event_id, url, payload, status, attempts, next_attempt_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
+    )
+    this.#record = this.#db.transaction((event: NewTrackingEvent, outbox: readonly NewOutboxItem[]): RecordedEvent => {
+      const info = this.#insertEvent.run(
+        event.kind,
+        event.time,
+        event.emailId,
+        JSON.stringify(event.metadata),
+        event.destination,
+        event.clientIp,
+        event.userAgent,
+        event.machine ? 1 : 0,
+        event.label,
+        event.labelReason,
+        event.requestData === null ? null : JSON.stringify(event.requestData),
+      )
+      const id = Number(info.lastInsertRowid)
+      const written: RecordedEvent['outbox'] = []
+      for (const item of outbox) {
+        const webhookId = `msg_${randomUUID().replaceAll('-', '')}`
+        const row = this.#insertOutbox.run(webhookId, id, item.url, item.payload, event.time, event.time, event.time)
+        written.push({ id: Number(row.lastInsertRowid), webhookId })
+      }
+      return { id, outbox: written }
+    })
+  }
+
+  readonly #statements = new Map<string, Database.Statement>()
+
+  #open(): void {
+    if (this.#closed) throw new StoreError('the event store is closed')
+  }
+
+  // Prepared statements are cached: the outbox queries run once per delivery.
+  #prepare(sql: string): Database.Statement {
+    let statement = this.#statements.get(sql)
+    if (statement === undefined) {
+      statement = this.#db.prepare(sql)
+      this.#statements.set(sql, statement)
+    }
+    return statement
+  }
+
+  recordEvent(event: NewTrackingEvent, outbox: readonly NewOutboxItem[] = []): RecordedEvent {
+    this.#open()
+    return wrap('record the event', () => this.#record(event, outbox))
+  }
+
+  listEvents(query: ListEventsQuery = {}): Page<TrackingEvent> {
+    this.#open()
+    const after = decodeCursor(query.cursor)
+    const limit = pageLimit(query.limit)
+    if (query.kind !== undefined && query.kind !== 'open' && query.kind !== 'click') {
+      throw new InvalidArgumentError(`kind must be "open" or "click"; got "${String(query.kind)}"`)
+    }
+    return wrap('list events', () => {
+      const rows = (
+        query.kind === undefined
+          ? this.#prepare('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?').all(after, limit + 1)
+          : this.#prepare('SELECT * FROM events WHERE id > ? AND kind = ? ORDER BY id LIMIT ?').all(after, query.kind, limit + 1)
+      ) as EventRow[]
+      return page(rows.map(eventOf), limit, after)
+    })
+  }
+
+  stats(query: StatsQuery = {}): Stats {
+    this.#open()
+    const groupBy = query.groupBy
+    if (groupBy !== undefined && (typeof groupBy !== 'string' || !GROUP_KEY.test(groupBy))) {
+      throw new InvalidArgumentError('groupBy must be a top-level metadata key of 1 to 64 letters, digits or _-.:')
+    }
+    return wrap('compute stats', () => {
+      const total = counts(this.#prepare(`SELECT ${COUNTS} FROM events`).get() as CountsRow | undefined)
+      if (groupBy === undefined) return { groupBy: null, groups: [], total }
+      // The key is quoted as a JSON path member, so dots and colons are part of the name.
+      const rows = this.#prepare(
+          `SELECT json_extract(metadata, ?) AS value, nullif(json_type(metadata, ?), 'null') AS type, ${COUNTS}
+           FROM events GROUP BY value, type ORDER BY COUNT(*) DESC, value LIMIT 10000`,
+        )
+        .all(`$."${groupBy}"`, `$."${groupBy}"`) as (CountsRow & { type: string | null })[]
+      const groups = rows.map((row) => {
+        let value: JsonValue = (row.value ?? null) as JsonValue
+        if (row.type === 'object' || row.type === 'array') value = JSON.parse(String(row.value)) as JsonValue
+        else if (row.type === 'true' || row.type === 'false') value = row.type === 'true'
+        return { value, ...counts(row) }
+      })
+      return { groupBy, groups, total }
+    })
+  }
+
+  claimOutbox(limit: number, leaseMs: number, now: number = Date.now()): OutboxItem[] {
+    this.#open()
+    return wrap('claim webhook deliveries', () => {
+      const rows = this.#prepare(
+          `UPDATE outbox SET status = 'delivering', lease_until = ?, updated_at = ?
+           WHERE id IN (
+             SELECT id FROM outbox
+             WHERE (status = 'pending' AND next_attempt_at <= ?) OR (status = 'delivering' AND lease_until < ?)
+             ORDER BY next_attempt_at, id LIMIT ?)
+           RETURNING *`,
+        )
+        .all(now + leaseMs, now, now, now, limit) as OutboxRow[]
+      return rows.map(outboxOf).sort((a, b) => a.id - b.id)
+    })
+  }
+
+  completeOutbox(id: number, status: number | null): void {
+    this.#open()
+    const now = Date.now()
+    wrap('mark a delivery delivered', () =>
+      this.#prepare(
+          `UPDATE outbox SET status = 'delivered', attempts = attempts + 1, last_status = ?, last_error = NULL,
+             lease_until = NULL, updated_at = ?, delivered_at = ? WHERE id = ?`,
+        )
+        .run(status, now, now, id),
+    )
+  }
+
+  failOutbox(id: number, failure: OutboxFailure): void {
+    this.#open()
+    const now = Date.now()
+    wrap('record a failed delivery', () =>
+      this.#prepare(
+          `UPDATE outbox SET status = ?, attempts = attempts + 1, last_status = ?, last_error = ?,
+             next_attempt_at = ?, lease_until = NULL, updated_at = ? WHERE id = ?`,
+        )
+        .run(
+          failure.retryAt === null ? 'failed' : 'pending',
+          failure.status,
+          failure.error.slice(0, 500),
+          failure.retryAt ?? now,
+          now,
+          id,
+        ),
+    )
+  }
+
+  retryOutbox(id: number): boolean {
+    this.#open()
+    const now = Date.now()
+    return wrap('requeue a delivery', () => {
+      const info = this.#prepare(
+          `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ?
+           WHERE id = ? AND status = 'failed'`,
+        )
+        .run(now, now, id)
+      return info.changes === 1
+    })
+  }
+
+  listOutbox(query: ListOutboxQuery = {}): Page<OutboxItem> {
+    this.#open()
+    const after = decodeCursor(query.cursor)
+    const limit = pageLimit(query.limit)
+    const status = query.status
+    if (status !== undefined && !['pending', 'delivering', 'delivered', 'failed'].includes(status)) {
+      throw new InvalidArgumentError(`status must be pending, delivering, delivered or failed; got "${String(status)}"`)
+    }
+    return wrap('list webhook deliveries', () => {
+      const rows = (
+        status === undefined
+          ? this.#prepare('SELECT * FROM outbox WHERE id > ? ORDER BY id LIMIT ?').all(after, limit + 1)
+          : this.#prepare('SELECT * FROM outbox WHERE id > ? AND status = ? ORDER BY id LIMIT ?').all(after, status, limit + 1)
+      ) as OutboxRow[]
+      return page(rows.map(outboxOf), limit, after)
+    })
+  }
+
+  nextOutboxDue(): number | null {
+    this.#open()
+    return wrap('read the outbox', () => {
+      const row = this.#prepare(
+          `SELECT MIN(CASE WHEN status = 'pending' THEN next_attempt_at ELSE lease_until END) AS due
+           FROM outbox WHERE status IN ('pending', 'delivering')`,
+        )
+        .get() as { due: number | null } | undefined
+      return row?.due ?? null
+    })
+  }
+
+  check(): void {
+    this.#open()
+    wrap('answer a health check', () => this.#prepare('SELECT 1').get())
+  }
+
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    wrap('close the database', () => {
+      // Folds the WAL back into the database file so a copied file is complete on its own.
+      this.#db.pragma('wal_checkpoint(TRUNCATE)')
+      this.#db.close()
+    })
+  }
+}
+
+/**
+ * Opens (creating when missing) the SQLite event store at `options.file`.
+ *
+ * @example
+ * ```ts
+ * const store = openSqliteEventStore({ file: './data/pytrack.db', synchronous: 'full' })
+ * ```
+ */
+export function openSqliteEventStore(options: SqliteEventStoreOptions): SqliteEventStore {
+  return new SqliteEventStore(options)
+}

@@ -209,7 +209,7 @@ function decideLinks(
   for (let i = 0; i < elements.length; i++) {
     const element = elements[i]!
     if (element.inConditionalComment) continue
-    if (element.hrefStart === -1) {
+    if (!element.hasHref) {
       decisions[i] = { link: null, reason: 'no-href', href: null }
       continue
     }

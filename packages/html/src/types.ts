@@ -170,7 +170,7 @@ export interface SkippedLink {
   reason: SkipReason
   tagName: string | null
   inConditionalComment: boolean
-  /** Where the href value (or text URL) is in the input; -1 when there is no href. */
+  /** Where the href value (or text URL) is in the input; for an element without href, both are the offset of its `<`. */
   start: number
   end: number
 }

@@ -6,9 +6,10 @@ export interface FoundElement {
   tagName: string
   /** Inside an `<!--[if ...]> ... <![endif]-->` conditional comment. */
   inConditionalComment: boolean
-  /** Offsets of the raw `href` value (quotes excluded) in the scanned string; -1 when there is no href. */
+  /** The raw `href` value's offsets (quotes excluded); without an href, both are the offset of the tag's `<`. */
   hrefStart: number
   hrefEnd: number
+  hasHref: boolean
   /** How the href value is quoted; `QuoteType.NoValue` for `href` without `=` or no href. */
   hrefQuote: QuoteType
   /** Every attribute of the tag, names lower-cased, values raw (entities not decoded); first occurrence wins. */
@@ -55,6 +56,7 @@ class Scanner implements TokenizerCallbacks {
   private readonly wantLinks: boolean
   private mode: Mode = Mode.Skip
   private tagName = ''
+  private tagStart = -1
   private attributes = new Map<string, string>()
   private hrefStart = -1
   private hrefEnd = -1
@@ -78,22 +80,23 @@ class Scanner implements TokenizerCallbacks {
     if (!this.wantLinks && this.inComment) return
     const first = html.charCodeAt(start) | 0x20
     if (this.wantLinks && length === 1 && first === A) {
-      this.startCollecting('a')
+      this.startCollecting('a', start - 1)
     } else if (length === 4) {
       const name = html.slice(start, end).toLowerCase()
       if (name === 'area') {
-        if (this.wantLinks) this.startCollecting(name)
+        if (this.wantLinks) this.startCollecting(name, start - 1)
       } else if (name === 'body' && !this.inComment && this.bodyOpenEnd === -1) {
         this.mode = Mode.Body
       }
     } else if (this.inComment && length > 2 && first === V && html.charCodeAt(start + 1) === COLON) {
-      this.startCollecting(html.slice(start, end).toLowerCase())
+      this.startCollecting(html.slice(start, end).toLowerCase(), start - 1)
     }
   }
 
-  private startCollecting(tagName: string): void {
+  private startCollecting(tagName: string, tagStart: number): void {
     this.mode = Mode.Collect
     this.tagName = tagName
+    this.tagStart = tagStart
     this.attributes = new Map()
     this.hrefStart = -1
     this.hrefEnd = -1
@@ -151,11 +154,13 @@ class Scanner implements TokenizerCallbacks {
     // Inside conditional comments only elements that carry an href matter (VML buttons).
     if (inComment && this.hrefStart === -1) return
     const base = this.base
+    const hasHref = this.hrefStart !== -1
     this.elements.push({
       tagName: this.tagName,
       inConditionalComment: inComment,
-      hrefStart: this.hrefStart === -1 ? -1 : this.hrefStart + base,
-      hrefEnd: this.hrefEnd === -1 ? -1 : this.hrefEnd + base,
+      hrefStart: (hasHref ? this.hrefStart : this.tagStart) + base,
+      hrefEnd: (hasHref ? this.hrefEnd : this.tagStart) + base,
+      hasHref,
       hrefQuote: this.hrefQuote,
       rawAttributes: this.attributes,
     })

@@ -1,0 +1,339 @@
+// The behaviour of every adapter: routing, client IP, classification, decoding, redirect
+// safety, responses and hooks. It works on plain values (method, target, a header getter),
+// so node:http can serve a hit without building a Web Request; the Web handler wraps it.
+import {
+  Configuration,
+  ConfigurationError,
+  getClickTrackingResult,
+  getOpenTrackingPixel,
+  getOpenTrackingResult,
+  InvalidLinkError,
+  isPytrackError,
+  LinkTooLongError,
+  PIXEL_MIME_TYPE,
+  type PytrackError,
+  type RequestData,
+  type TrackingResult,
+} from '@pytrack/core'
+import type { TrackingContext, TrackingHandlerOptions } from '../tracking-handler'
+import { createClassifier, type Classifier } from './classifier'
+import { clientIp, type ForwardedHeader } from './client-ip'
+import { compileAllowedDestinations, locationFor } from './destination'
+import { compileRanges } from './ip'
+
+/** A request as the core needs it. `target` is the path and query (origin-form). */
+export interface CoreRequest {
+  method: string
+  target: string
+  /** A header value by lower-case name, or null. */
+  header: (name: string) => string | null
+  remoteAddress: string | null | undefined
+}
+
+/** A response as the core makes it: adapters copy it out. Header names are lower-case. */
+export interface CoreResponse {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: Uint8Array<ArrayBuffer> | null
+}
+
+export interface TrackingCore {
+  /** The response for a tracking route, or null when the path is not one (adapters pass it on). */
+  handle(request: CoreRequest, getRequest: () => Request, context: TrackingContext): CoreResponse | null
+  /** What the Web and node handlers answer for paths that are not tracking routes. */
+  readonly notFound: CoreResponse
+  readonly internalError: CoreResponse
+  reportUnexpected(error: unknown): void
+}
+
+const NO_CACHE = 'no-store, no-cache, must-revalidate, private'
+const ALLOW = 'GET, HEAD'
+const TEXT = 'text/plain; charset=utf-8'
+const encoder = new TextEncoder()
+
+function textResponse(status: number, text: string, extra: Record<string, string> = {}): CoreResponse {
+  const body = encoder.encode(`${text}\n`)
+  return freeze(status, { 'content-type': TEXT, 'cache-control': NO_CACHE, 'content-length': String(body.length), ...extra }, body)
+}
+
+function freeze(status: number, headers: Record<string, string>, body: Uint8Array<ArrayBuffer> | null): CoreResponse {
+  return Object.freeze({ status, headers: Object.freeze(headers), body })
+}
+
+function withoutBody(response: CoreResponse): CoreResponse {
+  return freeze(response.status, { ...response.headers }, null)
+}
+
+const PIXEL = getOpenTrackingPixel()[0] as Uint8Array<ArrayBuffer>
+const PIXEL_HEADERS = {
+  'content-type': PIXEL_MIME_TYPE,
+  'content-length': String(PIXEL.length),
+  'cache-control': NO_CACHE,
+  pragma: 'no-cache',
+  expires: '0',
+}
+const PIXEL_RESPONSE = freeze(200, PIXEL_HEADERS, PIXEL)
+const PIXEL_HEAD = withoutBody(PIXEL_RESPONSE)
+const NOT_FOUND = textResponse(404, 'Not Found')
+const NOT_FOUND_HEAD = withoutBody(NOT_FOUND)
+const TOO_LONG = textResponse(414, 'URI Too Long')
+const TOO_LONG_HEAD = withoutBody(TOO_LONG)
+const NOT_ALLOWED = textResponse(405, 'Method Not Allowed', { allow: ALLOW })
+const INTERNAL_ERROR = textResponse(500, 'Internal Server Error')
+
+// Hooks run after the response has been handed to the socket: setImmediate comes after the
+// microtasks in which adapters write the response.
+const defer: (task: () => void) => void =
+  typeof setImmediate === 'function' ? (task) => void setImmediate(task) : (task) => void setTimeout(task, 0)
+
+const HOOKS = Symbol.for('@pytrack/http/core')
+
+/** Attaches the core to a handler so adapters can take the fast path. */
+export function attachCore<T extends object>(handler: T, core: TrackingCore): T {
+  Object.defineProperty(handler, HOOKS, { value: core })
+  return handler
+}
+
+/** The core behind a handler made by createTrackingHandler, if it is one. */
+export function coreOf(handler: unknown): TrackingCore | undefined {
+  if (typeof handler !== 'function') return undefined
+  const core = (handler as unknown as Record<symbol, unknown>)[HOOKS] as TrackingCore | undefined
+  return core && typeof core.handle === 'function' ? core : undefined
+}
+
+function routeName(name: unknown, fallback: string, which: string): string {
+  if (name === undefined) return fallback
+  if (typeof name !== 'string' || !/^[A-Za-z0-9._~!$&'()*+,;=:@%-]+(\/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)*$/.test(name)) {
+    throw new ConfigurationError(`routes.${which} must be one or more path segments such as "${fallback}" or "t/${fallback}", without leading or trailing "/"`)
+  }
+  return name
+}
+
+function prefixOf(prefix: unknown): string | undefined {
+  if (prefix === undefined) return undefined
+  if (typeof prefix !== 'string' || /[?#\s]/.test(prefix)) {
+    throw new ConfigurationError('prefix must be a path such as "/t" (no query, fragment or spaces)')
+  }
+  let value = prefix.replace(/\/+$/, '')
+  if (value !== '' && !value.startsWith('/')) value = `/${value}`
+  return value
+}
+
+function configurationOf(value: TrackingHandlerOptions['configuration']): Configuration {
+  if (value === undefined) return new Configuration()
+  if (value instanceof Configuration) return value
+  if (typeof value !== 'object' || value === null) {
+    throw new ConfigurationError('configuration must be a Configuration or an object of its fields, such as { baseClickTrackingUrl }')
+  }
+  return new Configuration(value)
+}
+
+function optionalFunction<T>(name: string, value: T | undefined): T | undefined {
+  if (value !== undefined && typeof value !== 'function') throw new ConfigurationError(`${name} must be a function`)
+  return value
+}
+
+function defaultHookError(error: unknown): void {
+  console.error('@pytrack/http: a tracking hook failed (pass onHookError to handle this):', error)
+}
+
+const noop = (): void => {}
+
+export function createCore(options: TrackingHandlerOptions): TrackingCore {
+  if (typeof options !== 'object' || options === null) {
+    throw new ConfigurationError('createTrackingHandler takes an object of options, such as { configuration }')
+  }
+  const configuration = configurationOf(options.configuration)
+  const routes = options.routes ?? {}
+  const open = routeName(routes.open, 'open', 'open')
+  const click = routeName(routes.click, 'click', 'click')
+  if (open === click) throw new ConfigurationError('routes.open and routes.click must differ')
+  const prefix = prefixOf(options.prefix)
+  const openPath = `${prefix ?? ''}/${open}`
+  const clickPath = `${prefix ?? ''}/${click}`
+
+  const onTrackingEvent = optionalFunction('onTrackingEvent', options.onTrackingEvent)
+  const onDecodingError = optionalFunction('onDecodingError', options.onDecodingError)
+  const onHookError = optionalFunction('onHookError', options.onHookError) ?? defaultHookError
+
+  let isTrusted: ((address: string) => boolean) | undefined
+  if (options.trustedProxies !== undefined) {
+    if (!Array.isArray(options.trustedProxies)) {
+      throw new ConfigurationError('trustedProxies must be an array such as ["loopback", "10.0.0.0/8"]')
+    }
+    const compiled = compileRanges(options.trustedProxies)
+    if (typeof compiled === 'string') {
+      throw new ConfigurationError(`trustedProxies entry "${compiled}" is not an IP address, a CIDR range or one of loopback, private, linklocal, uniquelocal`)
+    }
+    if (options.trustedProxies.length > 0) isTrusted = compiled
+  }
+  const forwardedHeader: ForwardedHeader = options.forwardedHeader ?? 'x-forwarded-for'
+  if (forwardedHeader !== 'x-forwarded-for' && forwardedHeader !== 'forwarded') {
+    throw new ConfigurationError('forwardedHeader must be "x-forwarded-for" or "forwarded"')
+  }
+
+  const trustUnauthenticated = options.trustUnauthenticatedLinks ?? false
+  if (typeof trustUnauthenticated !== 'boolean') throw new ConfigurationError('trustUnauthenticatedLinks must be true or false')
+  const authenticated = trustUnauthenticated || configuration.codec.authenticated === true
+  const isAllowed = compileAllowedDestinations(options.allowedDestinations)
+
+  const classification = options.classification ?? true
+  let classify: Classifier | undefined
+  if (classification === true) classify = createClassifier()
+  else if (typeof classification === 'object' && classification !== null) classify = createClassifier(classification)
+  else if (classification !== false) throw new ConfigurationError('classification must be true, false or an object of address ranges')
+
+  const maxPathLength = options.maxPathLength ?? configuration.maxLinkLength * 2
+  if (typeof maxPathLength !== 'number' || !Number.isInteger(maxPathLength) || maxPathLength < 16) {
+    throw new ConfigurationError(`maxPathLength must be a whole number of characters, at least 16; got ${String(maxPathLength)}`)
+  }
+
+  const reportHookError = (error: unknown): void => {
+    try {
+      const outcome = onHookError(error) as { then?: unknown } | undefined
+      if (outcome && typeof outcome.then === 'function') (outcome as Promise<unknown>).then(noop, noop)
+    } catch {
+      // The last resort has failed too; nothing is left to tell.
+    }
+  }
+
+  // Runs a hook later and never lets it throw out or reject unhandled.
+  const runLater = (context: TrackingContext, call: (request: Request) => unknown, getRequest: () => Request): void => {
+    let settle: (() => void) | undefined
+    if (typeof context.waitUntil === 'function') {
+      try {
+        context.waitUntil(new Promise<void>((resolve) => (settle = resolve)))
+      } catch (error) {
+        reportHookError(error)
+      }
+    }
+    defer(() => {
+      let outcome: unknown
+      try {
+        outcome = call(getRequest())
+      } catch (error) {
+        reportHookError(error)
+        settle?.()
+        return
+      }
+      if (outcome && typeof (outcome as { then?: unknown }).then === 'function') {
+        Promise.resolve(outcome).then(noop, reportHookError).finally(() => settle?.())
+      } else {
+        settle?.()
+      }
+    })
+  }
+
+  const decodingError = (error: unknown, getRequest: () => Request, context: TrackingContext): void => {
+    if (!onDecodingError) return
+    const pytrackError: PytrackError = isPytrackError(error)
+      ? error
+      : new InvalidLinkError('the tracking link could not be decoded', { cause: error })
+    runLater(context, (request) => onDecodingError(pytrackError, request, context), getRequest)
+  }
+
+  const handle = (request: CoreRequest, getRequest: () => Request, context: TrackingContext): CoreResponse | null => {
+    const target = request.target
+    const query = target.indexOf('?')
+    let path = query === -1 ? target : target.slice(0, query)
+    if (path.charCodeAt(0) !== 0x2f) {
+      // absolute-form (GET http://host/path), as sent to proxies
+      const scheme = path.indexOf('://')
+      if (scheme === -1) return null
+      const slash = path.indexOf('/', scheme + 3)
+      if (slash === -1) return null
+      path = path.slice(slash)
+    }
+    let end = path.length
+    if (end > 1 && path.charCodeAt(end - 1) === 0x2f) end--
+    const slash = path.lastIndexOf('/', end - 1)
+    if (slash <= 0 || slash === end - 1) return null
+    const rest = path.slice(0, slash)
+    let isOpen: boolean
+    if (prefix === undefined ? rest.endsWith(openPath) : rest === openPath) isOpen = true
+    else if (prefix === undefined ? rest.endsWith(clickPath) : rest === clickPath) isOpen = false
+    else return null
+
+    const method = request.method
+    const isHead = method === 'HEAD'
+    if (method !== 'GET' && !isHead) return NOT_ALLOWED
+
+    if (target.length > maxPathLength) {
+      decodingError(
+        new LinkTooLongError(
+          `the request path is ${target.length} characters, over maxPathLength (${maxPathLength}); it was refused before decoding`,
+          target.length,
+          maxPathLength,
+        ),
+        getRequest,
+        context,
+      )
+      return isHead ? TOO_LONG_HEAD : TOO_LONG
+    }
+
+    const userAgent = request.header('user-agent')
+    const ip = clientIp(
+      request.remoteAddress,
+      isTrusted,
+      isTrusted ? request.header(forwardedHeader) : null,
+      forwardedHeader,
+    )
+    const now = Date.now()
+    const requestData: RequestData = {
+      user_agent: userAgent,
+      user_ip: ip,
+      request_time: new Date(now).toISOString(),
+      method,
+      referer: request.header('referer'),
+    }
+    if (classify) {
+      const label = classify({
+        method,
+        userAgent,
+        accept: request.header('accept'),
+        acceptLanguage: request.header('accept-language'),
+        ip,
+      })
+      requestData.client_kind = label.kind
+      requestData.client_reason = label.reason
+    }
+
+    let result: TrackingResult
+    let response: CoreResponse
+    try {
+      const decode = isOpen ? getOpenTrackingResult : getClickTrackingResult
+      result = decode(path.slice(slash + 1, end), { configuration, requestData, timestamp: Math.floor(now / 1000) })
+      if (isOpen) {
+        response = isHead ? PIXEL_HEAD : PIXEL_RESPONSE
+      } else {
+        const destination = result.trackedUrl
+        if (!destination) throw new InvalidLinkError('the click link has no destination URL')
+        const location = locationFor(destination, authenticated, isAllowed)
+        response = {
+          status: 302,
+          headers: { location, 'cache-control': NO_CACHE, pragma: 'no-cache', expires: '0', 'content-length': '0' },
+          body: null,
+        }
+      }
+    } catch (error) {
+      decodingError(error, getRequest, context)
+      return isHead ? NOT_FOUND_HEAD : NOT_FOUND
+    }
+    if (onTrackingEvent) runLater(context, (req) => onTrackingEvent(result, req, context), getRequest)
+    return response
+  }
+
+  return {
+    handle(request, getRequest, context) {
+      try {
+        return handle(request, getRequest, context)
+      } catch (error) {
+        reportHookError(error)
+        return INTERNAL_ERROR
+      }
+    },
+    notFound: NOT_FOUND,
+    internalError: INTERNAL_ERROR,
+    reportUnexpected: reportHookError,
+  }
+}

@@ -1,0 +1,118 @@
+import { ConfigurationError } from '@pytrack/core'
+import { RedirectRefusedError } from '../errors/redirect-refused-error'
+
+/** Which destinations an unauthenticated click link may redirect to. */
+export type AllowedDestinations = readonly string[] | ((destination: URL) => boolean)
+
+// Django's iri_to_uri: quote(iri, safe="/#%[]=:;$&()+,!?*@'~") over UTF-8. Everything else,
+// including spaces, quotes, CR and LF, is percent-encoded, so the header can never be split.
+const SAFE = /^[A-Za-z0-9_.\-~/#%[\]=:;$&()+,!?*@']*$/
+const UNSAFE_CHAR = /[^A-Za-z0-9_.\-~/#%[\]=:;$&()+,!?*@']/gu
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+const HTTP_PREFIX = /^https?:\/\//i
+
+/** Django's `iri_to_uri`: the destination as an ASCII URI, unchanged where it already was one. */
+export function iriToUri(iri: string): string {
+  return SAFE.test(iri) ? iri : iri.replace(UNSAFE_CHAR, encodeURIComponent)
+}
+
+/**
+ * Turns a click link's destination into the `Location` header value, or throws
+ * {@link RedirectRefusedError}. `//host/path` (which pytracking tracks as given) becomes
+ * `https://host/path`.
+ */
+export function locationFor(
+  destination: string,
+  authenticated: boolean,
+  isAllowed: ((url: URL) => boolean) | undefined,
+): string {
+  const protocolRelative = destination.startsWith('//')
+  if (!protocolRelative && !HTTP_PREFIX.test(destination)) {
+    throw new RedirectRefusedError(
+      'the click link destination is not an http(s) URL, so the handler does not redirect to it',
+      'not-http',
+    )
+  }
+  if (LONE_SURROGATE.test(destination)) {
+    throw new RedirectRefusedError('the click link destination is not valid Unicode text', 'invalid-url')
+  }
+  const location = protocolRelative ? `https:${iriToUri(destination)}` : iriToUri(destination)
+  let url: URL
+  try {
+    url = new URL(location)
+  } catch {
+    throw new RedirectRefusedError('the click link destination is not a valid URL', 'invalid-url')
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
+    throw new RedirectRefusedError('the click link destination is not a valid http(s) URL', 'invalid-url')
+  }
+  if (!authenticated) {
+    let allowed = false
+    try {
+      allowed = isAllowed !== undefined && isAllowed(url) === true
+    } catch (error) {
+      throw new RedirectRefusedError('allowedDestinations threw while checking a click link destination', 'not-allowed', {
+        cause: error,
+      })
+    }
+    if (!allowed) {
+      throw new RedirectRefusedError(
+        'the click link was sealed by a codec anyone can forge (plain base64) and its destination is not in allowedDestinations; add the destination host, or use an authenticated codec from @pytrack/crypto',
+        'not-allowed',
+      )
+    }
+  }
+  return location
+}
+
+function hostnameOf(text: string, entry: string): string {
+  try {
+    const url = new URL(`http://${text}/`)
+    if (url.port !== '' || url.username !== '' || url.pathname !== '/' || `${url.host}` === '') throw new Error('host only')
+    return url.hostname
+  } catch {
+    throw new ConfigurationError(
+      `allowedDestinations entry "${entry}" is not a host name, "*.host" or an origin such as https://shop.example.com`,
+    )
+  }
+}
+
+/** Compiles `allowedDestinations` (origins, host names, `*.suffix`, or a function) into a test. */
+export function compileAllowedDestinations(allowed: AllowedDestinations | undefined): ((url: URL) => boolean) | undefined {
+  if (allowed === undefined) return undefined
+  if (typeof allowed === 'function') return allowed
+  if (!Array.isArray(allowed)) {
+    throw new ConfigurationError('allowedDestinations must be an array of hosts or origins, or a function (url) => boolean')
+  }
+  const origins = new Set<string>()
+  const hosts = new Set<string>()
+  const suffixes: string[] = []
+  for (const entry of allowed as readonly unknown[]) {
+    if (typeof entry !== 'string' || entry.trim() === '') {
+      throw new ConfigurationError('allowedDestinations entries must be non-empty strings such as "shop.example.com"')
+    }
+    if (entry.includes('://')) {
+      let url: URL
+      try {
+        url = new URL(entry)
+      } catch {
+        throw new ConfigurationError(`allowedDestinations entry "${entry}" is not a valid origin such as https://shop.example.com`)
+      }
+      if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.pathname !== '/' || url.search || url.hash) {
+        throw new ConfigurationError(
+          `allowedDestinations entry "${entry}" must be an http(s) origin without path, query or fragment, such as https://shop.example.com`,
+        )
+      }
+      origins.add(url.origin)
+    } else if (entry.startsWith('*.')) {
+      suffixes.push(`.${hostnameOf(entry.slice(2), entry)}`)
+    } else {
+      hosts.add(hostnameOf(entry, entry))
+    }
+  }
+  return (url: URL): boolean => {
+    if (origins.has(url.origin) || hosts.has(url.hostname)) return true
+    for (const suffix of suffixes) if (url.hostname.endsWith(suffix)) return true
+    return false
+  }
+}

@@ -1,0 +1,92 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import { InvalidArgumentError } from '@pytrack/core'
+import { createTrackingHandler, type TrackingContext, type TrackingHandler, type TrackingHandlerOptions } from './tracking-handler'
+import { coreOf, type CoreResponse } from './_internal/core'
+import { coreRequestFromNode, toWebRequest } from './_internal/node-bridge'
+
+/**
+ * Turns a Web-standard handler into a Fastify plugin. Register it with a `prefix`; it answers
+ * every method under it (`/*`), so tracking routes get 405 for other methods, and hands
+ * paths that are not tracking routes to Fastify's not-found handler. It runs in its own
+ * encapsulated context: its catch-all body parser does not touch your other routes.
+ * Fastify's `trustProxy` is not used: pass `trustedProxies`.
+ *
+ * @example
+ * ```ts
+ * import Fastify from 'fastify'
+ * import { createTrackingHandler } from '@pytrack/http'
+ * import { toFastifyPlugin } from '@pytrack/http/fastify'
+ *
+ * const app = Fastify()
+ * await app.register(toFastifyPlugin(createTrackingHandler({ configuration })), { prefix: '/t' })
+ * ```
+ */
+export function toFastifyPlugin(handler: TrackingHandler): FastifyPluginAsync {
+  if (typeof handler !== 'function') {
+    throw new InvalidArgumentError('toFastifyPlugin takes a function (request, context) => Promise<Response>, such as createTrackingHandler(options)')
+  }
+  const core = coreOf(handler)
+  const serve = core
+    ? (request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined => {
+        const raw = request.raw
+        const target = request.url
+        const context: TrackingContext = { remoteAddress: raw.socket?.remoteAddress, request, reply }
+        let response: CoreResponse | null
+        try {
+          response = core.handle(coreRequestFromNode(raw, target), () => toWebRequest(raw, target, false), context)
+        } catch (error) {
+          core.reportUnexpected(error)
+          response = core.internalError
+        }
+        if (response === null) {
+          reply.callNotFound()
+          return undefined
+        }
+        reply.code(response.status).headers(response.headers)
+        return reply.send(response.body === null ? undefined : Buffer.from(response.body.buffer, response.body.byteOffset, response.body.byteLength))
+      }
+    : async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+        const raw = request.raw
+        const webRequest = toWebRequest(raw, request.url, false)
+        const body = request.body
+        const withBody =
+          body instanceof Uint8Array && body.length > 0
+            ? new Request(webRequest, { body: new Uint8Array(body) })
+            : webRequest
+        const response = await handler(withBody, { remoteAddress: raw.socket?.remoteAddress, request, reply })
+        reply.code(response.status)
+        response.headers.forEach((value, name) => {
+          if (name !== 'set-cookie') reply.header(name, value)
+        })
+        const cookies = response.headers.getSetCookie()
+        if (cookies.length > 0) reply.header('set-cookie', cookies)
+        return reply.send(response.body === null ? undefined : Buffer.from(await response.arrayBuffer()))
+      }
+  return async (instance) => {
+    instance.removeAllContentTypeParsers()
+    instance.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body))
+    instance.all('/*', serve)
+  }
+}
+
+/**
+ * A Fastify plugin serving open pixels and click redirects:
+ * `toFastifyPlugin(createTrackingHandler(options))`.
+ *
+ * @example
+ * ```ts
+ * import Fastify from 'fastify'
+ * import { createFastifyPlugin } from '@pytrack/http/fastify'
+ *
+ * const app = Fastify()
+ * await app.register(createFastifyPlugin({
+ *   configuration: { baseClickTrackingUrl: 'https://example.com/t/click/' },
+ *   allowedDestinations: ['www.example.com'],
+ *   onTrackingEvent: (result) => app.log.info(result.toJSON()),
+ * }), { prefix: '/t' })
+ * await app.listen({ port: 8080 })
+ * ```
+ */
+export function createFastifyPlugin(options?: TrackingHandlerOptions): FastifyPluginAsync {
+  return toFastifyPlugin(createTrackingHandler(options))
+}

@@ -1,0 +1,87 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { InvalidArgumentError } from '@pytrack/core'
+import { createTrackingHandler, type TrackingContext, type TrackingHandler, type TrackingHandlerOptions } from './tracking-handler'
+import { coreOf } from './_internal/core'
+import { coreRequestFromNode, toWebRequest, writeCoreResponse, writeWebResponse } from './_internal/node-bridge'
+
+/** A `node:http` request listener, as `http.createServer` takes. */
+export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void
+
+/**
+ * Turns a Web-standard handler into a `node:http` request listener. A handler made by
+ * `createTrackingHandler` is served without building a `Request` per hit (the same
+ * behaviour, faster); any other `(request) => Response` function works through a `Request`.
+ * The socket address reaches the handler as `context.remoteAddress`.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from 'node:http'
+ * import { createTrackingHandler } from '@pytrack/http'
+ * import { toNodeHandler } from '@pytrack/http/node'
+ *
+ * createServer(toNodeHandler(createTrackingHandler({ configuration }))).listen(8080)
+ * ```
+ */
+export function toNodeHandler(handler: TrackingHandler): NodeHandler {
+  const core = coreOf(handler)
+  if (core) {
+    return (req, res) => {
+      const target = req.url ?? '/'
+      const context: TrackingContext = { remoteAddress: req.socket?.remoteAddress, req, res }
+      let response
+      try {
+        response = core.handle(coreRequestFromNode(req, target), () => toWebRequest(req, target, false), context) ?? core.notFound
+      } catch (error) {
+        core.reportUnexpected(error)
+        response = core.internalError
+      }
+      try {
+        writeCoreResponse(res, response)
+      } catch {
+        res.destroy()
+      }
+    }
+  }
+  if (typeof handler !== 'function') throw new InvalidArgumentError('toNodeHandler takes a function (request, context) => Promise<Response>, such as createTrackingHandler(options)')
+  return (req, res) => {
+    void serveWeb(handler, req, res)
+  }
+}
+
+async function serveWeb(handler: TrackingHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  try {
+    let request: Request
+    try {
+      request = toWebRequest(req, req.url ?? '/', true)
+    } catch {
+      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end('Bad Request\n')
+      return
+    }
+    const response = await handler(request, { remoteAddress: req.socket?.remoteAddress, req, res })
+    await writeWebResponse(res, response, req.method === 'HEAD')
+  } catch {
+    if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('Internal Server Error\n')
+    else res.destroy()
+  }
+}
+
+/**
+ * A `node:http` request listener serving open pixels and click redirects:
+ * `toNodeHandler(createTrackingHandler(options))`.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from 'node:http'
+ * import { createNodeHandler } from '@pytrack/http/node'
+ *
+ * const server = createServer(createNodeHandler({
+ *   configuration: { baseClickTrackingUrl: 'https://t.example.com/click/' },
+ *   allowedDestinations: ['www.example.com'],
+ *   onTrackingEvent: (result) => console.log(result.toJSON()),
+ * }))
+ * server.listen(8080)
+ * ```
+ */
+export function createNodeHandler(options?: TrackingHandlerOptions): NodeHandler {
+  return toNodeHandler(createTrackingHandler(options))
+}

@@ -1,0 +1,336 @@
+import { randomUUID } from 'node:crypto'
+import { Configuration, InvalidArgumentError, toPythonJson, type TrackingResult } from '@pytrack/core'
+import type { Dispatcher } from 'undici'
+import type { WebhookEndpoint, WebhookEvent, WebhookOptions } from '../webhook-options'
+import { WebhookUrlNotAllowedError } from '../errors/webhook-url-not-allowed-error'
+import type { RetryPolicy, Target } from './deliver'
+import { defaultDispatcher } from './dispatcher'
+import { secretKeys } from './secret'
+
+/** The longest timeout a link's metadata may ask for: links can be forged. */
+export const MAX_LINK_TIMEOUT_SECONDS = 60
+
+export const DEFAULT_RETRY: { readonly attempts: number; readonly baseDelayMs: number; readonly maxDelayMs: number; readonly budgetMs: number } = Object.freeze({
+  attempts: 4,
+  baseDelayMs: 500,
+  maxDelayMs: 10_000,
+  budgetMs: 60_000,
+})
+
+const DEFAULT_CONFIGURATION = new Configuration()
+const EVENTS: readonly WebhookEvent[] = ['open', 'click']
+const RESERVED_HEADERS = new Set([
+  'content-type',
+  'content-length',
+  'transfer-encoding',
+  'host',
+  'connection',
+  'webhook-id',
+  'webhook-timestamp',
+  'webhook-signature',
+])
+
+interface PreparedEndpoint {
+  url: string
+  parsed: URL
+  events: ReadonlySet<WebhookEvent> | null
+  /** undefined: use the options' secret. */
+  keys: readonly Uint8Array[] | null | undefined
+  timeoutMs: number | null
+  headers: Readonly<Record<string, string>> | null
+}
+
+/** Options checked once, ready for many deliveries. */
+export interface Prepared {
+  configured: { url: string; parsed: URL } | null
+  timeoutMs: number
+  allow: ((url: URL) => boolean) | null
+  linkTimeoutKey: string | null
+  keys: readonly Uint8Array[] | null
+  headers: Readonly<Record<string, string>> | null
+  policy: RetryPolicy
+  dispatcher: Dispatcher
+  endpoints: readonly PreparedEndpoint[]
+}
+
+function plainObject(value: unknown, name: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidArgumentError(`${name} must be an object`)
+  }
+  return value as Record<string, unknown>
+}
+
+function number(value: unknown, name: string, min: number, fallback: number, integer = false): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
+    throw new InvalidArgumentError(`${name} must be a finite ${integer ? 'integer' : 'number'} of at least ${min}; got ${String(value)}`)
+  }
+  return value
+}
+
+function httpUrl(value: unknown, name: string): URL {
+  if (typeof value !== 'string') throw new InvalidArgumentError(`${name} must be a string URL such as https://hooks.example.com/pytrack`)
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new InvalidArgumentError(`${name} must be an absolute http(s) URL such as https://hooks.example.com/pytrack`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new InvalidArgumentError(`${name} must use http or https, not ${url.protocol}`)
+  }
+  return url
+}
+
+function headersOf(value: unknown, name: string): Readonly<Record<string, string>> | null {
+  if (value === undefined || value === null) return null
+  const object = plainObject(value, name)
+  const out: Record<string, string> = {}
+  for (const [key, item] of Object.entries(object)) {
+    const lower = key.toLowerCase()
+    if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(lower)) throw new InvalidArgumentError(`${name} has a header name that is not a valid HTTP token`)
+    if (RESERVED_HEADERS.has(lower)) {
+      throw new InvalidArgumentError(`${name} must not set ${lower}: @pytrack/webhook sets it for every delivery`)
+    }
+    if (typeof item !== 'string' || /[\r\n\0]/.test(item)) {
+      throw new InvalidArgumentError(`${name}.${lower} must be a string without line breaks`)
+    }
+    out[lower] = item
+  }
+  return Object.keys(out).length === 0 ? null : out
+}
+
+function keysOf(value: unknown, name: string): readonly Uint8Array[] | null {
+  if (value === undefined || value === null) return null
+  return secretKeys(value as string, name)
+}
+
+function allowOf(value: unknown): ((url: URL) => boolean) | null {
+  if (value === undefined || value === null) return null
+  if (typeof value === 'function') return value as (url: URL) => boolean
+  if (!Array.isArray(value)) {
+    throw new InvalidArgumentError('allowedWebhookOrigins must be a list of origins such as ["https://hooks.example.com"] or a function (url: URL) => boolean')
+  }
+  const origins = new Set<string>()
+  for (const [i, item] of (value as unknown[]).entries()) {
+    const name = `allowedWebhookOrigins[${i}]`
+    const url = httpUrl(item, name)
+    if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || url.username || url.password) {
+      throw new InvalidArgumentError(`${name} must be an origin (scheme, host and port) such as https://hooks.example.com, not a URL with a path`)
+    }
+    origins.add(url.origin)
+  }
+  return (url: URL): boolean => origins.has(url.origin)
+}
+
+function timeoutMsOf(seconds: number): number {
+  return Math.max(1, Math.round(seconds * 1000))
+}
+
+/** Checks options once; throws {@link InvalidArgumentError} or {@link ConfigurationError} for what is wrong. */
+export function prepare(options: WebhookOptions & { endpoints?: unknown }, withEndpoints: boolean): Prepared {
+  const o = plainObject(options, 'options')
+  const base: unknown = o.configuration ?? DEFAULT_CONFIGURATION
+  if (!(base instanceof Configuration)) {
+    throw new InvalidArgumentError('options.configuration must be a Configuration (new Configuration({...}))')
+  }
+  let configuration: Configuration = base
+  if (o.webhookUrl !== undefined || o.webhookTimeoutSeconds !== undefined) {
+    configuration = configuration.with({
+      webhookUrl: o.webhookUrl as string | null | undefined,
+      webhookTimeoutSeconds: o.webhookTimeoutSeconds as number | undefined,
+    })
+  }
+  const configuredUrl = configuration.webhookUrl
+  const keys = keysOf(o.secret, 'secret')
+  const headers = headersOf(o.headers, 'headers')
+
+  let policy: RetryPolicy
+  if (o.retry === false) {
+    policy = { ...DEFAULT_RETRY, attempts: 1, random: Math.random }
+  } else {
+    const retry = o.retry === undefined ? {} : plainObject(o.retry, 'retry')
+    if (retry.random !== undefined && typeof retry.random !== 'function') {
+      throw new InvalidArgumentError('retry.random must be a function returning a number in [0, 1)')
+    }
+    policy = {
+      attempts: number(retry.attempts, 'retry.attempts', 1, DEFAULT_RETRY.attempts, true),
+      baseDelayMs: number(retry.baseDelayMs, 'retry.baseDelayMs', 0, DEFAULT_RETRY.baseDelayMs),
+      maxDelayMs: number(retry.maxDelayMs, 'retry.maxDelayMs', 0, DEFAULT_RETRY.maxDelayMs),
+      budgetMs: number(retry.budgetMs, 'retry.budgetMs', 1, DEFAULT_RETRY.budgetMs),
+      random: (retry.random as (() => number) | undefined) ?? Math.random,
+    }
+  }
+
+  const dispatcher = (o.dispatcher ?? defaultDispatcher()) as Dispatcher
+  if (typeof (dispatcher as Partial<Dispatcher>).request !== 'function') {
+    throw new InvalidArgumentError('dispatcher must be an undici Dispatcher, such as new Agent() from undici')
+  }
+
+  const linkTimeoutKey = o.linkTimeoutKey
+  if (linkTimeoutKey !== undefined && (typeof linkTimeoutKey !== 'string' || linkTimeoutKey === '')) {
+    throw new InvalidArgumentError('linkTimeoutKey must be the name of a metadata key, such as "webhook_timeout_seconds"')
+  }
+
+  const endpoints: PreparedEndpoint[] = []
+  if (o.endpoints !== undefined) {
+    if (!withEndpoints) {
+      throw new InvalidArgumentError('sendWebhook posts to one webhook; use sendWebhooks (or a queue) for endpoints')
+    }
+    if (!Array.isArray(o.endpoints)) throw new InvalidArgumentError('endpoints must be a list of URLs or { url, events, secret, timeoutSeconds, headers }')
+    for (const [i, item] of (o.endpoints as unknown[]).entries()) {
+      const name = `endpoints[${i}]`
+      if (typeof item === 'string') {
+        endpoints.push({ url: item, parsed: httpUrl(item, name), events: null, keys: undefined, timeoutMs: null, headers: null })
+        continue
+      }
+      const endpoint = plainObject(item, name) as Partial<WebhookEndpoint>
+      let events: Set<WebhookEvent> | null = null
+      if (endpoint.events !== undefined) {
+        if (!Array.isArray(endpoint.events) || endpoint.events.some((e) => !EVENTS.includes(e))) {
+          throw new InvalidArgumentError(`${name}.events must be a list of "open" and/or "click"`)
+        }
+        events = new Set(endpoint.events)
+      }
+      endpoints.push({
+        url: endpoint.url as string,
+        parsed: httpUrl(endpoint.url, `${name}.url`),
+        events,
+        keys: endpoint.secret === undefined ? undefined : keysOf(endpoint.secret, `${name}.secret`),
+        timeoutMs:
+          endpoint.timeoutSeconds === undefined
+            ? null
+            : timeoutMsOf(number(endpoint.timeoutSeconds, `${name}.timeoutSeconds`, 0.001, 0)),
+        headers: headersOf(endpoint.headers, `${name}.headers`),
+      })
+    }
+  }
+
+  return {
+    configured: configuredUrl === null ? null : { url: configuredUrl, parsed: new URL(configuredUrl) },
+    timeoutMs: timeoutMsOf(configuration.webhookTimeoutSeconds),
+    allow: allowOf(o.allowedWebhookOrigins),
+    linkTimeoutKey: (linkTimeoutKey as string | undefined) ?? null,
+    keys,
+    headers,
+    policy,
+    dispatcher,
+    endpoints,
+  }
+}
+
+function target(
+  url: string,
+  parsed: URL,
+  keys: readonly Uint8Array[] | null,
+  timeoutMs: number,
+  headers: Readonly<Record<string, string>> | null,
+): Target {
+  let all = headers
+  // A webhook URL with user:password@ gets Basic authentication, as requests would send.
+  if (parsed.username !== '' && !all?.authorization) {
+    const credentials = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`
+    all = { ...all, authorization: `Basic ${Buffer.from(credentials).toString('base64')}` }
+  }
+  return {
+    url,
+    origin: parsed.origin,
+    path: parsed.pathname + parsed.search,
+    display: parsed.origin + parsed.pathname,
+    keys,
+    timeoutMs,
+    headers: all,
+  }
+}
+
+/** The tracking result's own timeout (pytracking TODO 5), when `linkTimeoutKey` names a usable number. */
+function linkTimeoutMs(result: TrackingResult, prepared: Prepared): number | null {
+  if (prepared.linkTimeoutKey === null) return null
+  const value = result.metadata[prepared.linkTimeoutKey]
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) return null
+  return timeoutMsOf(Math.min(value, MAX_LINK_TIMEOUT_SECONDS))
+}
+
+function allowedLinkUrl(link: string, allow: ((url: URL) => boolean) | null): URL | null {
+  if (allow === null) return null
+  let url: URL
+  try {
+    url = new URL(link)
+  } catch {
+    return null
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null
+  return allow(url) === true ? url : null
+}
+
+/** Where one result goes: its targets, and the link's URL when the allow-list refused it. */
+export interface Routing {
+  targets: Target[]
+  rejectedWebhookUrl: string | null
+}
+
+/**
+ * The primary webhook (the link's when allowed, else the configured one), then the endpoints
+ * that take this kind of event, each URL once.
+ */
+export function route(result: TrackingResult, prepared: Prepared, withEndpoints: boolean): Routing {
+  const linkTimeout = linkTimeoutMs(result, prepared)
+  const timeoutMs = linkTimeout ?? prepared.timeoutMs
+  const targets: Target[] = []
+  let rejectedWebhookUrl: string | null = null
+  const link = result.webhookUrl
+  let primary = prepared.configured
+  if (link !== null && link !== undefined && link !== '' && link !== primary?.url) {
+    const parsed = allowedLinkUrl(link, prepared.allow)
+    if (parsed) primary = { url: link, parsed }
+    else rejectedWebhookUrl = link
+  }
+  if (primary) targets.push(target(primary.url, primary.parsed, prepared.keys, timeoutMs, prepared.headers))
+  if (withEndpoints && prepared.endpoints.length > 0) {
+    const kind: WebhookEvent | null = result.isClickTracking ? 'click' : result.isOpenTracking ? 'open' : null
+    for (const endpoint of prepared.endpoints) {
+      if (endpoint.events !== null && (kind === null || !endpoint.events.has(kind))) continue
+      if (targets.some((t) => t.url === endpoint.url)) continue
+      const headers = endpoint.headers && prepared.headers ? { ...prepared.headers, ...endpoint.headers } : (endpoint.headers ?? prepared.headers)
+      targets.push(
+        target(
+          endpoint.url,
+          endpoint.parsed,
+          endpoint.keys === undefined ? prepared.keys : endpoint.keys,
+          endpoint.timeoutMs ?? timeoutMs,
+          headers,
+        ),
+      )
+    }
+  }
+  return { targets, rejectedWebhookUrl }
+}
+
+/** The error for a link URL that was refused with nothing to fall back to. */
+export function notAllowed(): WebhookUrlNotAllowedError {
+  return new WebhookUrlNotAllowedError(
+    "the tracking link's webhook URL is not allowed (its origin is not in allowedWebhookOrigins, or it is not http(s)) and no webhookUrl is configured to fall back to; add the origin to allowedWebhookOrigins if you trust it",
+  )
+}
+
+/** Throws when nothing at all is configured to post to: a setup mistake, not a delivery failure. */
+export function requireSomewhere(result: TrackingResult, prepared: Prepared): void {
+  if (prepared.configured || prepared.endpoints.length > 0) return
+  if (result.webhookUrl) return
+  throw new InvalidArgumentError(
+    'there is no webhook to post to: set webhookUrl in the Configuration or the options, or give endpoints',
+  )
+}
+
+/** pytracking's webhook body, exactly as `requests.post(json=payload)` writes it. */
+export function payloadOf(result: TrackingResult): string {
+  if (typeof result !== 'object' || result === null || typeof (result as Partial<TrackingResult>).toJSON !== 'function') {
+    throw new InvalidArgumentError('result must be a TrackingResult, as getOpenTrackingResult or getClickTrackingResult return')
+  }
+  return toPythonJson(result.toJSON())
+}
+
+/** A fresh `webhook-id`. */
+export function newWebhookId(): string {
+  return `msg_${randomUUID().replaceAll('-', '')}`
+}

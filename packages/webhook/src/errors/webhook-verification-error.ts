@@ -1,0 +1,35 @@
+import { PytrackError, type PytrackErrorOptions } from '@pytrack/core'
+
+/** Why {@link verifyWebhook} refused a request. */
+export type WebhookVerificationFailure =
+  | 'missing-header'
+  | 'invalid-timestamp'
+  | 'timestamp-out-of-tolerance'
+  | 'invalid-signature'
+  | 'invalid-payload'
+
+/**
+ * {@link verifyWebhook} refused a request: a header is missing, the timestamp is outside the
+ * tolerance window, no signature matches the secret(s), or the signed body is not a tracking
+ * payload. Answer such requests with 400 or 401 and do not process them.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   verifyWebhook(rawBody, request.headers, secret)
+ * } catch (error) {
+ *   if (isPytrackError(error, 'ERR_PYTRACK_WEBHOOK_VERIFICATION')) return reply(401)
+ *   throw error
+ * }
+ * ```
+ */
+export class WebhookVerificationError extends PytrackError {
+  /** What was wrong, as a stable string. */
+  readonly reason: WebhookVerificationFailure
+
+  constructor(message: string, reason: WebhookVerificationFailure, options?: PytrackErrorOptions) {
+    super('ERR_PYTRACK_WEBHOOK_VERIFICATION', message, options)
+    this.name = 'WebhookVerificationError'
+    this.reason = reason
+  }
+}

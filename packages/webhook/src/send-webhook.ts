@@ -1,0 +1,72 @@
+import type { TrackingResult } from '@pytrack/core'
+import { deliver, notAttempted } from './_internal/deliver'
+import { newWebhookId, notAllowed, payloadOf, prepare, requireSomewhere, route } from './_internal/prepare'
+import { checkWebhookId } from './_internal/secret'
+import type { SendWebhookOptions, SendWebhooksOptions } from './webhook-options'
+import type { WebhookOutcome } from './webhook-outcome'
+
+/**
+ * Posts a tracking result to its webhook, as pytracking's `send_webhook` does, but with
+ * retries, an optional Standard Webhooks signature and a keep-alive connection pool. The body
+ * is byte for byte what pytracking posts. The URL is the link's (only when
+ * `allowedWebhookOrigins` allows it) or else the configured one.
+ *
+ * Resolves with the outcome, delivered or failed; it rejects only for mistakes in the
+ * arguments (or, with `throwOnFailure`, with the failure's error).
+ *
+ * @example
+ * ```ts
+ * const result = getClickTrackingResult(request.url, { configuration })
+ * const outcome = await sendWebhook(result, { configuration, secret: process.env.WEBHOOK_SECRET })
+ * if (!outcome.delivered) logger.error(outcome.error.message)
+ * ```
+ */
+export async function sendWebhook(result: TrackingResult, options: SendWebhookOptions = {}): Promise<WebhookOutcome> {
+  const prepared = prepare(options, false)
+  const body = payloadOf(result)
+  const webhookId = options.webhookId === undefined ? newWebhookId() : checkWebhookId(options.webhookId, 'webhookId')
+  requireSomewhere(result, prepared)
+  const { targets, rejectedWebhookUrl } = route(result, prepared, false)
+  const first = targets[0]
+  const outcome =
+    first === undefined
+      ? notAttempted(notAllowed(), null, webhookId, result, rejectedWebhookUrl)
+      : await deliver(prepared.dispatcher, first, body, webhookId, result, rejectedWebhookUrl, prepared.policy, options.signal)
+  if (!outcome.delivered && options.throwOnFailure === true) throw outcome.error
+  return outcome
+}
+
+/**
+ * Posts a tracking result to every webhook that takes it: the configured one (or the link's,
+ * when allowed) and each of `endpoints` whose `events` include this kind of event, all at
+ * once, with the same `webhook-id`. Resolves with one outcome per receiver, in that order
+ * (none when no receiver takes this event).
+ *
+ * @example
+ * ```ts
+ * const outcomes = await sendWebhooks(result, {
+ *   configuration,
+ *   endpoints: [{ url: 'https://crm.example.com/clicks', events: ['click'] }],
+ * })
+ * for (const outcome of outcomes) if (!outcome.delivered) logger.error(outcome.error.message)
+ * ```
+ */
+export async function sendWebhooks(result: TrackingResult, options: SendWebhooksOptions = {}): Promise<WebhookOutcome[]> {
+  const prepared = prepare(options, true)
+  const body = payloadOf(result)
+  const webhookId = options.webhookId === undefined ? newWebhookId() : checkWebhookId(options.webhookId, 'webhookId')
+  requireSomewhere(result, prepared)
+  const { targets, rejectedWebhookUrl } = route(result, prepared, true)
+  const outcomes: WebhookOutcome[] =
+    targets.length === 0 && rejectedWebhookUrl !== null && prepared.configured === null
+      ? [notAttempted(notAllowed(), null, webhookId, result, rejectedWebhookUrl)]
+      : await Promise.all(
+          targets.map((target) =>
+            deliver(prepared.dispatcher, target, body, webhookId, result, rejectedWebhookUrl, prepared.policy, options.signal),
+          ),
+        )
+  if (options.throwOnFailure === true) {
+    for (const outcome of outcomes) if (!outcome.delivered) throw outcome.error
+  }
+  return outcomes
+}

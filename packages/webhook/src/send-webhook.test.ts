@@ -444,10 +444,11 @@ describe('the dispatcher', () => {
   it('keeps connections alive between deliveries', async () => {
     const r = await receiver()
     const agent = new Agent()
-    for (let i = 0; i < 3; i++) await sendWebhook(open, { webhookUrl: r.url, dispatcher: agent })
-    // One socket (one client port) served all three.
-    expect(new Set(r.requests.map((q) => q.remotePort)).size).toBe(1)
-    expect(r.requests).toHaveLength(3)
+    for (let i = 0; i < 6; i++) await sendWebhook(open, { webhookUrl: r.url, dispatcher: agent })
+    // Sockets (told apart by the client port) serve several deliveries each; undici may
+    // still open a second one while the first finishes its bookkeeping.
+    expect(r.requests).toHaveLength(6)
+    expect(new Set(r.requests.map((q) => q.remotePort)).size).toBeLessThanOrEqual(2)
     await agent.close()
   })
 

@@ -186,7 +186,7 @@ export function adaptHtml(html: string, metadata?: Metadata | null, options?: Ad
     output += html.slice(cursor, splice.start) + splice.text
     cursor = splice.end
   }
-  output = cursor === 0 ? html : output + html.slice(cursor)
+  output = splices.length === 0 ? html : output + html.slice(cursor)
 
   if (exceedsUtf8Bytes(output, clipBytes)) {
     warnings.push({

@@ -6,27 +6,28 @@ import { LinkTracker, booleanOption, noAttributes, optionsObject, resolveConfigu
 const BARE_URL = /(?<![A-Za-z0-9])https?:\/\/[^\s<>"]+/gi
 /** Punctuation that ends a sentence rather than a URL. */
 const TRAILING = new Set(['.', ',', ';', ':', '!', '?', "'", '"'])
-const CLOSERS: Record<string, string> = { ')': '(', ']': '[', '}': '{' }
+const OPENER_TO_CLOSER: Record<string, string> = { '(': ')', '[': ']', '{': '}' }
 
 /** Drops trailing punctuation, and closing brackets that have no opening one inside the URL. */
 function urlLength(match: string): number {
+  // Bracket balance counted once, so a long run of closers stays linear.
+  const balance: Record<string, number> = { ')': 0, ']': 0, '}': 0 }
+  for (let i = 0; i < match.length; i++) {
+    const c = match[i]!
+    if (c === '(' || c === '[' || c === '{') balance[OPENER_TO_CLOSER[c]!]!++
+    else if (c === ')' || c === ']' || c === '}') balance[c]!--
+  }
   let end = match.length
   while (end > 0) {
     const last = match[end - 1]!
     if (TRAILING.has(last)) {
       end--
-      continue
+    } else if (balance[last] !== undefined && balance[last] < 0) {
+      balance[last]++
+      end--
+    } else {
+      break
     }
-    const opener = CLOSERS[last]
-    if (opener === undefined) break
-    let balance = 0
-    for (let i = 0; i < end; i++) {
-      const c = match[i]
-      if (c === opener) balance++
-      else if (c === last) balance--
-    }
-    if (balance >= 0) break
-    end--
   }
   return end
 }
@@ -73,5 +74,5 @@ export function adaptText(text: string, metadata?: Metadata | null, options?: Ad
     output += text.slice(cursor, start) + trackingUrl
     cursor = end
   }
-  return { text: cursor === 0 ? text : output + text.slice(cursor), links, skipped, warnings: tracker.warnings() }
+  return { text: links.length === 0 ? text : output + text.slice(cursor), links, skipped, warnings: tracker.warnings() }
 }

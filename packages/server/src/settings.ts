@@ -17,7 +17,7 @@ export interface ServerSettings {
   host: string
   /** The port to listen on; 0 picks a free one. Default 8080. */
   port: number
-  /** The URL the world reaches this server at, without a trailing slash. Default `http://localhost:8080`. */
+  /** The URL the world reaches this server at, without a trailing slash. Default `http://localhost:<port>`. */
   publicUrl: string
   /** Where the database and the generated key live. Default `./data` (absolute once loaded). */
   dataDir: string
@@ -70,6 +70,11 @@ export interface LoadSettingsOptions {
   overrides?: Partial<ServerSettings> | undefined
   /** Relative paths resolve from here. Default `process.cwd()`. */
   cwd?: string | undefined
+  /**
+   * Check what only serving needs (the API token outside localhost). Default true; the CLI's
+   * `encode`, `decode` and `adapt` pass false, since they only make and read links.
+   */
+  serving?: boolean | undefined
 }
 
 const DEFAULTS = {
@@ -364,7 +369,9 @@ export function loadSettings(options: LoadSettingsOptions = {}): ServerSettings 
   const host = text(name('host'), get('host', DEFAULTS.host))
   if (host === '') fail(name('host'), `${name('host')} must not be empty; use 127.0.0.1 (this machine) or 0.0.0.0 (every interface)`)
   const port = integer(name('port'), get('port', DEFAULTS.port), 0, 65535)
-  const publicUrlParsed = httpUrl(name('publicUrl'), get('publicUrl', DEFAULTS.publicUrl))
+  // Unset, the public URL follows the port, so PYTRACK_PORT=9000 alone makes working links.
+  const defaultPublicUrl = port === 0 || port === DEFAULTS.port ? DEFAULTS.publicUrl : `http://localhost:${port}`
+  const publicUrlParsed = httpUrl(name('publicUrl'), get('publicUrl', defaultPublicUrl))
   if (publicUrlParsed.search !== '' || publicUrlParsed.hash !== '') {
     fail(name('publicUrl'), `${name('publicUrl')} must not have a query or fragment`)
   }
@@ -376,7 +383,7 @@ export function loadSettings(options: LoadSettingsOptions = {}): ServerSettings 
   if (apiToken !== null && apiToken.length < 16) {
     fail(name('apiToken'), `${name('apiToken')} must be at least 16 characters; make one with: openssl rand -hex 32`)
   }
-  if (apiToken === null && !isLoopbackHost(host)) {
+  if (apiToken === null && !isLoopbackHost(host) && options.serving !== false) {
     fail(
       'PYTRACK_API_TOKEN',
       `PYTRACK_API_TOKEN is required when listening on ${host} (outside localhost), so the API is not open to the network; make one with: openssl rand -hex 32`,

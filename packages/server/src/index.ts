@@ -1,0 +1,28 @@
+export { startServer, linkConfiguration } from './server'
+export type { StartServerOptions, RunningServer } from './server'
+export { loadSettings } from './settings'
+export type { ServerSettings, LoadSettingsOptions, CodecName, LogLevel } from './settings'
+export { SqliteEventStore, openSqliteEventStore } from './store/sqlite-event-store'
+export type { SqliteEventStoreOptions } from './store/sqlite-event-store'
+export type {
+  EventStore,
+  Awaitable,
+  NewTrackingEvent,
+  TrackingEvent,
+  NewOutboxItem,
+  OutboxItem,
+  OutboxStatus,
+  OutboxFailure,
+  RecordedEvent,
+  Page,
+  ListEventsQuery,
+  ListOutboxQuery,
+  Stats,
+  StatsCounts,
+  StatsGroup,
+  StatsQuery,
+} from './store/event-store'
+export { SettingsError } from './errors/settings-error'
+export { StoreError } from './errors/store-error'
+export { ApiError } from './errors/api-error'
+export type { ApiErrorReason } from './errors/api-error'

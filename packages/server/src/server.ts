@@ -1,0 +1,194 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { Configuration, isPytrackError } from '@pytrack/core'
+import { pino, type Logger } from 'pino'
+import { SettingsError } from './errors/settings-error'
+import { createApiHandler } from './_internal/api'
+import { codecOf } from './_internal/codec'
+import { loadKeys } from './_internal/keys'
+import { OutboxDispatcher } from './_internal/outbox-dispatcher'
+import { createTrackingRoutes } from './_internal/tracking-routes'
+import { isLoopbackHost, type ServerSettings } from './settings'
+import type { EventStore } from './store/event-store'
+import { openSqliteEventStore } from './store/sqlite-event-store'
+
+/** Options of {@link startServer} beyond the settings. */
+export interface StartServerOptions {
+  /** The logger. Default: pino writing JSON lines to stdout at `settings.logLevel`. */
+  logger?: Logger | undefined
+  /** The event store. Default: SQLite at `<dataDir>/pytrack.db`. The server closes it on `close()`. */
+  store?: EventStore | undefined
+}
+
+/** A running server. */
+export interface RunningServer {
+  /** Where it listens, e.g. `http://127.0.0.1:8080` (the real port when `port` was 0). */
+  url: string
+  port: number
+  /** The settings it runs with. */
+  settings: ServerSettings
+  store: EventStore
+  logger: Logger
+  /** The link configuration (base URLs, codec) the server makes and reads links with. */
+  configuration: Configuration
+  /**
+   * Stops accepting connections, lets requests in flight finish (up to `shutdownTimeoutMs`),
+   * waits for webhook deliveries in flight, then closes the store. Safe to call twice.
+   */
+  close(): Promise<void>
+}
+
+/** The file name of the SQLite database in the data folder. */
+export const DATABASE_FILE = 'pytrack.db'
+
+/**
+ * Builds the link configuration of the settings (loading or creating the keys) and says what
+ * it did with the keys through `logger`. Used by `pytrack serve`, `encode` and `decode`, so
+ * links made by the CLI open on the server.
+ *
+ * @example
+ * ```ts
+ * const configuration = linkConfiguration(loadSettings(), pino())
+ * ```
+ */
+export function linkConfiguration(settings: ServerSettings, logger: Pick<Logger, 'info' | 'warn'>): Configuration {
+  const keys = loadKeys(settings)
+  if (keys.source === 'created') {
+    logger.info({ file: keys.file, codec: settings.codec }, 'created a new link key (keep this file: links made with it need it)')
+  }
+  for (const warning of keys.warnings) logger.warn(warning)
+  if (settings.codec === 'base64') {
+    logger.warn('links use plain base64 (pytracking without a key): anyone can read and forge them; click links redirect only to PYTRACK_REDIRECT_ALLOW')
+  }
+  return new Configuration({
+    baseOpenTrackingUrl: settings.baseOpenTrackingUrl,
+    baseClickTrackingUrl: settings.baseClickTrackingUrl,
+    defaultMetadata: settings.defaultMetadata,
+    includeDefaultMetadata: settings.includeDefaultMetadata,
+    appendSlash: settings.appendSlash,
+    codec: codecOf(settings, keys),
+  })
+}
+
+function listen(server: Server, settings: ServerSettings): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      const where = `${settings.host}:${settings.port}`
+      const message =
+        error.code === 'EADDRINUSE'
+          ? `port ${settings.port} on ${settings.host} is already in use; stop the other server or set PYTRACK_PORT`
+          : error.code === 'EACCES'
+            ? `not allowed to listen on ${where}; use a port above 1023 or run with the needed rights`
+            : `cannot listen on ${where}: ${error.code ?? error.message}; check PYTRACK_HOST`
+      reject(new SettingsError(error.code === 'EADDRINUSE' || error.code === 'EACCES' ? 'PYTRACK_PORT' : 'PYTRACK_HOST', message, { cause: error }))
+    }
+    server.once('error', onError)
+    server.listen(settings.port, settings.host, () => {
+      server.off('error', onError)
+      resolve(server.address() as AddressInfo)
+    })
+  })
+}
+
+/**
+ * Starts the tracking server: the pixel and redirect routes (@pytrack/http), the HTTP API,
+ * the SQLite event store and the webhook dispatcher. Fails fast with a {@link SettingsError}
+ * (bad keys, port in use, API without a token outside localhost) before it accepts anything.
+ *
+ * @example
+ * ```ts
+ * import { loadSettings, startServer } from '@pytrack/server'
+ *
+ * const server = await startServer(loadSettings({ overrides: { port: 0 } }))
+ * console.log(server.url)
+ * process.once('SIGTERM', () => void server.close())
+ * ```
+ */
+export async function startServer(settings: ServerSettings, options: StartServerOptions = {}): Promise<RunningServer> {
+  const logger = options.logger ?? pino({ level: settings.logLevel, base: { service: 'pytrack' } })
+  if (settings.apiToken === null && !isLoopbackHost(settings.host)) {
+    throw new SettingsError('PYTRACK_API_TOKEN', `PYTRACK_API_TOKEN is required when listening on ${settings.host} (outside localhost)`)
+  }
+  const configuration = linkConfiguration(settings, logger)
+  const store = options.store ?? openSqliteEventStore({ file: join(settings.dataDir, DATABASE_FILE), synchronous: settings.synchronous })
+  try {
+    const dispatcher = new OutboxDispatcher({
+      store,
+      logger,
+      secret: settings.webhookSecret,
+      timeoutSeconds: settings.webhookTimeoutSeconds,
+      maxAttempts: settings.webhookMaxAttempts,
+      retryBaseMs: settings.webhookRetryBaseMs,
+    })
+    const tracking = createTrackingRoutes({
+      configuration,
+      store,
+      logger,
+      emailKey: settings.emailKey,
+      webhookUrls: settings.webhookUrls,
+      trustedProxies: settings.trustedProxies,
+      redirectAllow: settings.redirectAllow,
+      onOutboxWritten: () => dispatcher.wake(),
+    })
+    const api = createApiHandler({
+      store,
+      configuration,
+      apiToken: settings.apiToken,
+      logger,
+      wakeDispatcher: () => dispatcher.wake(),
+    })
+
+    const server = createServer({ keepAliveTimeout: 5_000, requestTimeout: 30_000, headersTimeout: 10_000 }, (req: IncomingMessage, res: ServerResponse) => {
+      if (!api(req, res)) tracking(req, res)
+    })
+    // Bad requests at the HTTP level (garbage, oversized headers) never reach a handler.
+    server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+      if (socket.writable && error.code !== 'ECONNRESET') socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
+      else socket.destroy()
+    })
+
+    const address = await listen(server, settings)
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+    const url = `http://${host}:${address.port}`
+    dispatcher.start()
+    logger.info(
+      {
+        url,
+        publicUrl: settings.publicUrl,
+        openUrl: configuration.baseOpenTrackingUrl,
+        clickUrl: configuration.baseClickTrackingUrl,
+        codec: configuration.codec.name,
+        dataDir: settings.dataDir,
+        api: settings.apiToken === null ? 'open (no token: localhost only)' : 'bearer token',
+        webhooks: settings.webhookUrls.length,
+      },
+      'pytrack server listening',
+    )
+
+    let closing: Promise<void> | undefined
+    const close = (): Promise<void> => {
+      closing ??= (async () => {
+        logger.info('shutting down: no new connections; finishing requests in flight')
+        const started = Date.now()
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+        server.closeIdleConnections()
+        const timer = setTimeout(() => server.closeAllConnections(), settings.shutdownTimeoutMs)
+        await closed
+        clearTimeout(timer)
+        await dispatcher.close(Math.max(0, settings.shutdownTimeoutMs - (Date.now() - started)))
+        await store.close()
+        logger.info('pytrack server stopped')
+        logger.flush?.()
+      })()
+      return closing
+    }
+    return { url, port: address.port, settings, store, logger, configuration, close }
+  } catch (error) {
+    await store.close()
+    if (isPytrackError(error, 'ERR_PYTRACK_CONFIGURATION')) {
+      throw new SettingsError('settings', error.message, { cause: error })
+    }
+    throw error
+  }
+}

@@ -226,18 +226,37 @@ describe('retries', () => {
     expect(outcome.error.message).toContain('ECONNREFUSED')
   })
 
-  it('stops waiting when the caller aborts', async () => {
+  it('stops waiting between attempts when the caller aborts', async () => {
     const r = await receiver(status(503))
     const controller = new AbortController()
-    const pending = sendWebhook(click, {
-      webhookUrl: r.url,
-      retry: { attempts: 5, baseDelayMs: 60_000, maxDelayMs: 60_000, random: () => 0.99 },
-      signal: controller.signal,
-    })
+    const outcome = failed(
+      await sendWebhook(click, {
+        webhookUrl: r.url,
+        // The jitter is drawn when the 503 is in and a 60 s wait begins: abort during it.
+        retry: {
+          attempts: 5,
+          baseDelayMs: 60_000,
+          maxDelayMs: 60_000,
+          random: () => {
+            setTimeout(() => controller.abort(), 10)
+            return 0.99
+          },
+        },
+        signal: controller.signal,
+      }),
+    )
+    expect(outcome).toMatchObject({ status: 503, attempts: 1 })
+    expect(outcome.error.message).toContain("caller's signal")
+  })
+
+  it('aborts an attempt in flight when the caller aborts', async () => {
+    const r = await receiver(hang)
+    const controller = new AbortController()
+    const pending = sendWebhook(click, { webhookUrl: r.url, signal: controller.signal })
     while (r.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 5))
     controller.abort()
     const outcome = failed(await pending)
-    expect(outcome).toMatchObject({ status: 503, attempts: 1 })
+    expect(outcome).toMatchObject({ status: null, attempts: 1 })
     expect(outcome.error.message).toContain("caller's signal")
   })
 

@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http'
-import type { PytrackError, TrackingResult } from '@pytrack/core'
+import { isPytrackError, type PytrackError, type TrackingResult } from '@pytrack/core'
 import type { Dispatcher } from 'undici'
 import { WebhookDeliveryError } from '../errors/webhook-delivery-error'
 import { retryAfterMs } from './retry-after'
@@ -193,7 +193,8 @@ export async function deliver(
       ? `the receiver answered ${describeStatus(last.status)}`
       : `the receiver answered ${describeStatus(last.status)}, which is not retried (only 408, 429 and 5xx are)`
   } else if (last.kind === 'error' && last.aborted) {
-    why = "the caller's signal aborted it"
+    // A queue closing with abortInFlight says so; any other abort is the caller's.
+    why = isPytrackError(signal?.reason) ? signal.reason.message : "the caller's signal aborted it"
   } else if (last.kind === 'error' && last.timedOut) {
     why = `no answer within ${seconds(timeoutMs)} (webhookTimeoutSeconds)`
   } else {

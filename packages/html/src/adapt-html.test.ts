@@ -319,12 +319,13 @@ describe('adaptHtml errors', () => {
       [{ denyDomains: ['https://example.com/'] }, /denyDomains/],
       [{ shouldTrackLink: true }, /shouldTrackLink/],
       [{ linkMetadata: 'yes' }, /linkMetadata/],
+      [{ linkMetadata: () => 'link-1' }, /linkMetadata returned string/],
       [{ clipWarningBytes: -1 }, /clipWarningBytes/],
       [{ configuration: {} }, /configuration/],
     ]
     for (const [options, message] of bad) {
       expect(() => adaptHtml('<a href="https://example.com/">x</a>', null, { configuration, ...options } as never)).toThrow(message)
-      expect(code(() => adaptHtml('', null, { configuration, ...options } as never))).toBe('ERR_PYTRACK_INVALID_ARGUMENT')
+      expect(code(() => adaptHtml('<a href="https://example.com/">x</a>', null, { configuration, ...options } as never))).toBe('ERR_PYTRACK_INVALID_ARGUMENT')
     }
     expect(code(() => adaptHtml('', null, 'options' as never))).toBe('ERR_PYTRACK_INVALID_ARGUMENT')
   })

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { configuration, expectSpliced } from '../test/fidelity'
-import { adaptHtml, adaptText } from './index'
+import { adaptHtml, adaptText, type PixelPosition } from './index'
 
 // Pieces that stress the tokenizer: every quoting style, broken tags and comments, conditional
 // comments, raw-text elements, entities, merge tags and opt-outs, glued together at random.
@@ -24,7 +24,7 @@ const htmlish = fc.array(piece, { maxLength: 60 }).map((pieces) => pieces.join('
 describe('adaptHtml on hostile input', () => {
   it('never throws, and changes nothing but tracked hrefs and the pixel', () => {
     fc.assert(
-      fc.property(htmlish, fc.constantFrom('bottom', 'top', { placeholder: '<!--' }) , (html, pixelPosition) => {
+      fc.property(htmlish, fc.constantFrom<PixelPosition[]>('bottom', 'top', { placeholder: '<!--' }), (html, pixelPosition) => {
         const result = adaptHtml(html, { customer_id: 1 }, { configuration, pixelPosition, linkMetadata: true })
         expectSpliced(html, result)
       }),

@@ -63,7 +63,7 @@ export interface AdaptTextOptions extends TrackingOptions {
   allowDomains?: readonly string[] | undefined
   /** Never track links to these hosts or their subdomains. Wins over `allowDomains`. */
   denyDomains?: readonly string[] | undefined
-  /** Called for each link the built-in rules would track; return false to leave it alone. */
+  /** Called for each link the built-in rules would track: return true to track it; anything else leaves it alone. */
   shouldTrackLink?: LinkPredicate | undefined
   /**
    * Per-link metadata. `true` adds `link_index` (the link's position) and `link_id` (its

@@ -154,8 +154,13 @@ export class LinkTracker {
     }
     let metadata = this.metadata
     if (perLink !== null) {
-      const extra = perLink(contextOf(candidate))
-      if (extra !== undefined && extra !== null) metadata = { ...metadata, ...extra }
+      const extra: unknown = perLink(contextOf(candidate))
+      if (extra !== undefined && extra !== null) {
+        if (typeof extra !== 'object' || Array.isArray(extra)) {
+          throw new InvalidArgumentError(`options.linkMetadata returned ${typeName(extra)}; it must return a plain object of metadata, null or undefined`)
+        }
+        metadata = { ...metadata, ...(extra as Metadata) }
+      }
     }
     try {
       const link = getClickTrackingUrl(candidate.url, metadata, { configuration: this.configuration })

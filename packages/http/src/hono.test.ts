@@ -1,0 +1,57 @@
+import { serve } from '@hono/node-server'
+import { Hono } from 'hono'
+import type { AddressInfo } from 'node:net'
+import { describe, expect, it } from 'vitest'
+import { createTrackingHandler } from './index'
+import { createHonoApp, toHonoHandler } from './hono'
+import { describeTrackingBehaviour, type TestServer } from '../test/behaviour-suite'
+
+function start(app: Hono): Promise<TestServer> {
+  return new Promise((resolve) => {
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
+      resolve({
+        origin: `http://127.0.0.1:${info.port}`,
+        close: () => new Promise<void>((done) => server.close(() => done())),
+      })
+    })
+  })
+}
+
+describeTrackingBehaviour('Hono', async (mounts) => {
+  const app = new Hono()
+  for (const mount of mounts) app.route(mount.prefix, createHonoApp(mount.options))
+  return start(app)
+})
+
+describe('toHonoHandler', () => {
+  it('calls next() for paths that are not tracking routes', async () => {
+    const app = new Hono()
+    app.use('/t/*', toHonoHandler(createTrackingHandler()))
+    app.get('/t/health', (c) => c.text('ok'))
+    const server = await start(app)
+    try {
+      expect(await (await fetch(`${server.origin}/t/health`)).text()).toBe('ok')
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('takes the client address from the option on runtimes other than Node', async () => {
+    let seen: unknown
+    const app = new Hono()
+    app.use(
+      '/t/*',
+      toHonoHandler(createTrackingHandler({ onTrackingEvent: (result) => void (seen = result.requestData?.user_ip) }), {
+        remoteAddress: () => '192.0.2.44',
+      }),
+    )
+    const response = await app.request('/t/open/e30=')
+    expect(response.status).toBe(200)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    expect(seen).toBe('192.0.2.44')
+  })
+
+  it('refuses what is not a handler with a pytrack error', () => {
+    expect(() => toHonoHandler(null as never)).toThrow(expect.objectContaining({ code: 'ERR_PYTRACK_INVALID_ARGUMENT' }))
+  })
+})

@@ -1,0 +1,164 @@
+import { serve, type HttpBindings } from '@hono/node-server'
+import type { AddressInfo } from 'node:net'
+import { describe, expect, it } from 'vitest'
+import { Configuration, getClickTrackingUrl, getOpenTrackingUrl, isPytrackError, type PytrackError } from '@pytrack/core'
+import { fernetCodec, signedCodec } from '@pytrack/crypto'
+import { createTrackingHandler, type TrackingHandler } from './index'
+import { describeTrackingBehaviour, type TestServer } from '../test/behaviour-suite'
+
+// The Web-standard handler itself, served as a fetch function by @hono/node-server.
+describeTrackingBehaviour('Web-standard handler', async (mounts) => {
+  const handlers = mounts.map((mount) => createTrackingHandler(mount.options))
+  return new Promise<TestServer>((resolve) => {
+    const server = serve(
+      {
+        port: 0,
+        hostname: '127.0.0.1',
+        fetch: (request: Request, env: HttpBindings) => {
+          const path = new URL(request.url).pathname
+          const index = mounts.findIndex((mount) => path.startsWith(`${mount.prefix}/`))
+          const handler = handlers[index]
+          if (!handler) return new Response('no mount here', { status: 404 })
+          return handler(request, { remoteAddress: env.incoming.socket.remoteAddress })
+        },
+      },
+      (info: AddressInfo) =>
+        resolve({ origin: `http://127.0.0.1:${info.port}`, close: () => new Promise<void>((done) => server.close(() => done())) }),
+    )
+  })
+})
+
+const BASE = { baseOpenTrackingUrl: 'https://t.example.com/open/', baseClickTrackingUrl: 'https://t.example.com/click/' }
+const call = (handler: TrackingHandler, path: string, init?: RequestInit): Promise<Response> =>
+  handler(new Request(`https://t.example.com${path}`, init), { remoteAddress: '::ffff:192.0.2.1' })
+const token = (link: string): string => link.slice(link.lastIndexOf('/') + 1)
+const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 5))
+
+describe('createTrackingHandler', () => {
+  it('refuses a 100 KB path with 414 before decoding, and reports it', async () => {
+    const errors: PytrackError[] = []
+    const handler = createTrackingHandler({ onDecodingError: (error) => void errors.push(error) })
+    const response = await call(handler, `/open/${'A'.repeat(100_000)}`)
+    expect(response.status).toBe(414)
+    await tick()
+    expect(errors.map((error) => error.code)).toEqual(['ERR_PYTRACK_LINK_TOO_LONG'])
+    expect(errors[0]?.message).not.toContain('AAAA')
+  })
+
+  it('redirects links sealed by authenticated codecs (Fernet, signed) anywhere http(s), without an allow-list', async () => {
+    const key = 'XdhWbQZnqCIPLBL0ViPIW2vBTsmUNxAS-7mOtTdu6ZM='
+    for (const codec of [fernetCodec(key), signedCodec('a secret of at least thirty-two characters!!')]) {
+      const configuration = new Configuration({ ...BASE, codec })
+      const handler = createTrackingHandler({ configuration })
+      const link = getClickTrackingUrl('https://anywhere.example/x', null, { configuration })
+      const response = await call(handler, `/click/${token(link)}`)
+      expect(response.status, codec.name).toBe(302)
+      expect(response.headers.get('location')).toBe('https://anywhere.example/x')
+      expect((await call(handler, `/click/${token(getClickTrackingUrl('javascript:alert(1)', null, { configuration }))}`)).status).toBe(404)
+      // A base64 link on an authenticated handler does not decode.
+      expect((await call(handler, `/click/${token(getClickTrackingUrl('https://x.example/', null, BASE))}`)).status).toBe(404)
+    }
+  })
+
+  it('checks allowedDestinations functions, and treats a throwing one as a refusal', async () => {
+    const errors: PytrackError[] = []
+    const handler = createTrackingHandler({
+      configuration: BASE,
+      allowedDestinations: (url) => {
+        if (url.hostname === 'throws.example') throw new Error('predicate bug')
+        return url.pathname.startsWith('/ok/')
+      },
+      onDecodingError: (error) => void errors.push(error),
+    })
+    expect((await call(handler, `/click/${token(getClickTrackingUrl('https://a.example/ok/1', null, BASE))}`)).status).toBe(302)
+    expect((await call(handler, `/click/${token(getClickTrackingUrl('https://a.example/no', null, BASE))}`)).status).toBe(404)
+    expect((await call(handler, `/click/${token(getClickTrackingUrl('https://throws.example/ok/', null, BASE))}`)).status).toBe(404)
+    await tick()
+    expect(errors.map((error) => (error as PytrackError & { reason: string }).reason)).toEqual(['not-allowed', 'not-allowed'])
+    expect(errors[1]?.cause).toEqual(new Error('predicate bug'))
+  })
+
+  it('reports IPv4-mapped socket addresses as plain IPv4, and omits labels when classification is off', async () => {
+    let data: unknown
+    const handler = createTrackingHandler({ classification: false, onTrackingEvent: (result) => void (data = result.requestData) })
+    expect((await call(handler, `/open/${token(getOpenTrackingUrl({ a: 1 }, BASE))}`)).status).toBe(200)
+    await tick()
+    expect(data).toMatchObject({ user_ip: '192.0.2.1', method: 'GET', referer: null })
+    expect(data).not.toHaveProperty('client_kind')
+  })
+
+  it('keeps hooks alive with context.waitUntil until they settle', async () => {
+    const waited: Promise<unknown>[] = []
+    let finish: () => void = () => {}
+    const handler = createTrackingHandler({ onTrackingEvent: () => new Promise<void>((resolve) => (finish = resolve)) })
+    const response = await handler(new Request(`https://t.example.com/open/e30=`), { waitUntil: (promise) => void waited.push(promise) })
+    expect(response.status).toBe(200)
+    expect(waited).toHaveLength(1)
+    let settled = false
+    void waited[0]?.then(() => (settled = true))
+    await tick()
+    expect(settled).toBe(false)
+    finish()
+    await tick()
+    expect(settled).toBe(true)
+  })
+
+  it('uses console.error for hook failures when no onHookError is given, and never rejects', async () => {
+    const logged: unknown[] = []
+    const original = console.error
+    console.error = (...args: unknown[]) => void logged.push(args)
+    try {
+      const handler = createTrackingHandler({
+        onTrackingEvent: () => {
+          throw new Error('oops')
+        },
+      })
+      expect((await call(handler, '/open/e30=')).status).toBe(200)
+      await tick()
+      expect(logged).toHaveLength(1)
+    } finally {
+      console.error = original
+    }
+  })
+
+  it('answers 404 for paths that are not tracking routes, and 500 (never a rejection) for a non-Request', async () => {
+    const handler = createTrackingHandler({ onHookError: () => {} })
+    expect((await call(handler, '/')).status).toBe(404)
+    expect((await call(handler, '/open')).status).toBe(404)
+    expect((await handler({} as Request)).status).toBe(500)
+  })
+
+  it('respects a strict prefix and renamed multi-segment routes', async () => {
+    const handler = createTrackingHandler({ prefix: '/mail/', routes: { open: 'px/o', click: 'go' } })
+    expect((await call(handler, '/mail/px/o/e30=')).status).toBe(200)
+    expect((await call(handler, '/other/mail/px/o/e30=')).status).toBe(404)
+    expect((await call(handler, '/mail/open/e30=')).status).toBe(404)
+  })
+
+  it('throws ConfigurationError for options that cannot work, saying which', () => {
+    const bad: [unknown, RegExp][] = [
+      [{ trustedProxies: ['10.0.0.0/33'] }, /trustedProxies entry "10.0.0.0\/33"/],
+      [{ trustedProxies: 'loopback' }, /trustedProxies must be an array/],
+      [{ allowedDestinations: ['https://x.example/path'] }, /without path/],
+      [{ allowedDestinations: ['a b'] }, /not a host name/],
+      [{ routes: { open: '/open/' } }, /routes.open/],
+      [{ routes: { open: 'x', click: 'x' } }, /must differ/],
+      [{ forwardedHeader: 'x-real-ip' }, /forwardedHeader/],
+      [{ classification: { applePrivateRelayRanges: ['nope'] } }, /applePrivateRelayRanges entry "nope"/],
+      [{ maxPathLength: 1.5 }, /maxPathLength/],
+      [{ onTrackingEvent: 'log' }, /onTrackingEvent must be a function/],
+      [{ configuration: { baseOpenTrackingUrl: 'nope' } }, /baseOpenTrackingUrl/],
+      [null, /object of options/],
+    ]
+    for (const [options, message] of bad) {
+      let caught: unknown
+      try {
+        createTrackingHandler(options as never)
+      } catch (error) {
+        caught = error
+      }
+      expect(isPytrackError(caught, 'ERR_PYTRACK_CONFIGURATION'), String(message)).toBe(true)
+      expect((caught as Error).message).toMatch(message)
+    }
+  })
+})

@@ -144,8 +144,9 @@ export async function startServer(settings: ServerSettings, options: StartServer
     })
     // Bad requests at the HTTP level (garbage, oversized headers) never reach a handler.
     server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
-      if (socket.writable && error.code !== 'ECONNRESET') socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
-      else socket.destroy()
+      if (!socket.writable || error.code === 'ECONNRESET') socket.destroy()
+      else if (error.code === 'HPE_HEADER_OVERFLOW') socket.end('HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n')
+      else socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
     })
 
     const address = await listen(server, settings)

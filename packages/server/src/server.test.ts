@@ -1,0 +1,294 @@
+import { statSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { getOpenTrackingUrl, getClickTrackingUrl, isPytrackError } from '@pytrack/core'
+import { Fernet, fernetCodec } from '@pytrack/crypto'
+import { BROWSER, TOKEN, startTestServer, tempDir, type TestServer } from '../test/helpers'
+import { loadSettings } from './settings'
+import { startServer } from './server'
+
+let t: TestServer
+
+beforeAll(async () => {
+  t = await startTestServer()
+})
+afterAll(async () => {
+  await t.stop()
+})
+
+async function createLink(kind: 'open' | 'click', body: unknown): Promise<string> {
+  const response = await t.api(`/api/v1/links/${kind}`, { method: 'POST', json: body })
+  expect(response.status).toBe(201)
+  return ((await response.json()) as { url: string }).url
+}
+
+describe('the tracking server, end to end over HTTP', () => {
+  it('creates its key owner-only on first start', () => {
+    expect(statSync(t.dataDir).mode & 0o777).toBe(0o700)
+    expect(statSync(join(t.dataDir, 'keys')).mode & 0o777).toBe(0o600)
+  })
+
+  it('serves the pixel and the redirect of links made by the API, and records both before answering', async () => {
+    const metadata = { message_id: 'e2e-1', campaign: 'launch' }
+    const open = await createLink('open', { metadata })
+    const click = await createLink('click', { url: 'https://www.example.com/sale?x=1', metadata })
+    expect(open).toMatch(/^http:\/\/localhost:8080\/open\/gAAAAA/)
+
+    const pixel = await fetch(t.local(open), { headers: BROWSER })
+    expect(pixel.status).toBe(200)
+    expect(pixel.headers.get('content-type')).toBe('image/png')
+    expect((await pixel.arrayBuffer()).byteLength).toBe(68)
+    // Answered means stored: the event is there as soon as the response is.
+    const afterOpen = await (await t.api('/api/v1/events?kind=open')).json()
+    expect(afterOpen.events.at(-1)).toMatchObject({ kind: 'open', metadata, label: 'human', machine: false, clientIp: '127.0.0.1' })
+
+    const redirect = await fetch(t.local(click), { headers: BROWSER, redirect: 'manual' })
+    expect(redirect.status).toBe(302)
+    expect(redirect.headers.get('location')).toBe('https://www.example.com/sale?x=1')
+    const afterClick = await (await t.api('/api/v1/events?kind=click')).json()
+    expect(afterClick.events.at(-1)).toMatchObject({
+      kind: 'click',
+      destination: 'https://www.example.com/sale?x=1',
+      userAgent: BROWSER['user-agent'],
+      requestData: { user_agent: BROWSER['user-agent'], user_ip: '127.0.0.1', client_kind: 'human' },
+    })
+  })
+
+  it('labels machines and keeps them apart in the stats; a click counts as an open', async () => {
+    const metadata = { message_id: 'stats-1', campaign: 'stats' }
+    const other = { message_id: 'stats-2', campaign: 'stats' }
+    const open = t.local(await createLink('open', { metadata }))
+    const clickOnly = t.local(await createLink('click', { url: 'https://example.com/', metadata: other }))
+    await fetch(open, { headers: BROWSER })
+    await fetch(open, { headers: BROWSER })
+    await fetch(open, { method: 'HEAD' })
+    await fetch(clickOnly, { headers: BROWSER, redirect: 'manual' })
+    const stats = await (await t.api('/api/v1/stats?groupBy=campaign')).json()
+    expect(stats.groups.find((g: { value: unknown }) => g.value === 'stats')).toEqual({
+      value: 'stats',
+      opens: 2,
+      uniqueOpens: 2,
+      clicks: 1,
+      uniqueClicks: 1,
+      machineOpens: 1,
+      machineClicks: 0,
+    })
+  })
+
+  it('answers 404 for links it cannot open and records nothing', async () => {
+    const before = (await (await t.api('/api/v1/stats')).json()).total
+    const forged = getOpenTrackingUrl({ message_id: 'x' }, { baseOpenTrackingUrl: `${t.server.url}/open/` })
+    const otherKey = getClickTrackingUrl('https://evil.example/', null, {
+      baseClickTrackingUrl: `${t.server.url}/click/`,
+      codec: fernetCodec(Fernet.generateKey()),
+    })
+    const cases: [string, number][] = [
+      [forged, 404],
+      [otherKey, 404],
+      [`${t.server.url}/open/garbage`, 404],
+      [`${t.server.url}/click/${'A'.repeat(5_000)}`, 414],
+      [`${t.server.url}/click/${'A'.repeat(20_000)}`, 431],
+    ]
+    for (const [url, status] of cases) {
+      const response = await fetch(url, { headers: BROWSER, redirect: 'manual' })
+      expect(response.status).toBe(status)
+    }
+    expect((await (await t.api('/api/v1/stats')).json()).total).toEqual(before)
+    expect((await fetch(`${t.server.url}/`)).status).toBe(404)
+  })
+
+  it('pages through events with the cursor', async () => {
+    const seen: number[] = []
+    let cursor = ''
+    for (;;) {
+      const page = await (await t.api(`/api/v1/events?limit=2${cursor ? `&cursor=${cursor}` : ''}`)).json()
+      seen.push(...page.events.map((e: { id: number }) => e.id))
+      cursor = page.nextCursor
+      if (!page.hasMore) break
+    }
+    expect(seen.length).toBeGreaterThanOrEqual(6)
+    expect(seen).toEqual([...seen].sort((a, b) => a - b))
+    expect(new Set(seen).size).toBe(seen.length)
+  })
+
+  it('adapts HTML and text through the API, with links that work', async () => {
+    const html = '<html><body><p><a href="https://example.com/a?b=1&amp;c=2">A</a> <a href="mailto:x@example.com">m</a></p></body></html>'
+    const response = await t.api('/api/v1/adapt', { method: 'POST', json: { html, metadata: { message_id: 'adapt-1' } } })
+    expect(response.status).toBe(200)
+    const body = await response.json()
+    expect(body.links).toHaveLength(1)
+    expect(body.links[0].url).toBe('https://example.com/a?b=1&c=2')
+    expect(body.html).toContain('mailto:x@example.com')
+    expect(body.html).toContain(body.pixelUrl.replaceAll('&', '&amp;'))
+    const redirect = await fetch(t.local(body.links[0].trackingUrl), { headers: BROWSER, redirect: 'manual' })
+    expect(redirect.headers.get('location')).toBe('https://example.com/a?b=1&c=2')
+
+    const text = await t.api('/api/v1/adapt-text', { method: 'POST', json: { text: 'Go to https://example.com/x now', metadata: null } })
+    const textBody = await text.json()
+    expect(textBody.text).toMatch(/^Go to http:\/\/localhost:8080\/click\/\S+ now$/)
+  })
+
+  it('lists webhook deliveries (none configured here)', async () => {
+    const response = await t.api('/api/v1/webhooks/deliveries?status=failed')
+    expect(await response.json()).toEqual({ deliveries: [], nextCursor: expect.any(String), hasMore: false })
+    expect((await t.api('/api/v1/webhooks/deliveries/12/retry', { method: 'POST' })).status).toBe(404)
+  })
+
+  it('answers /healthz without a token', async () => {
+    const response = await fetch(`${t.server.url}/healthz`)
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual({ status: 'ok' })
+  })
+})
+
+describe('the API refuses bad requests with a 4xx and a stable code, and stays up', () => {
+  const endpoints: [string, string][] = [
+    ['POST', '/api/v1/links/open'],
+    ['POST', '/api/v1/links/click'],
+    ['POST', '/api/v1/adapt'],
+    ['POST', '/api/v1/adapt-text'],
+    ['GET', '/api/v1/events'],
+    ['GET', '/api/v1/stats'],
+    ['GET', '/api/v1/webhooks/deliveries'],
+    ['POST', '/api/v1/webhooks/deliveries/1/retry'],
+  ]
+
+  async function error(response: Response): Promise<[number, string]> {
+    const body = (await response.json()) as { error: { code: string; message: string } }
+    expect(body.error.message.length).toBeGreaterThan(0)
+    return [response.status, body.error.code]
+  }
+
+  it('needs the bearer token on every API endpoint', async () => {
+    for (const [method, path] of endpoints) {
+      for (const authorization of [undefined, 'Bearer wrong-token-0123456789', `Basic ${TOKEN}`, `Bearer ${TOKEN}x`, 'Bearer']) {
+        const headers: Record<string, string> = { 'content-type': 'application/json' }
+        if (authorization !== undefined) headers.authorization = authorization
+        const response = await fetch(t.server.url + path, { method, headers, body: method === 'POST' ? '{}' : null })
+        expect(await error(response)).toEqual([401, 'unauthorized'])
+        expect(response.headers.get('www-authenticate')).toBe('Bearer')
+      }
+    }
+  })
+
+  it('refuses bad JSON, wrong media types, non-objects and huge bodies on every POST endpoint', async () => {
+    for (const [method, path] of endpoints.filter(([m, p]) => m === 'POST' && !p.endsWith('/retry'))) {
+      const send = (body: string | Uint8Array, type = 'application/json') =>
+        t.api(path, { method, body, headers: { 'content-type': type } })
+      expect(await error(await send('{"metadata": '))).toEqual([400, 'invalid_json'])
+      expect(await error(await send(''))).toEqual([400, 'invalid_json'])
+      expect(await error(await send('[1,2]'))).toEqual([400, 'invalid_request'])
+      expect(await error(await send('"text"'))).toEqual([400, 'invalid_request'])
+      expect(await error(await send('{}', 'text/plain'))).toEqual([415, 'unsupported_media_type'])
+      const limit = path.includes('adapt') ? 1024 * 1024 : 64 * 1024
+      const huge = `{"html": "${'x'.repeat(limit + 10)}"}`
+      expect(await error(await send(huge))).toEqual([413, 'body_too_large'])
+    }
+    expect(await error(await t.api('/api/v1/links/open', { method: 'GET' }))).toEqual([405, 'method_not_allowed'])
+    expect(await error(await t.api('/api/v1/nope'))).toEqual([404, 'not_found'])
+  })
+
+  it('refuses wrong types field by field', async () => {
+    const cases: [string, unknown, string][] = [
+      ['/api/v1/links/open', { metadata: 'm-1' }, 'invalid_request'],
+      ['/api/v1/links/open', { metadata: [1] }, 'invalid_request'],
+      ['/api/v1/links/open', { metadata: { big: 'x'.repeat(5000) } }, 'link_too_long'],
+      ['/api/v1/links/click', {}, 'invalid_request'],
+      ['/api/v1/links/click', { url: 42 }, 'invalid_request'],
+      ['/api/v1/links/click', { url: 'javascript:alert(1)' }, 'invalid_request'],
+      ['/api/v1/links/click', { url: '/relative' }, 'invalid_request'],
+      ['/api/v1/adapt', { html: 42 }, 'invalid_request'],
+      ['/api/v1/adapt', { html: '<a href="https://x.example/">x</a>', openTracking: 'yes' }, 'invalid_request'],
+      ['/api/v1/adapt', { html: '', pixelPosition: 'left' }, 'invalid_request'],
+      ['/api/v1/adapt', { html: '', allowDomains: 'example.com' }, 'invalid_request'],
+      ['/api/v1/adapt-text', { text: null }, 'invalid_request'],
+      ['/api/v1/adapt-text', { text: '', openTracking: true }, 'invalid_request'],
+    ]
+    for (const [path, json, code] of cases) {
+      expect([path, ...(await error(await t.api(path, { method: 'POST', json })))]).toEqual([path, 400, code])
+    }
+    const queries: [string, string][] = [
+      ['/api/v1/events?limit=abc', 'invalid_request'],
+      ['/api/v1/events?limit=0', 'invalid_request'],
+      ['/api/v1/events?limit=100000', 'invalid_request'],
+      ['/api/v1/events?cursor=%00%01', 'invalid_request'],
+      ['/api/v1/events?kind=bounce', 'invalid_request'],
+      ['/api/v1/stats?groupBy=a%20b', 'invalid_request'],
+      ['/api/v1/stats?groupBy=' + 'k'.repeat(65), 'invalid_request'],
+      ['/api/v1/webhooks/deliveries?status=lost', 'invalid_request'],
+    ]
+    for (const [path, code] of queries) {
+      expect([path, ...(await error(await t.api(path)))]).toEqual([path, 400, code])
+    }
+    // Still up and answering.
+    expect((await fetch(`${t.server.url}/healthz`)).status).toBe(200)
+  })
+
+  it('survives raw garbage on the socket', async () => {
+    const { connect } = await import('node:net')
+    const port = new URL(t.server.url).port
+    for (const payload of ['GARBAGE\r\n\r\n', `GET /${'a'.repeat(100_000)} HTTP/1.1\r\nHost: x\r\n\r\n`, 'POST /api/v1/links/open HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n{']) {
+      await new Promise<void>((resolve) => {
+        const socket = connect(Number(port), '127.0.0.1', () => socket.end(payload))
+        socket.on('data', () => undefined)
+        socket.on('close', () => resolve())
+        socket.on('error', () => resolve())
+      })
+    }
+    expect((await fetch(`${t.server.url}/healthz`)).status).toBe(200)
+  })
+})
+
+describe('start-up', () => {
+  it('refuses to open the API to the network without a token', async () => {
+    const dir = tempDir()
+    try {
+      const settings = { ...loadSettings({ env: {}, overrides: { dataDir: dir.path } }), host: '0.0.0.0' }
+      await expect(startServer(settings)).rejects.toMatchObject({ code: 'ERR_PYTRACK_SETTINGS', setting: 'PYTRACK_API_TOKEN' })
+    } finally {
+      dir.remove()
+    }
+  })
+
+  it('fails fast with a settings error when the port is taken', async () => {
+    const port = Number(new URL(t.server.url).port)
+    const dir = tempDir()
+    try {
+      const settings = loadSettings({ env: {}, overrides: { dataDir: dir.path, port, logLevel: 'silent' } })
+      const error = await startServer(settings).catch((e: unknown) => e)
+      expect(isPytrackError(error, 'ERR_PYTRACK_SETTINGS')).toBe(true)
+      expect((error as Error).message).toMatch(/already in use/)
+    } finally {
+      dir.remove()
+    }
+  })
+
+  it('fails fast on a key that is not a Fernet key, without printing it', async () => {
+    const dir = tempDir()
+    try {
+      const settings = loadSettings({ env: { PYTRACK_KEYS: 'not-a-key-but-secret' }, overrides: { dataDir: dir.path, port: 0, logLevel: 'silent' } })
+      const error = await startServer(settings).catch((e: unknown) => e)
+      expect(isPytrackError(error, 'ERR_PYTRACK_SETTINGS')).toBe(true)
+      expect((error as Error).message).toMatch(/PYTRACK_KEYS/)
+      expect((error as Error).message).not.toContain('not-a-key-but-secret')
+    } finally {
+      dir.remove()
+    }
+  })
+
+  it('opens links sealed with any of several keys, sealing with the first', async () => {
+    const dir = tempDir()
+    const old = 'XdhWbQZnqCIPLBL0ViPIW2vBTsmUNxAS-7mOtTdu6ZM='
+    const first = await startTestServer({ keys: [old] }, join(dir.path, 'a'))
+    const oldLink = first.local(await (await first.api('/api/v1/links/open', { method: 'POST', json: { metadata: { k: 1 } } })).json().then((b) => b.url))
+    await first.stop()
+    const rotated = await startTestServer({ keys: ['oFH6SKVReV20Q5uAQwKQ8FT8ew1NqmV-Zmqz374x4Po=', old] }, join(dir.path, 'b'))
+    try {
+      const response = await fetch(rotated.server.url + new URL(oldLink).pathname, { headers: BROWSER })
+      expect(response.status).toBe(200)
+    } finally {
+      await rotated.stop()
+      dir.remove()
+    }
+  })
+})

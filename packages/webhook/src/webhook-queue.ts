@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { InvalidArgumentError, type TrackingResult } from '@pytrack/core'
 import { deliver, notAttempted, type Target } from './_internal/deliver'
 import { newWebhookId, notAllowed, payloadOf, prepare, route, type Prepared } from './_internal/prepare'
@@ -163,6 +164,8 @@ export class WebhookQueue {
     this.#onFailed = onFailed
     this.#onDelivered = optionalFunction(options.onDelivered, 'onDelivered')
     this.#onOverflow = optionalFunction(options.onOverflow, 'onOverflow')
+    // Every delivery in flight listens for abortInFlight: that is up to `concurrency` listeners.
+    setMaxListeners(0, this.#abort.signal)
   }
 
   /** Deliveries waiting to start. */

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { Agent, type Dispatcher } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
@@ -75,6 +76,22 @@ describe('the payload', () => {
     expect(request?.headers['content-length']).toBe(String(expected.length))
     expect(request?.headers['webhook-id']).toMatch(/^msg_[0-9a-f]{32}$/)
     expect(request?.headers['webhook-signature']).toBeUndefined()
+  })
+
+  it("is what the README shows", async () => {
+    const r = await receiver()
+    const result = new TrackingResult({
+      isOpenTracking: false,
+      isClickTracking: true,
+      trackedUrl: 'https://example.com/?query=value',
+      metadata: { customer_id: 1, name: 'Zoë' },
+      requestData: { user_agent: 'Mozilla/5.0', user_ip: '203.0.113.7' },
+      timestamp: 1389177318,
+    })
+    await sendWebhook(result, { webhookUrl: r.url })
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+    const shown = /```json\n(.*)\n```/.exec(readme)?.[1]
+    expect(r.requests[0]?.body.toString()).toBe(shown)
   })
 
   it('leaves tracked_url out for opens and sends request_data null, as pytracking does', async () => {

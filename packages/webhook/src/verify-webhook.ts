@@ -3,12 +3,27 @@ import { InvalidArgumentError, TrackingResult, type TrackingResultJson } from '@
 import { WebhookVerificationError } from './errors/webhook-verification-error'
 import { checkWebhookId, secretKeys, signature, type WebhookSecret } from './_internal/secret'
 
-/** Request headers as Node (`IncomingHttpHeaders`), the Fetch API (`Headers`) or a plain object give them. */
+/**
+ * Request headers as Node (`IncomingHttpHeaders`), the Fetch API (`Headers`) or a plain object give them.
+ *
+ * @example
+ * ```ts
+ * const headers: WebhookHeaders = request.headers // node:http, Express, Fastify
+ * const fetchHeaders: WebhookHeaders = new Request(url).headers // Hono, Workers
+ * ```
+ */
 export type WebhookHeaders =
   | { get(name: string): string | null }
   | Readonly<Record<string, string | readonly string[] | undefined>>
 
-/** Options of {@link verifyWebhook}. */
+/**
+ * Options of {@link verifyWebhook}.
+ *
+ * @example
+ * ```ts
+ * verifyWebhook(rawBody, request.headers, secret, { toleranceSeconds: 60 })
+ * ```
+ */
 export interface VerifyWebhookOptions {
   /** How far `webhook-timestamp` may be from now, either way, in seconds. Default 300. */
   toleranceSeconds?: number | undefined
@@ -16,7 +31,14 @@ export interface VerifyWebhookOptions {
   now?: number | undefined
 }
 
-/** A request that {@link verifyWebhook} accepted. */
+/**
+ * A request that {@link verifyWebhook} accepted.
+ *
+ * @example
+ * ```ts
+ * const { webhookId, result }: VerifiedWebhook = verifyWebhook(rawBody, request.headers, secret)
+ * ```
+ */
 export interface VerifiedWebhook {
   /** The `webhook-id`: the same for every retry of one delivery, so de-duplicate on it. */
   webhookId: string
@@ -28,7 +50,14 @@ export interface VerifiedWebhook {
   result: TrackingResult
 }
 
-/** Options of {@link signWebhook}. */
+/**
+ * Options of {@link signWebhook}.
+ *
+ * @example
+ * ```ts
+ * signWebhook(body, { webhookId: 'msg_1', timestamp: Math.floor(Date.now() / 1000), secret })
+ * ```
+ */
 export interface SignWebhookOptions {
   /** The `webhook-id` to sign. */
   webhookId: string

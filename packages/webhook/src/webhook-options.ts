@@ -4,7 +4,14 @@ import type { WebhookSecret } from './_internal/secret'
 
 export type { WebhookSecret }
 
-/** The kinds of tracking event a webhook can subscribe to. */
+/**
+ * The kinds of tracking event a webhook can subscribe to.
+ *
+ * @example
+ * ```ts
+ * const events: WebhookEvent[] = ['click']
+ * ```
+ */
 export type WebhookEvent = 'open' | 'click'
 
 /**

@@ -1,6 +1,13 @@
 import type { PytrackError, TrackingResult } from '@pytrack/core'
 
-/** What every outcome tells, delivered or not. */
+/**
+ * What every outcome tells, delivered or not.
+ *
+ * @example
+ * ```ts
+ * const { webhookId, attempts, durationMs }: WebhookOutcomeBase = await sendWebhook(result, { configuration })
+ * ```
+ */
 export interface WebhookOutcomeBase {
   /** The `webhook-id` sent with every attempt of this delivery (receivers de-duplicate on it). */
   webhookId: string

@@ -1,7 +1,15 @@
 import { createHmac } from 'node:crypto'
 import { InvalidArgumentError } from '@pytrack/core'
 
-/** A Standard Webhooks secret: `whsec_<base64>` or the raw key bytes. */
+/**
+ * A Standard Webhooks secret: `whsec_<base64>` (at least 24 bytes once decoded) or the raw key bytes.
+ *
+ * @example
+ * ```ts
+ * const secret: WebhookSecret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
+ * const raw: WebhookSecret = crypto.getRandomValues(new Uint8Array(32))
+ * ```
+ */
 export type WebhookSecret = string | Uint8Array
 
 const PREFIX = 'whsec_'

@@ -1,6 +1,13 @@
 import { PytrackError, type PytrackErrorOptions } from '@pytrack/core'
 
-/** Why {@link verifyWebhook} refused a request. */
+/**
+ * Why {@link verifyWebhook} refused a request.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof WebhookVerificationError && error.reason === 'timestamp-out-of-tolerance') checkClock()
+ * ```
+ */
 export type WebhookVerificationFailure =
   | 'missing-header'
   | 'invalid-timestamp'

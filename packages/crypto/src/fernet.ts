@@ -31,7 +31,14 @@ import {
  */
 export type FernetKey = string | Uint8Array
 
-/** A token as given to the decrypting methods: text, or its ASCII bytes (as Python accepts). */
+/**
+ * A token as given to the decrypting methods: text, or its ASCII bytes (as Python accepts).
+ *
+ * @example
+ * ```ts
+ * const token: FernetToken = 'gAAAAAAdwJ6wAAECAwQFBgcICQoLDA0ODy021cpGVWKZ_eEwCGM4BLLF_5CV9dOPmrhuVUPgJobwOz7JcbmrR64jVmpU4IwqDA=='
+ * ```
+ */
 export type FernetToken = string | Uint8Array
 
 /**

@@ -202,6 +202,10 @@ describe('fernetCodec', () => {
       }),
       { numRuns: 300 },
     )
+    for (const value of [undefined, null, 42, {}]) {
+      expect(isPytrackError(thrown(() => codec.open(value as never)), 'ERR_PYTRACK_INVALID_ARGUMENT')).toBe(true)
+      expect(isPytrackError(thrown(() => codec.seal(value as never)), 'ERR_PYTRACK_INVALID_ARGUMENT')).toBe(true)
+    }
   })
 
   it('refuses bad keys and options with typed errors', () => {

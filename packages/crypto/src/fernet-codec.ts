@@ -10,6 +10,7 @@ import {
   decodeUtf8,
   openData,
   parseKeyList,
+  plaintextBytes,
   randomIv,
   sealToken,
   timestampOf,
@@ -65,7 +66,7 @@ export function fernetCodec(keyOrKeys: FernetKeyring, options: CodecOptions = {}
     name: 'fernet',
     authenticated: true,
     seal(payload: string): string {
-      return sealToken(sealing, Buffer.from(payload, 'utf8'), clock(), randomIv())
+      return sealToken(sealing, plaintextBytes(payload), clock(), randomIv())
     },
     open(token: string): string {
       const data = decodeToken(token)

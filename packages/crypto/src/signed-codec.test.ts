@@ -150,6 +150,10 @@ describe('signedCodec links', () => {
       }),
       { numRuns: 500 },
     )
+    for (const value of [undefined, null, 42, {}]) {
+      expect(isPytrackError(thrown(() => codec.open(value as never)), 'ERR_PYTRACK_INVALID_ARGUMENT')).toBe(true)
+      expect(isPytrackError(thrown(() => codec.seal(value as never)), 'ERR_PYTRACK_INVALID_ARGUMENT')).toBe(true)
+    }
   })
 
   it('rotates secrets by key id, and by trying each secret when links carry none', () => {

@@ -125,11 +125,13 @@ export function signedCodec(
     name: 'signed',
     authenticated: true,
     seal(payload: string): string {
+      if (typeof payload !== 'string') throw new InvalidArgumentError('signedCodec.seal takes the payload as a string')
       let signed = base64UrlPadded(Buffer.from(payload, 'utf8')) + keyField
       if (maxAgeSeconds !== undefined) signed += `.t${clock()}`
       return `${signed}.${tagOf(signing.key, signed)}`
     },
     open(token: string): string {
+      if (typeof token !== 'string') throw new InvalidArgumentError('signedCodec.open takes the token as a string')
       const last = token.lastIndexOf('.')
       const tag = token.slice(last + 1)
       if (last === -1 || tag.length !== tagChars || !TAG.test(tag)) throw new InvalidLinkError(MALFORMED)

@@ -1,5 +1,6 @@
 // Fernet against the specification's own vectors (github.com/fernet/spec) and tokens made by
 // Python's cryptography (fixtures/vectors/fernet, and ../shared when present).
+import { spawnSync } from 'node:child_process'
 import { createCipheriv, createHmac } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
@@ -346,5 +347,28 @@ describe('round trips', () => {
     expect(tokens.size).toBe(600)
     const ivs = new Set([...tokens].map((t) => Buffer.from(t, 'base64url').subarray(9, 25).toString('hex')))
     expect(ivs.size).toBe(600)
+  })
+})
+
+// When Python's cryptography is installed (it is not needed otherwise), hand it tokens made here.
+const pythonFernet = spawnSync('python3', ['-c', 'import cryptography.fernet'], { encoding: 'utf8' }).status === 0
+
+describe.skipIf(!pythonFernet)("Python's cryptography reads tokens made here", () => {
+  it('decrypts them, with a ttl, and reads their timestamps', () => {
+    const key = Fernet.generateKey()
+    const here = new Fernet(key)
+    const now = Math.floor(Date.now() / 1000)
+    const texts = ['', 'hello', 'x'.repeat(16), '\uFEFFBOM', '日本語 😀 é', '{"url": "https://example.com/"}']
+    const tokens = texts.map((text, i) => here.encryptAtTime(text, now - i))
+    const script = `
+import json, sys
+from cryptography.fernet import Fernet
+job = json.load(sys.stdin)
+f = Fernet(job["key"].encode())
+print(json.dumps([[f.decrypt(t.encode(), ttl=60).decode("utf-8"), f.extract_timestamp(t.encode())] for t in job["tokens"]]))
+`
+    const run = spawnSync('python3', ['-c', script], { input: JSON.stringify({ key, tokens }), encoding: 'utf8' })
+    expect(run.stderr).toBe('')
+    expect(JSON.parse(run.stdout)).toEqual(texts.map((text, i) => [text, now - i]))
   })
 })

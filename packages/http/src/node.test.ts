@@ -47,6 +47,23 @@ describe('toNodeHandler', () => {
     }
   })
 
+  it('gives hooks a Request built on first use, whose clone() is a genuine Request', async () => {
+    let seen: Request | undefined
+    const server = await listen(createServer(createNodeHandler({ onTrackingEvent: (_result, request) => void (seen = request) })))
+    try {
+      expect((await fetch(`${server.origin}/open/e30=?x=1`, { headers: { 'x-a': 'b' } })).status).toBe(200)
+      await new Promise((resolve) => setTimeout(resolve, 10))
+      expect(seen).toBeInstanceOf(Request)
+      expect(seen?.method).toBe('GET')
+      expect(seen?.url).toBe(`${server.origin}/open/e30=?x=1`)
+      expect(seen?.headers.get('x-a')).toBe('b')
+      const copy = new Request(seen!.clone())
+      expect(copy.headers.get('x-a')).toBe('b')
+    } finally {
+      await server.close()
+    }
+  })
+
   it('answers 500 when a foreign Web handler rejects, and keeps serving', async () => {
     const server = await listen(createServer(toNodeHandler(() => Promise.reject(new Error('boom')))))
     try {

@@ -1,4 +1,4 @@
-import { serve, type HttpBindings } from '@hono/node-server'
+import { serve, type Http2Bindings, type HttpBindings } from '@hono/node-server'
 import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { Configuration, getClickTrackingUrl, getOpenTrackingUrl, isPytrackError, type PytrackError } from '@pytrack/core'
@@ -14,7 +14,7 @@ describeTrackingBehaviour('Web-standard handler', async (mounts) => {
       {
         port: 0,
         hostname: '127.0.0.1',
-        fetch: (request: Request, env: HttpBindings) => {
+        fetch: (request: Request, env: HttpBindings | Http2Bindings) => {
           const path = new URL(request.url).pathname
           const index = mounts.findIndex((mount) => path.startsWith(`${mount.prefix}/`))
           const handler = handlers[index]

@@ -19,7 +19,10 @@ function parseIpv4(text: string, out: Uint8Array, offset: number): boolean {
 
 function parseIpv6(text: string, out: Uint8Array): boolean {
   const percent = text.indexOf('%')
-  if (percent !== -1) text = text.slice(0, percent) // zone id (fe80::1%eth0)
+  if (percent !== -1) {
+    if (percent === text.length - 1) return false
+    text = text.slice(0, percent) // zone id (fe80::1%eth0)
+  }
   if (text.length < 2 || text.length > 45) return false
   const double = text.indexOf('::')
   if (double !== -1 && text.indexOf('::', double + 1) !== -1) return false

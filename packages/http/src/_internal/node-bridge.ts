@@ -81,3 +81,23 @@ export async function writeWebResponse(res: ServerResponse, response: Response, 
     body.pipe(res)
   })
 }
+
+/**
+ * A stand-in for the Web Request of a node request, built on first use: hooks that never
+ * look at the request cost nothing (building one takes longer than serving the hit). It is
+ * `instanceof Request` and forwards every property; APIs that check the real brand
+ * (`fetch(request)`, `new Request(request)`) need `request.clone()`, which returns a real one.
+ */
+export function lazyWebRequest(req: IncomingMessage, target: string): Request {
+  let real: Request | undefined
+  const load = (): Request => (real ??= toWebRequest(req, target, false))
+  return new Proxy(Object.create(Request.prototype) as Request, {
+    get(_target, key) {
+      const request = load()
+      const value = Reflect.get(request, key, request) as unknown
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(request) : value
+    },
+    has: (_target, key) => Reflect.has(load(), key),
+    getPrototypeOf: () => Request.prototype,
+  })
+}

@@ -1,0 +1,131 @@
+// Requests a second on the node:http adapter for the open and the click endpoint, side by
+// side with a bare node:http server answering the same bytes (64 connections, autocannon).
+// Each server runs in its own child process; autocannon runs here. Prints, never fails.
+import { fork, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { cpus } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import autocannon from 'autocannon'
+import { getClickTrackingUrl, getOpenTrackingPixel, getOpenTrackingUrl } from '@pytrack/core'
+import { benchWorkload } from '../../../test-utils/vectors'
+import { createNodeHandler } from '../src/node'
+
+const CONNECTIONS = 64
+const WARMUP_SECONDS = 1
+const RUN_SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
+const RUNS = Number(process.env.BENCH_RUNS ?? 3)
+const NO_CACHE = 'no-store, no-cache, must-revalidate, private'
+
+const configuration = {
+  baseOpenTrackingUrl: benchWorkload.baseOpenTrackingUrl,
+  baseClickTrackingUrl: benchWorkload.baseClickTrackingUrl,
+}
+const openLink = getOpenTrackingUrl(benchWorkload.metadata, configuration)
+const clickLink = getClickTrackingUrl(benchWorkload.clickUrl, benchWorkload.metadata, configuration)
+const pathOf = (link: string): string => new URL(link).pathname
+
+type ServerKind = 'bare' | 'pytrack'
+
+function startServer(kind: ServerKind): Promise<number> {
+  let listener: Parameters<typeof createServer>[1]
+  if (kind === 'pytrack') {
+    let events = 0
+    listener = createNodeHandler({
+      configuration,
+      routes: { open: 'o', click: 'c' },
+      allowedDestinations: ['www.example.com'],
+      // A realistic hook: receive each result (the request is not needed, so it is not built).
+      onTrackingEvent: (result) => {
+        if (result.timestamp > 0) events++
+      },
+    })
+  } else {
+    // The same bytes the handler answers, with no work at all.
+    const [pixel] = getOpenTrackingPixel()
+    const openHeaders = { 'content-type': 'image/png', 'content-length': '68', 'cache-control': NO_CACHE, pragma: 'no-cache', expires: '0' }
+    const clickHeaders = { location: benchWorkload.clickUrl, 'cache-control': NO_CACHE, pragma: 'no-cache', expires: '0', 'content-length': '0' }
+    listener = (req, res) => {
+      if (req.url?.startsWith('/o/')) res.writeHead(200, openHeaders).end(pixel)
+      else res.writeHead(302, clickHeaders).end()
+    }
+  }
+  const server = createServer(listener)
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)))
+}
+
+async function child(kind: ServerKind): Promise<void> {
+  const port = await startServer(kind)
+  process.send?.({ port })
+}
+
+function spawn(kind: ServerKind): Promise<{ port: number; process: ChildProcess }> {
+  const proc = fork(fileURLToPath(import.meta.url), ['serve', kind], { execArgv: process.execArgv, stdio: 'inherit' })
+  return new Promise((resolve, reject) => {
+    proc.once('message', (message) => resolve({ port: (message as { port: number }).port, process: proc }))
+    proc.once('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)))
+  })
+}
+
+interface Run {
+  rps: number
+  p99: number
+  bad: number
+}
+
+async function measure(url: string, seconds: number, expected: 200 | 302): Promise<Run> {
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds })
+  const good = expected === 200 ? result['2xx'] : result['3xx']
+  return { rps: result.requests.average, p99: result.latency.p99, bad: result.errors + result.timeouts + (result.requests.total - good) }
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+}
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US')
+
+async function main(): Promise<void> {
+  console.log(`@pytrack/http bench: node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} x${cpus().length}`)
+  console.log(`autocannon, ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up, median of ${RUNS} runs of ${RUN_SECONDS} s (bare and pytrack alternating)`)
+  const servers = { bare: await spawn('bare'), pytrack: await spawn('pytrack') }
+  try {
+    const rows: string[][] = [['endpoint', 'server', 'req/s', 'p99 ms', 'errors/wrong status', 'vs bare']]
+    for (const [endpoint, path, expected] of [
+      ['open', pathOf(openLink), 200],
+      ['click', pathOf(clickLink), 302],
+    ] as const) {
+      const runs: Record<ServerKind, Run[]> = { bare: [], pytrack: [] }
+      for (const kind of ['bare', 'pytrack'] as const) {
+        await measure(`http://127.0.0.1:${servers[kind].port}${path}`, WARMUP_SECONDS, expected)
+      }
+      for (let i = 0; i < RUNS; i++) {
+        for (const kind of ['bare', 'pytrack'] as const) {
+          runs[kind].push(await measure(`http://127.0.0.1:${servers[kind].port}${path}`, RUN_SECONDS, expected))
+        }
+      }
+      const bareRps = median(runs.bare.map((run) => run.rps))
+      for (const kind of ['bare', 'pytrack'] as const) {
+        const rps = median(runs[kind].map((run) => run.rps))
+        rows.push([
+          endpoint,
+          kind === 'bare' ? 'bare node:http' : '@pytrack/http/node',
+          fmt(rps),
+          String(median(runs[kind].map((run) => run.p99))),
+          String(runs[kind].reduce((sum, run) => sum + run.bad, 0)),
+          kind === 'bare' ? '' : `${((rps / bareRps) * 100).toFixed(1)}%`,
+        ])
+      }
+    }
+    const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? []
+    for (const row of rows) console.log(row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  '))
+    console.log('target: @pytrack/http/node at least 70% of the bare server')
+  } finally {
+    servers.bare.process.kill()
+    servers.pytrack.process.kill()
+  }
+}
+
+if (process.argv[2] === 'serve') void child(process.argv[3] as ServerKind)
+else await main()

@@ -1,5 +1,4 @@
 import { InvalidArgumentError, getOpenTrackingUrl, type Metadata } from '@pytrack/core'
-import { QuoteType } from 'htmlparser2'
 import type {
   AdaptHtmlOptions,
   AdaptHtmlResult,
@@ -128,7 +127,7 @@ export function adaptHtml(html: string, metadata?: Metadata | null, options?: Ad
     if (decision.link !== null) {
       links.push(decision.link)
       const value = escapeAttributeValue(decision.link.trackingUrl)
-      const quoted = element.hrefQuote === QuoteType.Unquoted ? `"${value}"` : value
+      const quoted = element.hrefUnquoted ? `"${value}"` : value
       splices.push({ start: element.hrefStart, end: element.hrefEnd, text: quoted })
     } else {
       skipped.push({

@@ -1,5 +1,3 @@
-import { QuoteType, Tokenizer, type TokenizerCallbacks } from 'htmlparser2'
-
 /** An element that may carry a link: `<a>`/`<area>`, or a VML shape inside a conditional comment. */
 export interface FoundElement {
   /** Lower-cased tag name, e.g. `a`, `area`, `v:roundrect`. */
@@ -10,8 +8,8 @@ export interface FoundElement {
   hrefStart: number
   hrefEnd: number
   hasHref: boolean
-  /** How the href value is quoted; `QuoteType.NoValue` for `href` without `=` or no href. */
-  hrefQuote: QuoteType
+  /** The href value was written without quotes. */
+  hrefUnquoted: boolean
   /** Every attribute of the tag, names lower-cased, values raw (entities not decoded); first occurrence wins. */
   rawAttributes: Map<string, string>
 }
@@ -24,189 +22,284 @@ export interface ScanResult {
   bodyCloseStart: number
 }
 
-const enum Mode {
-  /** Not inside a tag we care about. */
-  Skip,
-  /** Inside the start tag of a possible link: collect its attributes. */
-  Collect,
-  /** Inside the `<body>` start tag. */
-  Body,
+const TAB = 0x09
+const LF = 0x0a
+const FF = 0x0c
+const CR = 0x0d
+const SPACE = 0x20
+const BANG = 0x21
+const DQUOTE = 0x22
+const SQUOTE = 0x27
+const DASH = 0x2d
+const SLASH = 0x2f
+const EQUALS = 0x3d
+const GT = 0x3e
+const QUESTION = 0x3f
+
+function isSpace(c: number): boolean {
+  return c === SPACE || c === LF || c === TAB || c === CR || c === FF
 }
 
-const A = 0x61
-const V = 0x76
-const COLON = 0x3a
+function isAlpha(c: number): boolean {
+  const lower = c | 0x20
+  return lower >= 0x61 && lower <= 0x7a
+}
 
-function noop(): void {}
+/** Elements whose content the HTML tokenizer reads as text up to their end tag. */
+const RAW_TEXT = new Set(['script', 'style', 'title', 'textarea', 'xmp', 'iframe', 'noembed', 'noframes'])
 
 /**
- * Drives htmlparser2's Tokenizer over the original string and records, as offsets, what the
- * rewriter needs: link elements with their href value span, the body start and end tags, and
- * (recursively) the links inside Outlook conditional comments. Nothing is built or serialised;
- * the caller splices new values into the original string.
+ * A scanner that follows the WHATWG HTML tokenizer closely enough to find, in the original
+ * string, what the rewriter needs: the start tags of link elements with their attribute spans,
+ * the body tags, and the comments (Outlook conditional comments are scanned again, inside).
+ * It never builds tokens or a tree: text, comments and attribute values are skipped with
+ * `indexOf`, so the cost grows with the number of tags, not of bytes. Linear: every character
+ * is visited a bounded number of times.
  */
-class Scanner implements TokenizerCallbacks {
+class Scanner {
   readonly elements: FoundElement[]
   bodyOpenEnd = -1
   bodyCloseStart = -1
 
   private readonly html: string
+  private readonly length: number
   private readonly base: number
   private readonly inComment: boolean
   private readonly wantLinks: boolean
-  private mode: Mode = Mode.Skip
-  private tagName = ''
-  private tagStart = -1
-  private attributes = new Map<string, string>()
   private hrefStart = -1
   private hrefEnd = -1
-  private hrefQuote: QuoteType = QuoteType.NoValue
-  private attributeName = ''
-  private dataStart = -1
-  private dataEnd = -1
+  private hrefUnquoted = false
 
   constructor(html: string, base: number, inComment: boolean, wantLinks: boolean, elements: FoundElement[]) {
     this.html = html
+    this.length = html.length
     this.base = base
     this.inComment = inComment
     this.wantLinks = wantLinks
     this.elements = elements
   }
 
-  onopentagname(start: number, end: number): void {
+  run(): void {
     const html = this.html
-    const length = end - start
-    this.mode = Mode.Skip
-    if (!this.wantLinks && this.inComment) return
-    const first = html.charCodeAt(start) | 0x20
-    if (this.wantLinks && length === 1 && first === A) {
-      this.startCollecting('a', start - 1)
-    } else if (length === 4) {
-      const name = html.slice(start, end).toLowerCase()
-      if (name === 'area') {
-        if (this.wantLinks) this.startCollecting(name, start - 1)
-      } else if (name === 'body' && !this.inComment && this.bodyOpenEnd === -1) {
-        this.mode = Mode.Body
+    const length = this.length
+    let i = 0
+    while (i < length) {
+      const lt = html.indexOf('<', i)
+      if (lt === -1 || lt + 1 >= length) return
+      const c = html.charCodeAt(lt + 1)
+      if (isAlpha(c)) i = this.startTag(lt)
+      else if (c === SLASH) i = this.endTag(lt)
+      else if (c === BANG) i = this.markupDeclaration(lt)
+      else if (c === QUESTION) i = this.bogusComment(lt + 2)
+      else i = lt + 1
+    }
+  }
+
+  /** Skips to just after the next `>` (bogus comments, doctypes, `<?...>`, `<![CDATA[...>` outside SVG/MathML). */
+  private bogusComment(from: number): number {
+    const gt = this.html.indexOf('>', from)
+    return gt === -1 ? this.length : gt + 1
+  }
+
+  private markupDeclaration(lt: number): number {
+    const html = this.html
+    if (html.charCodeAt(lt + 2) !== DASH || html.charCodeAt(lt + 3) !== DASH) return this.bogusComment(lt + 2)
+    const start = lt + 4
+    // `<!-->` and `<!--->` are complete (empty) comments.
+    if (html.charCodeAt(start) === GT) return start + 1
+    if (html.charCodeAt(start) === DASH && html.charCodeAt(start + 1) === GT) return start + 2
+    let from = start
+    for (;;) {
+      const dashes = html.indexOf('--', from)
+      if (dashes === -1) {
+        this.comment(start, this.length)
+        return this.length
       }
-    } else if (this.inComment && length > 2 && first === V && html.charCodeAt(start + 1) === COLON) {
-      this.startCollecting(html.slice(start, end).toLowerCase(), start - 1)
+      let after = dashes + 2
+      while (html.charCodeAt(after) === DASH) after++
+      const c = html.charCodeAt(after)
+      if (c === GT) {
+        this.comment(start, after - 2)
+        return after + 1
+      }
+      if (c === BANG && html.charCodeAt(after + 1) === GT) {
+        this.comment(start, after - 2)
+        return after + 2
+      }
+      from = after
     }
   }
 
-  private startCollecting(tagName: string, tagStart: number): void {
-    this.mode = Mode.Collect
-    this.tagName = tagName
-    this.tagStart = tagStart
-    this.attributes = new Map()
-    this.hrefStart = -1
-    this.hrefEnd = -1
-    this.hrefQuote = QuoteType.NoValue
-  }
-
-  onattribname(start: number, end: number): void {
-    if (this.mode !== Mode.Collect) return
-    this.attributeName = this.html.slice(start, end).toLowerCase()
-    this.dataStart = -1
-  }
-
-  onattribdata(start: number, end: number): void {
-    if (this.mode !== Mode.Collect) return
-    if (this.dataStart === -1) this.dataStart = start
-    this.dataEnd = end
-  }
-
-  onattribend(quote: QuoteType, end: number): void {
-    if (this.mode !== Mode.Collect) return
-    const name = this.attributeName
-    // Browsers keep the first of duplicated attributes.
-    if (this.attributes.has(name)) return
-    let start: number
-    let stop: number
-    if (quote === QuoteType.Double || quote === QuoteType.Single) {
-      stop = end - 1
-      start = this.dataStart === -1 ? stop : this.dataStart
-    } else if (quote === QuoteType.Unquoted) {
-      start = this.dataStart
-      stop = this.dataEnd
-    } else {
-      start = stop = end
-    }
-    this.attributes.set(name, this.html.slice(start, stop))
-    if (name === 'href') {
-      this.hrefStart = start
-      this.hrefEnd = stop
-      this.hrefQuote = quote
-    }
-  }
-
-  onopentagend(end: number): void {
-    if (this.mode === Mode.Collect) this.finishElement()
-    else if (this.mode === Mode.Body) this.bodyOpenEnd = end + 1
-    this.mode = Mode.Skip
-  }
-
-  onselfclosingtag(end: number): void {
-    this.onopentagend(end)
-  }
-
-  private finishElement(): void {
-    const inComment = this.inComment
-    // Inside conditional comments only elements that carry an href matter (VML buttons).
-    if (inComment && this.hrefStart === -1) return
-    const base = this.base
-    const hasHref = this.hrefStart !== -1
-    this.elements.push({
-      tagName: this.tagName,
-      inConditionalComment: inComment,
-      hrefStart: (hasHref ? this.hrefStart : this.tagStart) + base,
-      hrefEnd: (hasHref ? this.hrefEnd : this.tagStart) + base,
-      hasHref,
-      hrefQuote: this.hrefQuote,
-      rawAttributes: this.attributes,
-    })
-  }
-
-  onclosetag(start: number, end: number): void {
-    if (this.inComment || end - start !== 4) return
-    if (this.html.slice(start, end).toLowerCase() === 'body') {
-      this.bodyCloseStart = this.html.lastIndexOf('<', start) + this.base
-    }
-  }
-
-  oncomment(start: number, end: number, endOffset: number): void {
+  /** `[if mso]> ... <![endif]`: Outlook renders the inside, every other client skips it. */
+  private comment(start: number, stop: number): void {
     if (this.inComment || !this.wantLinks) return
     const html = this.html
-    const stop = end - endOffset
-    // `[if mso]> ... <![endif]`: Outlook renders the inside, every other client skips it.
     if (stop - start < 14 || html.charCodeAt(start) !== 0x5b) return
     if (html.slice(start + 1, start + 3).toLowerCase() !== 'if') return
     if (html.slice(stop - 9, stop).toLowerCase() !== '<![endif]') return
-    const open = html.indexOf(']>', start)
-    if (open === -1 || open + 2 > stop - 9) return
-    scanInto(html.slice(open + 2, stop - 9), this.base + open + 2, true, true, this.elements)
+    // Searched within the comment only, so that many such comments stay linear.
+    const open = html.slice(start, stop - 9).indexOf(']>') + start
+    if (open < start) return
+    new Scanner(html.slice(open + 2, stop - 9), this.base + open + 2, true, true, this.elements).run()
   }
 
-  ontext = noop
-  ontextentity = noop
-  onattribentity = noop
-  oncdata = noop
-  ondeclaration = noop
-  onprocessinginstruction = noop
-  onend = noop
-}
+  /** Reads a tag name from `from`; returns its end. */
+  private tagNameEnd(from: number): number {
+    const html = this.html
+    const length = this.length
+    let i = from
+    while (i < length) {
+      const c = html.charCodeAt(i)
+      if (c === GT || c === SLASH || isSpace(c)) break
+      i++
+    }
+    return i
+  }
 
-function scanInto(
-  html: string,
-  base: number,
-  inComment: boolean,
-  wantLinks: boolean,
-  elements: FoundElement[],
-): Scanner {
-  const scanner = new Scanner(html, base, inComment, wantLinks, elements)
-  const tokenizer = new Tokenizer({ decodeEntities: false }, scanner)
-  tokenizer.write(html)
-  tokenizer.end()
-  return scanner
+  private startTag(lt: number): number {
+    const html = this.html
+    const nameEnd = this.tagNameEnd(lt + 1)
+    let name: string | null = null
+    let collect = false
+    if (nameEnd - lt - 1 <= 10) {
+      name = html.slice(lt + 1, nameEnd).toLowerCase()
+      collect = this.wantLinks && (name === 'a' || name === 'area' || (this.inComment && name.startsWith('v:')))
+    } else if (this.inComment && this.wantLinks && (html.charCodeAt(lt + 1) | 0x20) === 0x76 && html.charCodeAt(lt + 2) === 0x3a) {
+      name = html.slice(lt + 1, nameEnd).toLowerCase()
+      collect = true
+    }
+    const attributes = collect ? new Map<string, string>() : null
+    const end = this.attributesEnd(nameEnd, attributes)
+    // A tag cut off by the end of the input is dropped, as browsers do.
+    if (end === -1) return this.length
+    if (attributes !== null) this.link(name!, lt, attributes)
+    if (name === null) return end
+    if (name === 'body' && !this.inComment) {
+      if (this.bodyOpenEnd === -1) this.bodyOpenEnd = end + this.base
+      return end
+    }
+    if (name === 'plaintext') return this.length
+    return RAW_TEXT.has(name) ? this.rawTextEnd(name, end) : end
+  }
+
+  /**
+   * Walks the attributes from `from` (the tokenizer's before-attribute-name, attribute-name,
+   * after-attribute-name, before/in/after-attribute-value and self-closing states) and returns
+   * the offset just after the tag's `>`, or -1 at the end of the input. Fills `attributes`, when
+   * given, and the href fields.
+   */
+  private attributesEnd(from: number, attributes: Map<string, string> | null): number {
+    const html = this.html
+    const length = this.length
+    this.hrefStart = -1
+    let i = from
+    for (;;) {
+      while (i < length && isSpace(html.charCodeAt(i))) i++
+      if (i >= length) return -1
+      let c = html.charCodeAt(i)
+      if (c === GT) return i + 1
+      if (c === SLASH) {
+        i++
+        continue
+      }
+      // Attribute name; a leading `=` belongs to the name.
+      const nameStart = i
+      i++
+      while (i < length) {
+        c = html.charCodeAt(i)
+        if (c === GT || c === SLASH || c === EQUALS || isSpace(c)) break
+        i++
+      }
+      const nameEnd = i
+      while (i < length && isSpace(html.charCodeAt(i))) i++
+      let valueStart = i
+      let valueEnd = i
+      let unquoted = false
+      if (html.charCodeAt(i) === EQUALS) {
+        i++
+        while (i < length && isSpace(html.charCodeAt(i))) i++
+        if (i >= length) return -1
+        c = html.charCodeAt(i)
+        if (c === DQUOTE || c === SQUOTE) {
+          const close = html.indexOf(c === DQUOTE ? '"' : "'", i + 1)
+          if (close === -1) return -1
+          valueStart = i + 1
+          valueEnd = close
+          i = close + 1
+        } else if (c !== GT) {
+          valueStart = i
+          while (i < length) {
+            c = html.charCodeAt(i)
+            if (c === GT || isSpace(c)) break
+            i++
+          }
+          valueEnd = i
+          unquoted = true
+        } else {
+          valueStart = valueEnd = i
+        }
+      }
+      if (attributes !== null) {
+        const name = html.slice(nameStart, nameEnd).toLowerCase()
+        // Browsers keep the first of duplicated attributes.
+        if (!attributes.has(name)) {
+          attributes.set(name, html.slice(valueStart, valueEnd))
+          if (name === 'href') {
+            this.hrefStart = valueStart
+            this.hrefEnd = valueEnd
+            this.hrefUnquoted = unquoted
+          }
+        }
+      }
+    }
+  }
+
+  private link(tagName: string, lt: number, attributes: Map<string, string>): void {
+    const hasHref = this.hrefStart !== -1
+    // Inside conditional comments only elements that carry an href matter (VML buttons).
+    if (this.inComment && !hasHref) return
+    const base = this.base
+    this.elements.push({
+      tagName,
+      inConditionalComment: this.inComment,
+      hrefStart: (hasHref ? this.hrefStart : lt) + base,
+      hrefEnd: (hasHref ? this.hrefEnd : lt) + base,
+      hasHref,
+      hrefUnquoted: hasHref && this.hrefUnquoted,
+      rawAttributes: attributes,
+    })
+  }
+
+  /** Where the text of a raw-text element (`<script>`, `<style>`, `<title>`...) ends: at its end tag's `<`. */
+  private rawTextEnd(name: string, from: number): number {
+    const html = this.html
+    let i = from
+    for (;;) {
+      const lt = html.indexOf('</', i)
+      if (lt === -1) return this.length
+      const end = lt + 2 + name.length
+      if (html.slice(lt + 2, end).toLowerCase() === name) {
+        const c = html.charCodeAt(end)
+        if (c === GT || c === SLASH || isSpace(c)) return lt
+      }
+      i = lt + 2
+    }
+  }
+
+  private endTag(lt: number): number {
+    const html = this.html
+    const c = html.charCodeAt(lt + 2)
+    if (c === GT) return lt + 3
+    if (!isAlpha(c)) return this.bogusComment(lt + 2)
+    const nameEnd = this.tagNameEnd(lt + 2)
+    // End tags may carry (ignored) attributes, whose quoted values can hold `>`.
+    const end = this.attributesEnd(nameEnd, null)
+    if (end === -1) return this.length
+    if (!this.inComment && nameEnd - lt === 6 && html.slice(lt + 2, nameEnd).toLowerCase() === 'body') {
+      this.bodyCloseStart = lt + this.base
+    }
+    return end
+  }
 }
 
 /**
@@ -215,6 +308,7 @@ function scanInto(
  */
 export function scanHtml(html: string, wantLinks: boolean): ScanResult {
   const elements: FoundElement[] = []
-  const scanner = scanInto(html, 0, false, wantLinks, elements)
+  const scanner = new Scanner(html, 0, false, wantLinks, elements)
+  scanner.run()
   return { elements, bodyOpenEnd: scanner.bodyOpenEnd, bodyCloseStart: scanner.bodyCloseStart }
 }

@@ -1,3 +1,6 @@
+// Node's native counter when present (Node, Bun, Deno); a plain loop elsewhere.
+const nativeByteLength = (globalThis as { Buffer?: { byteLength(text: string, encoding: 'utf8'): number } }).Buffer?.byteLength
+
 /**
  * Whether `text` takes more than `limit` bytes in UTF-8. Counts only when it must: the size is
  * at least `text.length` (every UTF-16 unit is one byte or more) and at most three times that.
@@ -6,6 +9,7 @@ export function exceedsUtf8Bytes(text: string, limit: number): boolean {
   const length = text.length
   if (length > limit) return true
   if (length * 3 <= limit) return false
+  if (nativeByteLength !== undefined) return nativeByteLength(text, 'utf8') > limit
   let bytes = 0
   for (let i = 0; i < length; i++) {
     const code = text.charCodeAt(i)

@@ -238,6 +238,11 @@ describe('adaptHtml options', () => {
     const denied = adaptHtml(html, null, { configuration, allowDomains: ['example.com', 'example.org'], denyDomains: ['*.example.org'] })
     expect(destinations(denied)).toEqual(['https://www.example.com/a'])
     expect(denied.skipped.map((link) => link.reason)).toEqual(['domain', 'domain', 'already-tracked'])
+    const idn = adaptHtml('<a href="https://例え.jp/パス">x</a><a href="https://xn--r8jz45g.jp/">y</a><a href="https://other.jp/">z</a>', null, {
+      configuration,
+      allowDomains: ['例え.jp'],
+    })
+    expect(idn.links.map((link) => link.url)).toEqual(['https://例え.jp/パス', 'https://xn--r8jz45g.jp/'])
   })
 
   it('asks the predicate about each trackable link, with its attributes', () => {

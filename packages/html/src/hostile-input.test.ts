@@ -55,6 +55,8 @@ describe('adaptHtml on hostile input', () => {
       `<!--[if mso]>${'<v:roundrect href="https://example.com/">'.repeat(n / 40)}`,
       `<a href="https://example.com/${'&amp;'.repeat(n / 5)}">x</a>`,
       `<a href="https://example.com/${'{{'.repeat(n / 2)}">x</a>`,
+      `<a href="https://example.com/${'['.repeat(n)}">x</a>`,
+      `<a href="https://example.com/${'*|%%'.repeat(n / 4)}">x</a>`,
       '</body>'.repeat(n / 7),
       '<body>'.repeat(n / 6),
       '<a href="https://example.com/">'.repeat(n / 30),

@@ -6,6 +6,9 @@ import { Fernet, fernetCodec } from '@pytrack/crypto'
 import { BROWSER, TOKEN, startTestServer, tempDir, type TestServer } from '../test/helpers'
 import { loadSettings } from './settings'
 import { startServer } from './server'
+import { StoreError } from './errors/store-error'
+import { openSqliteEventStore } from './store/sqlite-event-store'
+import type { EventStore, NewOutboxItem, NewTrackingEvent, RecordedEvent } from './store/event-store'
 
 let t: TestServer
 
@@ -173,7 +176,7 @@ describe('the API refuses bad requests with a 4xx and a stable code, and stays u
 
   it('refuses bad JSON, wrong media types, non-objects and huge bodies on every POST endpoint', async () => {
     for (const [method, path] of endpoints.filter(([m, p]) => m === 'POST' && !p.endsWith('/retry'))) {
-      const send = (body: string | Uint8Array, type = 'application/json') =>
+      const send = (body: string, type = 'application/json') =>
         t.api(path, { method, body, headers: { 'content-type': type } })
       expect(await error(await send('{"metadata": '))).toEqual([400, 'invalid_json'])
       expect(await error(await send(''))).toEqual([400, 'invalid_json'])
@@ -288,6 +291,46 @@ describe('start-up', () => {
       expect(response.status).toBe(200)
     } finally {
       await rotated.stop()
+      dir.remove()
+    }
+  })
+})
+
+describe('answers only after the store has committed', () => {
+  it('holds the pixel and the redirect until an asynchronous store resolves, and answers 503 when it fails', async () => {
+    const dir = tempDir()
+    const inner = openSqliteEventStore({ file: ':memory:' })
+    let committed = 0
+    let fail = false
+    // A store as a network database would be: recordEvent resolves later.
+    const slow: EventStore = Object.assign(Object.create(inner) as EventStore, {
+      recordEvent: async (event: NewTrackingEvent, outbox: readonly NewOutboxItem[]): Promise<RecordedEvent> => {
+        await new Promise((resolve) => setTimeout(resolve, 150))
+        if (fail) throw new StoreError('the database is down')
+        const recorded = inner.recordEvent(event, outbox)
+        committed++
+        return recorded
+      },
+      close: () => inner.close(),
+    })
+    const settings = loadSettings({ env: {}, overrides: { dataDir: dir.path, port: 0, logLevel: 'silent', apiToken: TOKEN } })
+    const server = await startServer(settings, { store: slow })
+    try {
+      const configuration = server.configuration
+      const open = server.url + new URL(getOpenTrackingUrl({ message_id: 'slow' }, { configuration })).pathname
+      const click = server.url + new URL(getClickTrackingUrl('https://example.com/', { message_id: 'slow' }, { configuration })).pathname
+      const pixel = await fetch(open, { headers: BROWSER })
+      expect(pixel.status).toBe(200)
+      expect(committed).toBe(1)
+      const redirect = await fetch(click, { headers: BROWSER, redirect: 'manual' })
+      expect(redirect.status).toBe(302)
+      expect(committed).toBe(2)
+      fail = true
+      expect((await fetch(open, { headers: BROWSER })).status).toBe(503)
+      expect((await fetch(click, { headers: BROWSER, redirect: 'manual' })).status).toBe(503)
+      expect(committed).toBe(2)
+    } finally {
+      await server.close()
       dir.remove()
     }
   })

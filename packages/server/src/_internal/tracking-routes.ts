@@ -1,5 +1,6 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Configuration, JsonValue, PytrackError, TrackingResult } from '@pytrack/core'
-import { createTrackingHandler, type TrackingContext, type TrackingHandler } from '@pytrack/http'
+import { createTrackingHandler, type TrackingContext } from '@pytrack/http'
 import { toNodeHandler, type NodeHandler } from '@pytrack/http/node'
 import type { Logger } from 'pino'
 import { SettingsError } from '../errors/settings-error'
@@ -62,10 +63,67 @@ function routeOf(base: string, name: string): string {
   return path
 }
 
-interface RecordingContext extends TrackingContext {
-  hooks: Promise<unknown>[]
-  recordError?: unknown
+/**
+ * Stands in for the node response while @pytrack/http's node adapter answers, and keeps the
+ * answer until the event is committed. The adapter writes a response with `writeHead` and
+ * `end` (its fast path, no Web Request per hit); the hook then records and releases it.
+ */
+class HeldResponse {
+  status = 0
+  headers: Record<string, string> = {}
+  body: Uint8Array | undefined
+  ended = false
+  released = false
+  timer: NodeJS.Timeout | undefined
+  readonly res: ServerResponse
+
+  constructor(res: ServerResponse) {
+    this.res = res
+  }
+
+  get headersSent(): boolean {
+    return this.ended
+  }
+
+  writeHead(status: number, headers?: Record<string, string>): this {
+    this.status = status
+    if (headers !== undefined) this.headers = headers
+    return this
+  }
+
+  end(body?: Uint8Array | string): this {
+    this.body = typeof body === 'string' ? Buffer.from(body) : body
+    this.ended = true
+    return this
+  }
+
+  destroy(): void {
+    this.released = true
+    this.res.destroy()
+  }
+
+  /** Writes the held answer, or 503 when the event could not be stored. */
+  release(stored: boolean): void {
+    if (this.released) return
+    this.released = true
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    if (!stored) {
+      this.res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5', 'cache-control': 'no-store' })
+      this.res.end('Service Unavailable\n')
+      return
+    }
+    this.res.writeHead(this.status, this.headers)
+    this.res.end(this.body)
+  }
 }
+
+/** Pixels (200) and redirects (302) are the answers whose hook records an event. */
+function awaitsEvent(held: HeldResponse): boolean {
+  return held.ended && (held.status === 200 || held.status === 302)
+}
+
+// If a hook never came (it always does for 200/302), the client still gets an answer.
+const HOOK_WAIT_MS = 10_000
 
 export interface TrackingRoutesOptions {
   configuration: Configuration
@@ -80,11 +138,11 @@ export interface TrackingRoutesOptions {
 }
 
 /**
- * The pixel and redirect routes: @pytrack/http's tracking handler, with the event recorded
- * in the store BEFORE the response is written. The handler runs its hooks after it has made
- * the response and reports them through `waitUntil`; this adapter holds the response until
- * that promise settles, so an answered pixel or redirect always has its event committed.
- * If the store fails, the client gets 503 instead (nothing is answered that was not stored).
+ * The pixel and redirect routes: @pytrack/http's node adapter, with the event recorded in
+ * the store BEFORE the response is written. The handler calls its `onTrackingEvent` hook
+ * after it has made the response, so the adapter is given a {@link HeldResponse}; the hook
+ * commits the event, then releases the answer to the socket. An answered pixel or redirect
+ * therefore always has its event committed; if the store fails, the client gets 503 instead.
  */
 export function createTrackingRoutes(options: TrackingRoutesOptions): NodeHandler {
   const { configuration, store, logger, emailKey, webhookUrls } = options
@@ -94,26 +152,29 @@ export function createTrackingRoutes(options: TrackingRoutesOptions): NodeHandle
     throw new SettingsError('PYTRACK_CLICK_URL', 'the open and click tracking URLs must have different paths, such as /open/ and /click/')
   }
 
+  const held = new WeakMap<IncomingMessage, HeldResponse>()
+
   const record = (result: TrackingResult, _request: Request, context: TrackingContext): unknown => {
-    const ctx = context as RecordingContext
+    const response = held.get(context.req as IncomingMessage)
     try {
       const event = eventOf(result, emailKey)
       const payload = webhookUrls.length === 0 ? '' : JSON.stringify(result)
       const outbox: NewOutboxItem[] = webhookUrls.map((url) => ({ url, payload }))
       const done = (recorded: RecordedEvent): void => {
+        response?.release(true)
         if (recorded.outbox.length > 0) options.onOutboxWritten(recorded)
       }
       const recorded = store.recordEvent(event, outbox)
       if (recorded instanceof Promise) {
         return recorded.then(done, (error: unknown) => {
-          ctx.recordError = error
+          response?.release(false)
           throw error
         })
       }
       done(recorded)
       return undefined
     } catch (error) {
-      ctx.recordError = error
+      response?.release(false)
       throw error
     }
   }
@@ -133,25 +194,24 @@ export function createTrackingRoutes(options: TrackingRoutesOptions): NodeHandle
     },
   })
 
-  // A Web-standard wrapper (so @pytrack/http/node serves it, through a Request) that holds
-  // the answer until the hook has committed the event: the hook reports itself via waitUntil.
-  const recording: TrackingHandler = async (request, context) => {
-    const ctx: RecordingContext = {
-      ...context,
-      hooks: [],
-      waitUntil: (promise) => {
-        ctx.hooks.push(promise)
-      },
+  const node = toNodeHandler(handler)
+  return (req, res) => {
+    const response = new HeldResponse(res)
+    held.set(req, response)
+    try {
+      node(req, response as unknown as ServerResponse)
+    } catch (error) {
+      logger.error({ err: error }, 'tracking handler failed')
+      response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('Internal Server Error\n')
     }
-    const response = await handler(request, ctx)
-    if (ctx.hooks.length > 0) await Promise.all(ctx.hooks)
-    if (ctx.recordError !== undefined && (response.status === 200 || response.status === 302)) {
-      return new Response('Service Unavailable\n', {
-        status: 503,
-        headers: { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5', 'cache-control': 'no-store' },
-      })
+    if (!awaitsEvent(response)) {
+      response.release(true)
+      return
     }
-    return response
+    response.timer = setTimeout(() => {
+      logger.error('no tracking event came for an answered pixel or redirect; answering 503')
+      response.release(false)
+    }, HOOK_WAIT_MS)
+    response.timer.unref()
   }
-  return toNodeHandler(recording)
 }

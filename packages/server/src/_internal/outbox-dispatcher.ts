@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { TrackingResult } from '@pytrack/core'
 import { sendWebhook, type RetryOptions } from '@pytrack/webhook'
 import type { Logger } from 'pino'
@@ -45,6 +46,8 @@ export class OutboxDispatcher {
       retry: { attempts: 3, baseDelayMs: 250, maxDelayMs: 2_000, budgetMs: 15_000 },
       ...options,
     }
+    // Every delivery in flight listens to the shutdown signal.
+    setMaxListeners(this.#options.concurrency + 8, this.#abort.signal)
   }
 
   /** Starts delivering what is due (including rows left by a previous run). */

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { InvalidArgumentError } from '@pytrack/core'
 import { createTrackingHandler, type TrackingContext, type TrackingHandler, type TrackingHandlerOptions } from './tracking-handler'
 import { coreOf, type CoreResponse } from './_internal/core'
-import { coreRequestFromNode, lazyWebRequest, toWebRequest, writeCoreResponse, writeWebResponse } from './_internal/node-bridge'
+import { NodeCoreRequest, toWebRequest, writeCoreResponse, writeWebResponse } from './_internal/node-bridge'
 
 /**
  * An Express middleware (Express 4 and 5). Declared structurally so this package's types do
@@ -41,7 +41,7 @@ export function toExpressHandler(handler: TrackingHandler): ExpressHandler {
       const context: TrackingContext = { remoteAddress: req.socket?.remoteAddress, req, res }
       let response: CoreResponse | null
       try {
-        response = core.handle(coreRequestFromNode(req, target), () => lazyWebRequest(req, target), context)
+        response = core.handle(new NodeCoreRequest(req, target), context)
       } catch (error) {
         core.reportUnexpected(error)
         response = core.internalError

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { InvalidArgumentError } from '@pytrack/core'
 import { createTrackingHandler, type TrackingContext, type TrackingHandler, type TrackingHandlerOptions } from './tracking-handler'
 import { coreOf, type CoreResponse } from './_internal/core'
-import { coreRequestFromNode, lazyWebRequest, toWebRequest } from './_internal/node-bridge'
+import { NodeCoreRequest, toWebRequest } from './_internal/node-bridge'
 
 /**
  * Turns a Web-standard handler into a Fastify plugin. Register it with a `prefix`; it answers
@@ -33,7 +33,7 @@ export function toFastifyPlugin(handler: TrackingHandler): FastifyPluginAsync {
         const context: TrackingContext = { remoteAddress: raw.socket?.remoteAddress, request, reply }
         let response: CoreResponse | null
         try {
-          response = core.handle(coreRequestFromNode(raw, target), () => lazyWebRequest(raw, target), context)
+          response = core.handle(new NodeCoreRequest(raw, target), context)
         } catch (error) {
           core.reportUnexpected(error)
           response = core.internalError

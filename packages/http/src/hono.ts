@@ -1,7 +1,8 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import { InvalidArgumentError } from '@pytrack/core'
 import { createTrackingHandler, type TrackingContext, type TrackingHandler, type TrackingHandlerOptions } from './tracking-handler'
-import { coreOf, type CoreRequest } from './_internal/core'
+import { coreOf } from './_internal/core'
+import { toWebResponse, WebCoreRequest } from './_internal/web-bridge'
 
 /** Options of the Hono adapter. */
 export interface HonoAdapterOptions {
@@ -58,18 +59,9 @@ export function toHonoHandler(handler: TrackingHandler, options: HonoAdapterOpti
   return async (c, next) => {
     const raw = c.req.raw
     const context = contextFor(c, remoteAddress)
-    const headers = raw.headers
-    const url = raw.url
-    const slash = url.indexOf('/', url.indexOf('://') + 3)
-    const request: CoreRequest = {
-      method: raw.method,
-      target: slash === -1 ? '/' : url.slice(slash),
-      header: (name) => headers.get(name),
-      remoteAddress: context.remoteAddress,
-    }
     let response
     try {
-      response = core.handle(request, () => raw, context)
+      response = core.handle(new WebCoreRequest(raw, context.remoteAddress), context)
     } catch (error) {
       core.reportUnexpected(error)
       response = core.internalError
@@ -78,7 +70,7 @@ export function toHonoHandler(handler: TrackingHandler, options: HonoAdapterOpti
       await next()
       return undefined
     }
-    return new Response(response.body, { status: response.status, headers: response.headers })
+    return toWebResponse(response)
   }
 }
 

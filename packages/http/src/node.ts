@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { InvalidArgumentError } from '@pytrack/core'
 import { createTrackingHandler, type TrackingContext, type TrackingHandler, type TrackingHandlerOptions } from './tracking-handler'
 import { coreOf } from './_internal/core'
-import { coreRequestFromNode, lazyWebRequest, toWebRequest, writeCoreResponse, writeWebResponse } from './_internal/node-bridge'
+import { NodeCoreRequest, toWebRequest, writeCoreResponse, writeWebResponse } from './_internal/node-bridge'
 
 /** A `node:http` request listener, as `http.createServer` takes. */
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void
@@ -30,7 +30,7 @@ export function toNodeHandler(handler: TrackingHandler): NodeHandler {
       const context: TrackingContext = { remoteAddress: req.socket?.remoteAddress, req, res }
       let response
       try {
-        response = core.handle(coreRequestFromNode(req, target), () => lazyWebRequest(req, target), context) ?? core.notFound
+        response = core.handle(new NodeCoreRequest(req, target), context) ?? core.notFound
       } catch (error) {
         core.reportUnexpected(error)
         response = core.internalError

@@ -1,6 +1,7 @@
 import type { Configuration, ConfigurationInit, PytrackError, TrackingResult } from '@pytrack/core'
 import type { ClassificationOptions } from './classify-client'
-import { attachCore, createCore, type CoreRequest, type CoreResponse } from './_internal/core'
+import { attachCore, createCore } from './_internal/core'
+import { toWebResponse, WebCoreRequest } from './_internal/web-bridge'
 import type { AllowedDestinations } from './_internal/destination'
 
 export type { AllowedDestinations } from './_internal/destination'
@@ -78,16 +79,6 @@ export interface TrackingHandlerOptions {
 /** A Web-standard request handler: `Request` in, `Response` out. It never rejects. */
 export type TrackingHandler = (request: Request, context?: TrackingContext) => Promise<Response>
 
-function targetOf(url: string): string {
-  const scheme = url.indexOf('://')
-  const slash = url.indexOf('/', scheme === -1 ? 0 : scheme + 3)
-  return slash === -1 ? '/' : url.slice(slash)
-}
-
-function toResponse(response: CoreResponse): Response {
-  return new Response(response.body, { status: response.status, headers: response.headers })
-}
-
 /**
  * Builds the Web-standard tracking handler: pytracking's `OpenTrackingView` and
  * `ClickTrackingView` in one function. `GET <prefix>/open/<token>` answers the 68-byte pixel,
@@ -112,17 +103,10 @@ export function createTrackingHandler(options: TrackingHandlerOptions = {}): Tra
   const handler: TrackingHandler = async (request, context) => {
     const ctx = context ?? {}
     try {
-      const headers = request.headers
-      const coreRequest: CoreRequest = {
-        method: request.method,
-        target: targetOf(request.url),
-        header: (name) => headers.get(name),
-        remoteAddress: ctx.remoteAddress,
-      }
-      return toResponse(core.handle(coreRequest, () => request, ctx) ?? core.notFound)
+      return toWebResponse(core.handle(new WebCoreRequest(request, ctx.remoteAddress), ctx) ?? core.notFound)
     } catch (error) {
       core.reportUnexpected(error)
-      return toResponse(core.internalError)
+      return toWebResponse(core.internalError)
     }
   }
   return attachCore(handler, core)

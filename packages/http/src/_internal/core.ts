@@ -23,11 +23,13 @@ import { compileRanges } from './ip'
 
 /** A request as the core needs it. `target` is the path and query (origin-form). */
 export interface CoreRequest {
-  method: string
-  target: string
+  readonly method: string
+  readonly target: string
+  readonly remoteAddress: string | null | undefined
   /** A header value by lower-case name, or null. */
-  header: (name: string) => string | null
-  remoteAddress: string | null | undefined
+  header(name: string): string | null
+  /** The Web Request hooks receive (node adapters build it on first use). */
+  toRequest(): Request
 }
 
 /** A response as the core makes it: adapters copy it out. Header names are lower-case. */
@@ -39,7 +41,7 @@ export interface CoreResponse {
 
 export interface TrackingCore {
   /** The response for a tracking route, or null when the path is not one (adapters pass it on). */
-  handle(request: CoreRequest, getRequest: () => Request, context: TrackingContext): CoreResponse | null
+  handle(request: CoreRequest, context: TrackingContext): CoreResponse | null
   /** What the Web and node handlers answer for paths that are not tracking routes. */
   readonly notFound: CoreResponse
   readonly internalError: CoreResponse
@@ -83,8 +85,11 @@ const INTERNAL_ERROR = textResponse(500, 'Internal Server Error')
 
 // Hooks run after the response has been handed to the socket: setImmediate comes after the
 // microtasks in which adapters write the response.
-const defer: (task: () => void) => void =
-  typeof setImmediate === 'function' ? (task) => void setImmediate(task) : (task) => void setTimeout(task, 0)
+type Task<A, B, C, D> = (a: A, b: B, c: C, d: D) => void
+const defer: <A, B, C, D>(task: Task<A, B, C, D>, a: A, b: B, c: C, d: D) => void =
+  typeof setImmediate === 'function'
+    ? (task, a, b, c, d) => void setImmediate(task, a, b, c, d)
+    : (task, a, b, c, d) => void setTimeout(task, 0, a, b, c, d)
 
 const HOOKS = Symbol.for('@pytrack/http/core')
 
@@ -197,42 +202,53 @@ export function createCore(options: TrackingHandlerOptions): TrackingCore {
     }
   }
 
-  // Runs a hook later and never lets it throw out or reject unhandled.
-  const runLater = (context: TrackingContext, call: (request: Request) => unknown, getRequest: () => Request): void => {
-    let settle: (() => void) | undefined
-    if (typeof context.waitUntil === 'function') {
-      try {
-        context.waitUntil(new Promise<void>((resolve) => (settle = resolve)))
-      } catch (error) {
-        reportHookError(error)
-      }
+  // Settles a hook's outcome: a throw or a rejection goes to onHookError, never further.
+  const settleHook = (call: () => unknown, done: (() => void) | undefined): void => {
+    let outcome: unknown
+    try {
+      outcome = call()
+    } catch (error) {
+      reportHookError(error)
+      done?.()
+      return
     }
-    defer(() => {
-      let outcome: unknown
-      try {
-        outcome = call(getRequest())
-      } catch (error) {
-        reportHookError(error)
-        settle?.()
-        return
-      }
-      if (outcome && typeof (outcome as { then?: unknown }).then === 'function') {
-        Promise.resolve(outcome).then(noop, reportHookError).finally(() => settle?.())
-      } else {
-        settle?.()
-      }
-    })
+    if (outcome && typeof (outcome as { then?: unknown }).then === 'function') {
+      const settled = Promise.resolve(outcome).then(noop, reportHookError)
+      if (done) void settled.finally(done)
+    } else {
+      done?.()
+    }
   }
 
-  const decodingError = (error: unknown, getRequest: () => Request, context: TrackingContext): void => {
+  // With waitUntil (Workers), the platform is told, while the request is live, to wait for the hook.
+  const keepAlive = (context: TrackingContext): (() => void) | undefined => {
+    if (typeof context.waitUntil !== 'function') return undefined
+    let done: (() => void) | undefined
+    try {
+      context.waitUntil(new Promise<void>((resolve) => (done = resolve)))
+    } catch (error) {
+      reportHookError(error)
+    }
+    return done
+  }
+
+  // Module-level shapes (no closure per hit): setImmediate passes the arguments.
+  const runEvent = (result: TrackingResult, request: CoreRequest, context: TrackingContext, done: (() => void) | undefined): void => {
+    settleHook(() => onTrackingEvent?.(result, request.toRequest(), context), done)
+  }
+  const runDecodingError = (error: PytrackError, request: CoreRequest, context: TrackingContext, done: (() => void) | undefined): void => {
+    settleHook(() => onDecodingError?.(error, request.toRequest(), context), done)
+  }
+
+  const decodingError = (error: unknown, request: CoreRequest, context: TrackingContext): void => {
     if (!onDecodingError) return
     const pytrackError: PytrackError = isPytrackError(error)
       ? error
       : new InvalidLinkError('the tracking link could not be decoded', { cause: error })
-    runLater(context, (request) => onDecodingError(pytrackError, request, context), getRequest)
+    defer(runDecodingError, pytrackError, request, context, keepAlive(context))
   }
 
-  const handle = (request: CoreRequest, getRequest: () => Request, context: TrackingContext): CoreResponse | null => {
+  const handle = (request: CoreRequest, context: TrackingContext): CoreResponse | null => {
     const target = request.target
     const query = target.indexOf('?')
     let path = query === -1 ? target : target.slice(0, query)
@@ -265,7 +281,7 @@ export function createCore(options: TrackingHandlerOptions): TrackingCore {
           target.length,
           maxPathLength,
         ),
-        getRequest,
+        request,
         context,
       )
       return isHead ? TOO_LONG_HEAD : TOO_LONG
@@ -316,17 +332,17 @@ export function createCore(options: TrackingHandlerOptions): TrackingCore {
         }
       }
     } catch (error) {
-      decodingError(error, getRequest, context)
+      decodingError(error, request, context)
       return isHead ? NOT_FOUND_HEAD : NOT_FOUND
     }
-    if (onTrackingEvent) runLater(context, (req) => onTrackingEvent(result, req, context), getRequest)
+    if (onTrackingEvent) defer(runEvent, result, request, context, keepAlive(context))
     return response
   }
 
   return {
-    handle(request, getRequest, context) {
+    handle(request, context) {
       try {
-        return handle(request, getRequest, context)
+        return handle(request, context)
       } catch (error) {
         reportHookError(error)
         return INTERNAL_ERROR

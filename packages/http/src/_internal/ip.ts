@@ -20,8 +20,9 @@ function parseIpv4(text: string, out: Uint8Array, offset: number): boolean {
 function parseIpv6(text: string, out: Uint8Array): boolean {
   const percent = text.indexOf('%')
   if (percent !== -1) {
-    if (percent === text.length - 1) return false
-    text = text.slice(0, percent) // zone id (fe80::1%eth0)
+    // A zone id (fe80::1%eth0), with the characters node:net accepts.
+    if (!/^[0-9a-zA-Z.:-]+$/.test(text.slice(percent + 1))) return false
+    text = text.slice(0, percent)
   }
   if (text.length < 2 || text.length > 45) return false
   const double = text.indexOf('::')

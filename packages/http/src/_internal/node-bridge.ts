@@ -4,16 +4,26 @@ import { Readable } from 'node:stream'
 import type { CoreRequest, CoreResponse } from './core'
 
 /** The core's view of a node request, with no copying of headers. */
-export function coreRequestFromNode(req: IncomingMessage, target: string): CoreRequest {
-  const headers = req.headers
-  return {
-    method: req.method ?? 'GET',
-    target,
-    header: (name) => {
-      const value = headers[name]
-      return value === undefined ? null : typeof value === 'string' ? value : value.join(', ')
-    },
-    remoteAddress: req.socket?.remoteAddress,
+export class NodeCoreRequest implements CoreRequest {
+  readonly method: string
+  readonly target: string
+  readonly remoteAddress: string | null | undefined
+  readonly #req: IncomingMessage
+
+  constructor(req: IncomingMessage, target: string) {
+    this.#req = req
+    this.method = req.method ?? 'GET'
+    this.target = target
+    this.remoteAddress = req.socket?.remoteAddress
+  }
+
+  header(name: string): string | null {
+    const value = this.#req.headers[name]
+    return value === undefined ? null : typeof value === 'string' ? value : value.join(', ')
+  }
+
+  toRequest(): Request {
+    return lazyWebRequest(this.#req, this.target)
   }
 }
 

@@ -12,6 +12,7 @@ import {
 } from '@pytrack/core'
 import { Fernet } from '@pytrack/crypto'
 import { adaptHtml, adaptText, type AdaptHtmlOptions } from '@pytrack/html'
+import { generateWebhookSecret } from '@pytrack/webhook'
 import { linkConfiguration, startServer, type RunningServer } from '../server'
 import { loadSettings } from '../settings'
 
@@ -124,13 +125,14 @@ Options:
 ${LINK_FLAGS_HELP}
   -h, --help             show this help
 `,
-  keygen: `Usage: pytrack keygen
+  keygen: `Usage: pytrack keygen [--webhook]
 
 Prints a new random key (32 bytes, URL-safe base64): a Fernet key, also fit as a signing
 secret. Put it first in PYTRACK_KEYS (comma-separated, first seals, all open) or in the
 key file to rotate keys.
 
 Options:
+      --webhook          print a webhook signing secret (whsec_...) for PYTRACK_WEBHOOK_SECRET instead
   -h, --help             show this help
 `,
 }
@@ -161,11 +163,17 @@ function parse<O extends NonNullable<ParseArgsConfig['options']>>(command: strin
 }
 
 function version(): string {
-  try {
-    return (createRequire(import.meta.url)('../package.json') as { version: string }).version
-  } catch {
-    return 'unknown'
+  // The package.json is one folder up from dist/ and two from src/_internal/.
+  const require = createRequire(import.meta.url)
+  for (const path of ['../package.json', '../../package.json']) {
+    try {
+      const manifest = require(path) as { name?: string; version?: string }
+      if (manifest.name === '@pytrack/server' && manifest.version !== undefined) return manifest.version
+    } catch {
+      // not there; try the next
+    }
   }
+  return 'unknown'
 }
 
 function metadataOf(command: string, values: { meta?: string[] | undefined; metadata?: string | undefined }): Metadata | null {
@@ -268,13 +276,13 @@ async function run(io: CliIo): Promise<number> {
     case 'serve':
       return serve(io, args)
     case 'keygen': {
-      const { values, positionals } = parse('keygen', args, { help: { type: 'boolean', short: 'h' } } as const)
+      const { values, positionals } = parse('keygen', args, { help: { type: 'boolean', short: 'h' }, webhook: { type: 'boolean' } } as const)
       if (values.help) {
         io.stdout(HELP.keygen as string)
         return EXIT_OK
       }
       if (positionals.length > 0) throw new UsageError(`keygen takes no arguments; got "${positionals[0]}"`, 'keygen')
-      io.stdout(`${Fernet.generateKey()}\n`)
+      io.stdout(`${values.webhook === true ? generateWebhookSecret() : Fernet.generateKey()}\n`)
       return EXIT_OK
     }
     case 'encode': {

@@ -1,0 +1,163 @@
+import { spawnSync } from 'node:child_process'
+import { existsSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, describe, expect, it } from 'vitest'
+import { Fernet } from '@pytrack/crypto'
+import { runCli, type CliIo } from './_internal/cli-main'
+import { BROWSER, tempDir } from '../test/helpers'
+
+const dir = tempDir('pytrack-cli-')
+afterAll(() => dir.remove())
+
+interface Run {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+async function cli(argv: string[], options: { env?: Record<string, string>; stdin?: string; tty?: boolean } = {}): Promise<Run> {
+  let stdout = ''
+  let stderr = ''
+  const io: CliIo = {
+    argv,
+    env: { PYTRACK_DATA_DIR: join(dir.path, 'data'), ...options.env },
+    cwd: dir.path,
+    stdout: (text) => {
+      stdout += text
+    },
+    stderr: (text) => {
+      stderr += text
+    },
+    readStdin: async () => options.stdin ?? '',
+    stdinIsTty: options.tty ?? false,
+  }
+  const code = await runCli(io)
+  return { code, stdout, stderr }
+}
+
+describe('pytrack (the CLI)', () => {
+  it('prints help for every command with exit 0, and usage with exit 2 when no command is given', async () => {
+    const main = await cli(['--help'])
+    expect(main).toMatchObject({ code: 0, stderr: '' })
+    expect(main.stdout).toMatch(/Usage: pytrack <command>/)
+    for (const command of ['serve', 'encode', 'decode', 'adapt', 'keygen']) {
+      for (const flag of ['--help', '-h']) {
+        const run = await cli([command, flag])
+        expect(run.code).toBe(0)
+        expect(run.stdout).toMatch(new RegExp(`Usage: pytrack ${command}`))
+      }
+    }
+    expect((await cli([])).code).toBe(2)
+    expect((await cli(['--version'])).stdout).toMatch(/^\d+\.\d+\.\d+\n$/)
+  })
+
+  it('makes a key on first use (0600) and links that decode back', async () => {
+    const click = await cli(['encode', 'click', 'https://example.com/sale?a=1', '--meta', 'message_id=m-1', '--metadata', '{"n": 2}'])
+    expect(click.code).toBe(0)
+    expect(click.stdout).toMatch(/^http:\/\/localhost:8080\/click\/gAAAAA\S+\n$/)
+    expect(click.stderr).toMatch(/created a new link key/)
+    expect(statSync(join(dir.path, 'data', 'keys')).mode & 0o777).toBe(0o600)
+
+    const decoded = await cli(['decode', click.stdout.trim()])
+    expect(decoded.code).toBe(0)
+    expect(JSON.parse(decoded.stdout)).toEqual({ kind: 'click', url: 'https://example.com/sale?a=1', metadata: { n: 2, message_id: 'm-1' } })
+
+    const open = await cli(['encode', 'open', '-m', 'message_id=m-1'])
+    expect(open.stderr).toBe('')
+    expect(JSON.parse((await cli(['decode', open.stdout.trim()])).stdout)).toEqual({ kind: 'open', url: null, metadata: { message_id: 'm-1' } })
+  })
+
+  it('rewrites HTML from stdin to stdout, and text with --text', async () => {
+    const html = '<html><body><a href="https://example.com/x">x</a></body></html>'
+    const run = await cli(['adapt', '--meta', 'message_id=m-2'], { stdin: html })
+    expect(run.code).toBe(0)
+    expect(run.stdout).toMatch(/<a href="http:\/\/localhost:8080\/click\/[^"]+">x<\/a>/)
+    expect(run.stdout).toMatch(/<img [^>]*src="http:\/\/localhost:8080\/open\/[^"]+"[^>]*><\/body>/)
+    const noOpen = await cli(['adapt', '--no-open'], { stdin: html })
+    expect(noOpen.stdout).not.toContain('/open/')
+    const text = await cli(['adapt', '--text'], { stdin: 'see https://example.com/y' })
+    expect(text.stdout).toMatch(/^see http:\/\/localhost:8080\/click\/\S+$/)
+  })
+
+  it('prints keys and webhook secrets', async () => {
+    const key = (await cli(['keygen'])).stdout.trim()
+    expect(() => new Fernet(key)).not.toThrow()
+    expect((await cli(['keygen', '--webhook'])).stdout).toMatch(/^whsec_[A-Za-z0-9+/=]+\n$/)
+  })
+
+  it('says what is wrong in one line and exits 2 on wrong usage or settings, 1 on a failure', async () => {
+    const usage: string[][] = [
+      ['frobnicate'],
+      ['encode'],
+      ['encode', 'click'],
+      ['encode', 'open', 'https://example.com/'],
+      ['encode', 'click', 'javascript:alert(1)'],
+      ['encode', 'open', '--meta', 'novalue'],
+      ['encode', 'open', '--metadata', '{nope'],
+      ['encode', 'open', '--metadata', '[1]'],
+      ['encode', 'open', '--bogus'],
+      ['decode'],
+      ['keygen', 'extra'],
+      ['adapt', '--pixel', 'left'],
+      ['adapt', 'file.html'],
+      ['serve', '--port', 'eighty'],
+    ]
+    for (const argv of usage) {
+      const run = await cli(argv)
+      expect([argv.join(' '), run.code]).toEqual([argv.join(' '), 2])
+      expect(run.stderr).toMatch(/^pytrack: /)
+      expect(run.stdout).toBe('')
+    }
+    expect((await cli(['adapt'], { tty: true })).stderr).toMatch(/pipe the email in/)
+    expect((await cli(['encode', 'open'], { env: { PYTRACK_CODEC: 'rot13' } })).code).toBe(2)
+    const bad = await cli(['decode', 'http://localhost:8080/open/gAAAAABnotavalidtoken'])
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toMatch(/^pytrack: .*Fernet/)
+    expect(bad.stderr.split('\n').filter(Boolean)).toHaveLength(1)
+  })
+
+  it('serves until SIGTERM, then exits 0', async () => {
+    let handler: ((signal: string) => void) | undefined
+    let url = ''
+    const io: CliIo = {
+      argv: ['serve', '--port', '0', '--log-level', 'silent'],
+      env: { PYTRACK_DATA_DIR: join(dir.path, 'data') },
+      cwd: dir.path,
+      stdout: () => undefined,
+      stderr: () => undefined,
+      readStdin: async () => '',
+      stdinIsTty: false,
+      onServing: (server) => {
+        url = server.url
+      },
+      onSignal: (h) => {
+        handler = h
+        return () => undefined
+      },
+    }
+    const exit = runCli(io)
+    while (handler === undefined || url === '') await new Promise((resolve) => setTimeout(resolve, 10))
+    const open = (await cli(['encode', 'open', '--meta', 'message_id=serve'])).stdout.trim()
+    expect((await fetch(url + new URL(open).pathname, { headers: BROWSER })).status).toBe(200)
+    handler('SIGTERM')
+    expect(await exit).toBe(0)
+    expect(existsSync(join(dir.path, 'data', 'pytrack.db'))).toBe(true)
+  })
+
+  it('runs as a real process with the exit codes a shell expects', () => {
+    const cliPath = fileURLToPath(new URL('./cli.ts', import.meta.url))
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', cliPath, ...args], {
+        cwd: fileURLToPath(new URL('..', import.meta.url)),
+        env: { PATH: process.env.PATH ?? '', PYTRACK_DATA_DIR: join(dir.path, 'data') },
+        encoding: 'utf8',
+      })
+    const ok = run(['encode', 'open', '--meta', 'a=b'])
+    expect(ok.status).toBe(0)
+    expect(ok.stdout).toMatch(/^http:\/\/localhost:8080\/open\//)
+    const usage = run(['serve', '--nope'])
+    expect(usage.status).toBe(2)
+    expect(usage.stderr).toMatch(/^pytrack: .*--nope/)
+  })
+})

@@ -14,6 +14,7 @@ export type {
   OutboxStatus,
   OutboxFailure,
   RecordedEvent,
+  RecordRequest,
   Page,
   ListEventsQuery,
   ListOutboxQuery,

@@ -8,7 +8,7 @@ import { loadSettings } from './settings'
 import { startServer } from './server'
 import { StoreError } from './errors/store-error'
 import { openSqliteEventStore } from './store/sqlite-event-store'
-import type { EventStore, NewOutboxItem, NewTrackingEvent, RecordedEvent } from './store/event-store'
+import type { EventStore, NewOutboxItem, NewTrackingEvent, RecordedEvent, RecordRequest } from './store/event-store'
 
 let t: TestServer
 
@@ -309,6 +309,13 @@ describe('answers only after the store has committed', () => {
         if (fail) throw new StoreError('the database is down')
         const recorded = inner.recordEvent(event, outbox)
         committed++
+        return recorded
+      },
+      recordEvents: async (batch: readonly RecordRequest[]): Promise<RecordedEvent[]> => {
+        await new Promise((resolve) => setTimeout(resolve, 150))
+        if (fail) throw new StoreError('the database is down')
+        const recorded = inner.recordEvents(batch)
+        committed += batch.length
         return recorded
       },
       close: () => inner.close(),

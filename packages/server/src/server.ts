@@ -13,7 +13,14 @@ import { isLoopbackHost, type ServerSettings } from './settings'
 import type { EventStore } from './store/event-store'
 import { openSqliteEventStore } from './store/sqlite-event-store'
 
-/** Options of {@link startServer} beyond the settings. */
+/**
+ * Options of {@link startServer} beyond the settings.
+ *
+ * @example
+ * ```ts
+ * await startServer(settings, { logger: pino({ level: 'warn' }), store: openSqliteEventStore({ file: '/var/lib/pytrack/events.db' }) })
+ * ```
+ */
 export interface StartServerOptions {
   /** The logger. Default: pino writing JSON lines to stdout at `settings.logLevel`. */
   logger?: Logger | undefined
@@ -21,7 +28,15 @@ export interface StartServerOptions {
   store?: EventStore | undefined
 }
 
-/** A running server. */
+/**
+ * A running server.
+ *
+ * @example
+ * ```ts
+ * const server: RunningServer = await startServer(settings)
+ * await server.close()
+ * ```
+ */
 export interface RunningServer {
   /** Where it listens, e.g. `http://127.0.0.1:8080` (the real port when `port` was 0). */
   url: string

@@ -5,13 +5,35 @@ import { parseArgs } from 'node:util'
 import type { Metadata, PytrackingSettings } from '@pytrack/core'
 import { SettingsError } from './errors/settings-error'
 
-/** How tracking links are sealed: Fernet (default, encrypted), signed (readable, tamper-proof) or pytracking's plain base64. */
+/**
+ * How tracking links are sealed: Fernet (default, encrypted), signed (readable, tamper-proof) or pytracking's plain base64.
+ *
+ * @example
+ * ```ts
+ * loadSettings({ overrides: { codec: 'signed' satisfies CodecName } })
+ * ```
+ */
 export type CodecName = 'fernet' | 'signed' | 'base64'
 
-/** pino's log levels. */
+/**
+ * pino's log levels.
+ *
+ * @example
+ * ```ts
+ * loadSettings({ overrides: { logLevel: 'warn' satisfies LogLevel } })
+ * ```
+ */
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 
-/** Everything the server needs, checked. Built by {@link loadSettings}. */
+/**
+ * Everything the server needs, checked. Built by {@link loadSettings}.
+ *
+ * @example
+ * ```ts
+ * const settings: ServerSettings = loadSettings()
+ * settings.publicUrl // 'http://localhost:8080'
+ * ```
+ */
 export interface ServerSettings {
   /** The interface to listen on. Default `127.0.0.1`. */
   host: string
@@ -60,7 +82,14 @@ export interface ServerSettings {
   shutdownTimeoutMs: number
 }
 
-/** What {@link loadSettings} reads. */
+/**
+ * What {@link loadSettings} reads.
+ *
+ * @example
+ * ```ts
+ * const options: LoadSettingsOptions = { env: process.env, argv: ['--port', '9000'], overrides: { logLevel: 'silent' } }
+ * ```
+ */
 export interface LoadSettingsOptions {
   /** Environment variables. Default `process.env`. */
   env?: Record<string, string | undefined> | undefined

@@ -57,6 +57,21 @@ describe('SqliteEventStore', () => {
     expect(first.items[0]).toMatchObject({ kind: 'open', metadata: { campaign: 'fall' }, machine: false, clientIp: '203.0.113.9' })
   })
 
+  it('writes a batch in one transaction, all or none', () => {
+    const recorded = store.recordEvents([
+      { event: event({ emailId: 'a' }), outbox: [] },
+      { event: event({ emailId: 'b' }), outbox: [{ url: 'https://a.example/hook', payload: '{}' }] },
+    ])
+    expect(recorded.map((r) => r.outbox.length)).toEqual([0, 1])
+    expect(recorded[1]?.id).toBe((recorded[0]?.id ?? 0) + 1)
+    // A bad row (kind violates the CHECK) rolls the whole batch back.
+    expect(() =>
+      store.recordEvents([{ event: event({ emailId: 'c' }), outbox: [] }, { event: event({ kind: 'bounce' as 'open' }), outbox: [] }]),
+    ).toThrow(expect.objectContaining({ code: 'ERR_PYTRACK_STORE' }))
+    expect(store.listEvents().items.map((e) => e.emailId)).toEqual(['a', 'b'])
+    expect(store.recordEvents([])).toEqual([])
+  })
+
   it('filters by kind and refuses a forged cursor or a bad limit', () => {
     store.recordEvent(event(), [])
     store.recordEvent(event({ kind: 'click', destination: 'https://example.com/' }), [])

@@ -4,7 +4,8 @@ import { createTrackingHandler, type TrackingContext } from '@pytrack/http'
 import { toNodeHandler, type NodeHandler } from '@pytrack/http/node'
 import type { Logger } from 'pino'
 import { SettingsError } from '../errors/settings-error'
-import type { EventStore, NewOutboxItem, NewTrackingEvent, RecordedEvent } from '../store/event-store'
+import type { EventStore, NewOutboxItem, NewTrackingEvent, RecordedEvent, RecordRequest } from '../store/event-store'
+import { GroupCommit } from './group-commit'
 
 /** Labels of @pytrack/http counted as machine traffic. `mail-proxy` (Gmail, Yahoo) fetches on the reader's open, so it counts as human. */
 const MACHINE_KINDS = new Set(['privacy-prefetch', 'scanner', 'preview-bot'])
@@ -141,7 +142,8 @@ export interface TrackingRoutesOptions {
  * The pixel and redirect routes: @pytrack/http's node adapter, with the event recorded in
  * the store BEFORE the response is written. The handler calls its `onTrackingEvent` hook
  * after it has made the response, so the adapter is given a {@link HeldResponse}; the hook
- * commits the event, then releases the answer to the socket. An answered pixel or redirect
+ * queues the event for the next group commit, and the answer goes to the socket once that
+ * transaction is committed. An answered pixel or redirect
  * therefore always has its event committed; if the store fails, the client gets 503 instead.
  */
 export function createTrackingRoutes(options: TrackingRoutesOptions): NodeHandler {
@@ -154,29 +156,23 @@ export function createTrackingRoutes(options: TrackingRoutesOptions): NodeHandle
 
   const held = new WeakMap<IncomingMessage, HeldResponse>()
 
-  const record = (result: TrackingResult, _request: Request, context: TrackingContext): unknown => {
+  const commits = new GroupCommit(store)
+
+  const record = (result: TrackingResult, _request: Request, context: TrackingContext): void => {
     const response = held.get(context.req as IncomingMessage)
+    let request: RecordRequest
     try {
-      const event = eventOf(result, emailKey)
       const payload = webhookUrls.length === 0 ? '' : JSON.stringify(result)
-      const outbox: NewOutboxItem[] = webhookUrls.map((url) => ({ url, payload }))
-      const done = (recorded: RecordedEvent): void => {
-        response?.release(true)
-        if (recorded.outbox.length > 0) options.onOutboxWritten(recorded)
-      }
-      const recorded = store.recordEvent(event, outbox)
-      if (recorded instanceof Promise) {
-        return recorded.then(done, (error: unknown) => {
-          response?.release(false)
-          throw error
-        })
-      }
-      done(recorded)
-      return undefined
+      request = { event: eventOf(result, emailKey), outbox: webhookUrls.map((url): NewOutboxItem => ({ url, payload })) }
     } catch (error) {
       response?.release(false)
       throw error
     }
+    commits.add(request, (error, recorded) => {
+      response?.release(error === undefined)
+      if (error !== undefined) logger.error({ err: error }, 'tracking event could not be recorded; answered 503')
+      else if (recorded !== undefined && recorded.outbox.length > 0) options.onOutboxWritten(recorded)
+    })
   }
 
   const handler = createTrackingHandler({

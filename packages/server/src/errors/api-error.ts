@@ -1,6 +1,13 @@
 import { PytrackError, type PytrackErrorOptions } from '@pytrack/core'
 
-/** The stable codes of the HTTP API's error answers (`{"error":{"code":...}}`). */
+/**
+ * The stable codes of the HTTP API's error answers (`{"error":{"code":...}}`).
+ *
+ * @example
+ * ```ts
+ * if (body.error.code === ('unauthorized' satisfies ApiErrorReason)) askForToken()
+ * ```
+ */
 export type ApiErrorReason =
   | 'unauthorized'
   | 'not_found'

@@ -1,9 +1,24 @@
 import type { JsonValue, RequestData } from '@pytrack/core'
 
-/** A value now or later: the SQLite store answers synchronously, a network store with a promise. */
+/**
+ * A value now or later: the SQLite store answers synchronously, a network store with a promise.
+ *
+ * @example
+ * ```ts
+ * const answer: Awaitable<Stats> = store.stats()
+ * const stats = await answer // works for a synchronous and an asynchronous store
+ * ```
+ */
 export type Awaitable<T> = T | Promise<T>
 
-/** An open or a click, as the server records it. */
+/**
+ * An open or a click, as the server records it.
+ *
+ * @example
+ * ```ts
+ * const event: NewTrackingEvent = { kind: 'open', time: Date.now(), emailId: 'message_id="m-1"', metadata: { message_id: 'm-1' }, destination: null, clientIp: null, userAgent: null, machine: false, label: 'human', labelReason: null, requestData: null }
+ * ```
+ */
 export interface NewTrackingEvent {
   /** `open` (the pixel was fetched) or `click` (the redirect was followed). */
   kind: 'open' | 'click'
@@ -30,12 +45,27 @@ export interface NewTrackingEvent {
   requestData: RequestData | null
 }
 
-/** A stored event: a {@link NewTrackingEvent} with its id (increasing in insertion order). */
+/**
+ * A stored event: a {@link NewTrackingEvent} with its id (increasing in insertion order).
+ *
+ * @example
+ * ```ts
+ * const { items }: Page<TrackingEvent> = await store.listEvents({ kind: 'click' })
+ * items[0]?.destination
+ * ```
+ */
 export interface TrackingEvent extends NewTrackingEvent {
   id: number
 }
 
-/** A webhook delivery to write in the same transaction as its event. */
+/**
+ * A webhook delivery to write in the same transaction as its event.
+ *
+ * @example
+ * ```ts
+ * const item: NewOutboxItem = { url: 'https://hooks.example.com/t', payload: JSON.stringify(result) }
+ * ```
+ */
 export interface NewOutboxItem {
   /** Where to POST. */
   url: string
@@ -43,10 +73,24 @@ export interface NewOutboxItem {
   payload: string
 }
 
-/** Where a webhook delivery stands. `failed` means the retry budget ran out. */
+/**
+ * Where a webhook delivery stands. `failed` means the retry budget ran out.
+ *
+ * @example
+ * ```ts
+ * const failed = await store.listOutbox({ status: 'failed' satisfies OutboxStatus })
+ * ```
+ */
 export type OutboxStatus = 'pending' | 'delivering' | 'delivered' | 'failed'
 
-/** A webhook delivery from the outbox. */
+/**
+ * A webhook delivery from the outbox.
+ *
+ * @example
+ * ```ts
+ * for (const item of await store.claimOutbox(16, 60_000)) console.log(item.webhookId, item.attempts)
+ * ```
+ */
 export interface OutboxItem {
   id: number
   /** The Standard Webhooks `webhook-id`: fixed when the row is written, the same on every retry and restart. */
@@ -66,14 +110,29 @@ export interface OutboxItem {
   deliveredAt: number | null
 }
 
-/** What {@link EventStore.recordEvent} wrote. */
+/**
+ * What {@link EventStore.recordEvent} wrote.
+ *
+ * @example
+ * ```ts
+ * const { id, outbox }: RecordedEvent = await store.recordEvent(event, [item])
+ * ```
+ */
 export interface RecordedEvent {
   id: number
   /** The outbox rows written with the event, in the order given. */
   outbox: { id: number; webhookId: string }[]
 }
 
-/** One page of a listing. Pass `nextCursor` back to continue after the last item. */
+/**
+ * One page of a listing. Pass `nextCursor` back to continue after the last item.
+ *
+ * @example
+ * ```ts
+ * let page = await store.listEvents()
+ * while (page.hasMore) page = await store.listEvents({ cursor: page.nextCursor ?? undefined })
+ * ```
+ */
 export interface Page<T> {
   items: T[]
   /** Where the next page starts; pass it back as `cursor`. Also given on the last page, so callers can poll for new items. */
@@ -82,7 +141,27 @@ export interface Page<T> {
   hasMore: boolean
 }
 
-/** The filters of {@link EventStore.listEvents}. */
+/**
+ * One event and its outbox rows, for {@link EventStore.recordEvents}.
+ *
+ * @example
+ * ```ts
+ * await store.recordEvents([{ event, outbox: [] }, { event: other, outbox: [item] }])
+ * ```
+ */
+export interface RecordRequest {
+  event: NewTrackingEvent
+  outbox: readonly NewOutboxItem[]
+}
+
+/**
+ * The filters of {@link EventStore.listEvents}.
+ *
+ * @example
+ * ```ts
+ * const query: ListEventsQuery = { kind: 'open', limit: 500 }
+ * ```
+ */
 export interface ListEventsQuery {
   /** A `nextCursor` from a previous page; oldest first when absent. */
   cursor?: string | undefined
@@ -91,14 +170,28 @@ export interface ListEventsQuery {
   kind?: 'open' | 'click' | undefined
 }
 
-/** The filters of {@link EventStore.listOutbox}. */
+/**
+ * The filters of {@link EventStore.listOutbox}.
+ *
+ * @example
+ * ```ts
+ * const query: ListOutboxQuery = { status: 'failed', limit: 50 }
+ * ```
+ */
 export interface ListOutboxQuery {
   cursor?: string | undefined
   limit?: number | undefined
   status?: OutboxStatus | undefined
 }
 
-/** The counts of one group (or of everything). */
+/**
+ * The counts of one group (or of everything).
+ *
+ * @example
+ * ```ts
+ * const { opens, uniqueOpens, machineOpens }: StatsCounts = (await store.stats()).total
+ * ```
+ */
 export interface StatsCounts {
   /** Human (and unlabelled) opens, every one. */
   opens: number
@@ -114,26 +207,54 @@ export interface StatsCounts {
   machineClicks: number
 }
 
-/** The counts of one value of the grouping key. */
+/**
+ * The counts of one value of the grouping key.
+ *
+ * @example
+ * ```ts
+ * for (const group of (await store.stats({ groupBy: 'campaign' })).groups) console.log(group.value, group.uniqueClicks)
+ * ```
+ */
 export interface StatsGroup extends StatsCounts {
   /** The metadata value (null: events without the key). */
   value: JsonValue
 }
 
-/** What {@link EventStore.stats} answers. */
+/**
+ * What {@link EventStore.stats} answers.
+ *
+ * @example
+ * ```ts
+ * const stats: Stats = await store.stats({ groupBy: 'campaign' })
+ * ```
+ */
 export interface Stats {
   groupBy: string | null
   groups: StatsGroup[]
   total: StatsCounts
 }
 
-/** The filters of {@link EventStore.stats}. */
+/**
+ * The filters of {@link EventStore.stats}.
+ *
+ * @example
+ * ```ts
+ * const query: StatsQuery = { groupBy: 'campaign' }
+ * ```
+ */
 export interface StatsQuery {
   /** A top-level metadata key to group by, such as `campaign`. */
   groupBy?: string | undefined
 }
 
-/** How a failed delivery attempt ends: retry at a time, or give up (`failed`). */
+/**
+ * How a failed delivery attempt ends: retry at a time, or give up (`failed`).
+ *
+ * @example
+ * ```ts
+ * await store.failOutbox(item.id, { error: 'HTTP 503', status: 503, retryAt: Date.now() + 10_000 })
+ * ```
+ */
 export interface OutboxFailure {
   error: string
   status: number | null
@@ -160,6 +281,11 @@ export interface OutboxFailure {
 export interface EventStore {
   /** Writes an event and its outbox rows in one durable transaction. */
   recordEvent(event: NewTrackingEvent, outbox: readonly NewOutboxItem[]): Awaitable<RecordedEvent>
+  /**
+   * Writes several events, each with its outbox rows, in one durable transaction (group
+   * commit: the server batches the hits that arrive together). All or none are written.
+   */
+  recordEvents(batch: readonly RecordRequest[]): Awaitable<RecordedEvent[]>
   /** Events in insertion order, after `cursor`. */
   listEvents(query?: ListEventsQuery): Awaitable<Page<TrackingEvent>>
   /** Total and unique counts, grouped by a metadata key when asked. */

@@ -16,13 +16,21 @@ import type {
   OutboxStatus,
   Page,
   RecordedEvent,
+  RecordRequest,
   Stats,
   StatsCounts,
   StatsQuery,
   TrackingEvent,
 } from './event-store'
 
-/** Options of {@link openSqliteEventStore}. */
+/**
+ * Options of {@link openSqliteEventStore}.
+ *
+ * @example
+ * ```ts
+ * const options: SqliteEventStoreOptions = { file: './data/pytrack.db', synchronous: 'full' }
+ * ```
+ */
 export interface SqliteEventStoreOptions {
   /** The database file; its folder is created (owner-only) when missing. `:memory:` for tests. */
   file: string
@@ -200,6 +208,7 @@ export class SqliteEventStore implements EventStore {
   readonly #insertEvent: Database.Statement
   readonly #insertOutbox: Database.Statement
   readonly #record: (event: NewTrackingEvent, outbox: readonly NewOutboxItem[]) => RecordedEvent
+  readonly #recordMany: (batch: readonly RecordRequest[]) => RecordedEvent[]
   #closed = false
 
   constructor(options: SqliteEventStoreOptions) {
@@ -237,7 +246,7 @@ export class SqliteEventStore implements EventStore {
       `INSERT INTO outbox (webhook_id, event_id, url, payload, status, attempts, next_attempt_at, created_at, updated_at)
        VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
     )
-    this.#record = this.#db.transaction((event: NewTrackingEvent, outbox: readonly NewOutboxItem[]): RecordedEvent => {
+    const insert = (event: NewTrackingEvent, outbox: readonly NewOutboxItem[]): RecordedEvent => {
       const info = this.#insertEvent.run(
         event.kind,
         event.time,
@@ -259,7 +268,9 @@ export class SqliteEventStore implements EventStore {
         written.push({ id: Number(row.lastInsertRowid), webhookId })
       }
       return { id, outbox: written }
-    })
+    }
+    this.#record = this.#db.transaction(insert)
+    this.#recordMany = this.#db.transaction((batch: readonly RecordRequest[]) => batch.map((item) => insert(item.event, item.outbox)))
   }
 
   readonly #statements = new Map<string, Database.Statement>()
@@ -281,6 +292,12 @@ export class SqliteEventStore implements EventStore {
   recordEvent(event: NewTrackingEvent, outbox: readonly NewOutboxItem[] = []): RecordedEvent {
     this.#open()
     return wrap('record the event', () => this.#record(event, outbox))
+  }
+
+  recordEvents(batch: readonly RecordRequest[]): RecordedEvent[] {
+    this.#open()
+    if (batch.length === 0) return []
+    return wrap('record events', () => this.#recordMany(batch))
   }
 
   listEvents(query: ListEventsQuery = {}): Page<TrackingEvent> {

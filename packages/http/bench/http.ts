@@ -92,10 +92,12 @@ async function main(): Promise<void> {
   const servers = { bare: await spawn('bare'), pytrack: await spawn('pytrack') }
   try {
     const rows: string[][] = [['endpoint', 'server', 'req/s', 'p99 ms', 'errors/wrong status', 'vs bare']]
+    const only = process.env.BENCH_ENDPOINTS?.split(',')
     for (const [endpoint, path, expected] of [
       ['open', pathOf(openLink), 200],
       ['click', pathOf(clickLink), 302],
     ] as const) {
+      if (only && !only.includes(endpoint)) continue
       const runs: Record<ServerKind, Run[]> = { bare: [], pytrack: [] }
       for (const kind of ['bare', 'pytrack'] as const) {
         await measure(`http://127.0.0.1:${servers[kind].port}${path}`, WARMUP_SECONDS, expected)

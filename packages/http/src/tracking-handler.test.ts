@@ -78,6 +78,25 @@ describe('createTrackingHandler', () => {
     expect(errors[1]?.cause).toEqual(new Error('predicate bug'))
   })
 
+  it('gives allowedDestinations functions a fresh URL each time, so a mutation cannot leak into later checks', async () => {
+    const seen: string[] = []
+    const handler = createTrackingHandler({
+      configuration: BASE,
+      allowedDestinations: (url) => {
+        seen.push(url.hostname)
+        const ok = url.hostname === 'ok.example'
+        url.hostname = 'ok.example'
+        return ok
+      },
+    })
+    const link = `/click/${token(getClickTrackingUrl('https://bad.example/', null, BASE))}`
+    expect((await call(handler, link)).status).toBe(404)
+    const again = await call(handler, link)
+    expect(again.status).toBe(404)
+    expect(again.headers.get('location')).toBeNull()
+    expect(seen).toEqual(['bad.example', 'bad.example'])
+  })
+
   it('reports IPv4-mapped socket addresses as plain IPv4, and omits labels when classification is off', async () => {
     let data: unknown
     const handler = createTrackingHandler({ classification: false, onTrackingEvent: (result) => void (data = result.requestData) })

@@ -18,7 +18,7 @@ import {
 import type { TrackingContext, TrackingHandlerOptions } from '../tracking-handler'
 import { createClassifier, type Classifier } from './classifier'
 import { clientIp, type ForwardedHeader } from './client-ip'
-import { compileAllowedDestinations, locationFor } from './destination'
+import { createLocationResolver } from './destination'
 import { compileRanges } from './ip'
 
 /** A request as the core needs it. `target` is the path and query (origin-form). */
@@ -85,11 +85,11 @@ const INTERNAL_ERROR = textResponse(500, 'Internal Server Error')
 
 // Hooks run after the response has been handed to the socket: setImmediate comes after the
 // microtasks in which adapters write the response.
-type Task<A, B, C, D> = (a: A, b: B, c: C, d: D) => void
-const defer: <A, B, C, D>(task: Task<A, B, C, D>, a: A, b: B, c: C, d: D) => void =
-  typeof setImmediate === 'function'
-    ? (task, a, b, c, d) => void setImmediate(task, a, b, c, d)
-    : (task, a, b, c, d) => void setTimeout(task, 0, a, b, c, d)
+const later: (task: () => void) => void =
+  typeof setImmediate === 'function' ? (task) => void setImmediate(task) : (task) => void setTimeout(task, 0)
+
+/** A hook call waiting for its turn: the hook's subject (result or error), request, context, waitUntil's resolver. */
+type Pending = [isEvent: boolean, subject: TrackingResult | PytrackError, request: CoreRequest, context: TrackingContext, done: (() => void) | undefined]
 
 const HOOKS = Symbol.for('@pytrack/http/core')
 
@@ -179,8 +179,10 @@ export function createCore(options: TrackingHandlerOptions): TrackingCore {
 
   const trustUnauthenticated = options.trustUnauthenticatedLinks ?? false
   if (typeof trustUnauthenticated !== 'boolean') throw new ConfigurationError('trustUnauthenticatedLinks must be true or false')
-  const authenticated = trustUnauthenticated || configuration.codec.authenticated === true
-  const isAllowed = compileAllowedDestinations(options.allowedDestinations)
+  const locationFor = createLocationResolver(
+    trustUnauthenticated || configuration.codec.authenticated === true,
+    options.allowedDestinations,
+  )
 
   const classification = options.classification ?? true
   let classify: Classifier | undefined
@@ -202,16 +204,8 @@ export function createCore(options: TrackingHandlerOptions): TrackingCore {
     }
   }
 
-  // Settles a hook's outcome: a throw or a rejection goes to onHookError, never further.
-  const settleHook = (call: () => unknown, done: (() => void) | undefined): void => {
-    let outcome: unknown
-    try {
-      outcome = call()
-    } catch (error) {
-      reportHookError(error)
-      done?.()
-      return
-    }
+  // After a hook returned: a rejection goes to onHookError, never further.
+  const settle = (outcome: unknown, done: (() => void) | undefined): void => {
     if (outcome && typeof (outcome as { then?: unknown }).then === 'function') {
       const settled = Promise.resolve(outcome).then(noop, reportHookError)
       if (done) void settled.finally(done)
@@ -232,12 +226,28 @@ export function createCore(options: TrackingHandlerOptions): TrackingCore {
     return done
   }
 
-  // Module-level shapes (no closure per hit): setImmediate passes the arguments.
-  const runEvent = (result: TrackingResult, request: CoreRequest, context: TrackingContext, done: (() => void) | undefined): void => {
-    settleHook(() => onTrackingEvent?.(result, request.toRequest(), context), done)
+  // Hook calls are queued and run in order, in one deferred task per batch of hits: one
+  // timer for many hits under load, instead of one each.
+  let queue: Pending[] = []
+  const flush = (): void => {
+    const batch = queue
+    queue = []
+    for (const [isEvent, subject, request, context, done] of batch) {
+      let outcome: unknown
+      try {
+        outcome = isEvent
+          ? onTrackingEvent?.(subject as TrackingResult, request.toRequest(), context)
+          : onDecodingError?.(subject as PytrackError, request.toRequest(), context)
+      } catch (error) {
+        reportHookError(error)
+        done?.()
+        continue
+      }
+      settle(outcome, done)
+    }
   }
-  const runDecodingError = (error: PytrackError, request: CoreRequest, context: TrackingContext, done: (() => void) | undefined): void => {
-    settleHook(() => onDecodingError?.(error, request.toRequest(), context), done)
+  const enqueue = (pending: Pending): void => {
+    if (queue.push(pending) === 1) later(flush)
   }
 
   const decodingError = (error: unknown, request: CoreRequest, context: TrackingContext): void => {
@@ -245,8 +255,12 @@ export function createCore(options: TrackingHandlerOptions): TrackingCore {
     const pytrackError: PytrackError = isPytrackError(error)
       ? error
       : new InvalidLinkError('the tracking link could not be decoded', { cause: error })
-    defer(runDecodingError, pytrackError, request, context, keepAlive(context))
+    enqueue([false, pytrackError, request, context, keepAlive(context)])
   }
+
+  // Hits in the same millisecond share the formatted time.
+  let lastNow = 0
+  let lastIso = ''
 
   const handle = (request: CoreRequest, context: TrackingContext): CoreResponse | null => {
     const target = request.target
@@ -295,10 +309,14 @@ export function createCore(options: TrackingHandlerOptions): TrackingCore {
       forwardedHeader,
     )
     const now = Date.now()
+    if (now !== lastNow) {
+      lastNow = now
+      lastIso = new Date(now).toISOString()
+    }
     const requestData: RequestData = {
       user_agent: userAgent,
       user_ip: ip,
-      request_time: new Date(now).toISOString(),
+      request_time: lastIso,
       method,
       referer: request.header('referer'),
     }
@@ -324,7 +342,7 @@ export function createCore(options: TrackingHandlerOptions): TrackingCore {
       } else {
         const destination = result.trackedUrl
         if (!destination) throw new InvalidLinkError('the click link has no destination URL')
-        const location = locationFor(destination, authenticated, isAllowed)
+        const location = locationFor(destination)
         response = {
           status: 302,
           headers: { location, 'cache-control': NO_CACHE, pragma: 'no-cache', expires: '0', 'content-length': '0' },
@@ -335,7 +353,7 @@ export function createCore(options: TrackingHandlerOptions): TrackingCore {
       decodingError(error, request, context)
       return isHead ? NOT_FOUND_HEAD : NOT_FOUND
     }
-    if (onTrackingEvent) defer(runEvent, result, request, context, keepAlive(context))
+    if (onTrackingEvent) enqueue([true, result, request, context, keepAlive(context)])
     return response
   }
 

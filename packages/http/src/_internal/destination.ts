@@ -16,16 +16,49 @@ export function iriToUri(iri: string): string {
   return SAFE.test(iri) ? iri : iri.replace(UNSAFE_CHAR, encodeURIComponent)
 }
 
+const CACHE_SIZE = 2048
+
 /**
- * Turns a click link's destination into the `Location` header value, or throws
- * {@link RedirectRefusedError}. `//host/path` (which pytracking tracks as given) becomes
- * `https://host/path`.
+ * Makes the function that turns a click link's destination into the `Location` header value,
+ * or throws {@link RedirectRefusedError}. `//host/path` (which pytracking tracks as given)
+ * becomes `https://host/path`. A campaign's links share a few destinations, so parsed ones
+ * are cached (a bounded map, emptied when full); your function always gets a fresh URL.
  */
-export function locationFor(
-  destination: string,
+export function createLocationResolver(
   authenticated: boolean,
-  isAllowed: ((url: URL) => boolean) | undefined,
-): string {
+  allowed: AllowedDestinations | undefined,
+): (destination: string) => string {
+  const isAllowed = compileAllowedDestinations(allowed)
+  const ownCheck = Array.isArray(allowed)
+  const cache = new Map<string, { location: string; url: URL }>()
+  return (destination) => {
+    let parsed = cache.get(destination)
+    if (parsed === undefined) {
+      parsed = parse(destination)
+      if (cache.size >= CACHE_SIZE) cache.clear()
+      cache.set(destination, parsed)
+    }
+    if (!authenticated) {
+      let ok = false
+      try {
+        ok = isAllowed !== undefined && isAllowed(ownCheck ? parsed.url : new URL(parsed.location)) === true
+      } catch (error) {
+        throw new RedirectRefusedError('allowedDestinations threw while checking a click link destination', 'not-allowed', {
+          cause: error,
+        })
+      }
+      if (!ok) {
+        throw new RedirectRefusedError(
+          'the click link was sealed by a codec anyone can forge (plain base64) and its destination is not in allowedDestinations; add the destination host, or use an authenticated codec from @pytrack/crypto',
+          'not-allowed',
+        )
+      }
+    }
+    return parsed.location
+  }
+}
+
+function parse(destination: string): { location: string; url: URL } {
   const protocolRelative = destination.startsWith('//')
   if (!protocolRelative && !HTTP_PREFIX.test(destination)) {
     throw new RedirectRefusedError(
@@ -46,23 +79,7 @@ export function locationFor(
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
     throw new RedirectRefusedError('the click link destination is not a valid http(s) URL', 'invalid-url')
   }
-  if (!authenticated) {
-    let allowed = false
-    try {
-      allowed = isAllowed !== undefined && isAllowed(url) === true
-    } catch (error) {
-      throw new RedirectRefusedError('allowedDestinations threw while checking a click link destination', 'not-allowed', {
-        cause: error,
-      })
-    }
-    if (!allowed) {
-      throw new RedirectRefusedError(
-        'the click link was sealed by a codec anyone can forge (plain base64) and its destination is not in allowedDestinations; add the destination host, or use an authenticated codec from @pytrack/crypto',
-        'not-allowed',
-      )
-    }
-  }
-  return location
+  return { location, url }
 }
 
 function hostnameOf(text: string, entry: string): string {
@@ -78,7 +95,7 @@ function hostnameOf(text: string, entry: string): string {
 }
 
 /** Compiles `allowedDestinations` (origins, host names, `*.suffix`, or a function) into a test. */
-export function compileAllowedDestinations(allowed: AllowedDestinations | undefined): ((url: URL) => boolean) | undefined {
+function compileAllowedDestinations(allowed: AllowedDestinations | undefined): ((url: URL) => boolean) | undefined {
   if (allowed === undefined) return undefined
   if (typeof allowed === 'function') return allowed
   if (!Array.isArray(allowed)) {

@@ -92,6 +92,30 @@ export async function writeWebResponse(res: ServerResponse, response: Response, 
   })
 }
 
+interface LazySlot {
+  req: IncomingMessage
+  target: string
+  real: Request | undefined
+}
+
+const SLOT = Symbol('lazy request')
+
+function load(stub: object): Request {
+  const slot = (stub as { [SLOT]: LazySlot })[SLOT]
+  return (slot.real ??= toWebRequest(slot.req, slot.target, false))
+}
+
+// One handler for every stand-in: each hit costs an object and a Proxy, nothing more.
+const LAZY_HANDLER: ProxyHandler<object> = {
+  get(stub, key) {
+    const request = load(stub)
+    const value = Reflect.get(request, key, request) as unknown
+    return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(request) : value
+  },
+  has: (stub, key) => Reflect.has(load(stub), key),
+  getPrototypeOf: () => Request.prototype,
+}
+
 /**
  * A stand-in for the Web Request of a node request, built on first use: hooks that never
  * look at the request cost nothing (building one takes longer than serving the hit). It is
@@ -99,15 +123,6 @@ export async function writeWebResponse(res: ServerResponse, response: Response, 
  * (`fetch(request)`, `new Request(request)`) need `request.clone()`, which returns a real one.
  */
 export function lazyWebRequest(req: IncomingMessage, target: string): Request {
-  let real: Request | undefined
-  const load = (): Request => (real ??= toWebRequest(req, target, false))
-  return new Proxy(Object.create(Request.prototype) as Request, {
-    get(_target, key) {
-      const request = load()
-      const value = Reflect.get(request, key, request) as unknown
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(request) : value
-    },
-    has: (_target, key) => Reflect.has(load(), key),
-    getPrototypeOf: () => Request.prototype,
-  })
+  const slot: LazySlot = { req, target, real: undefined }
+  return new Proxy({ [SLOT]: slot }, LAZY_HANDLER) as Request
 }

@@ -7,16 +7,35 @@ import { createClassifier } from './_internal/classifier'
  * - `privacy-prefetch`: Apple Mail Privacy Protection fetching images whether or not the mail is read.
  * - `scanner`: a security scanner following links or loading images (Safe Links, Proofpoint, Gmail's delivery scan...).
  * - `preview-bot`: a `HEAD` request, a link-preview bot or an automated HTTP client.
+ *
+ * @example
+ * ```ts
+ * if (result.requestData?.client_kind === 'human') stats.humanOpens++
+ * ```
  */
 export type ClientKind = 'human' | 'mail-proxy' | 'privacy-prefetch' | 'scanner' | 'preview-bot'
 
-/** The label and the reason for it (which rule matched). */
+/**
+ * The label and the reason for it (which rule matched).
+ *
+ * @example
+ * ```ts
+ * const { kind, reason } = classifyClient(signals)
+ * ```
+ */
 export interface ClientClassification {
   kind: ClientKind
   reason: string
 }
 
-/** What the request tells about its client. Header values are as received; absent ones null. */
+/**
+ * What the request tells about its client. Header values are as received; absent ones null.
+ *
+ * @example
+ * ```ts
+ * const signals: ClientSignals = { method: 'GET', userAgent: ua, accept: '*\/*', acceptLanguage: null, ip: '192.0.2.1' }
+ * ```
+ */
 export interface ClientSignals {
   method: string
   userAgent: string | null
@@ -30,6 +49,12 @@ export interface ClientSignals {
  * Address lists for the rules that need them. They change over time, so they are data you
  * supply and refresh (nothing is fetched at run time): addresses, CIDR ranges or the
  * shortcuts `loopback`, `private`, `linklocal`, `uniquelocal`.
+ *
+ * @example
+ * ```ts
+ * const applePrivateRelayRanges = readFileSync('egress-ip-ranges.csv', 'utf8').split('\n').map((line) => line.split(',')[0]).filter(Boolean)
+ * createTrackingHandler({ classification: { applePrivateRelayRanges } })
+ * ```
  */
 export interface ClassificationOptions {
   /**

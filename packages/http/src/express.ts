@@ -7,6 +7,12 @@ import { NodeCoreRequest, toWebRequest, writeCoreResponse, writeWebResponse } fr
 /**
  * An Express middleware (Express 4 and 5). Declared structurally so this package's types do
  * not need `@types/express`; `app.use()` accepts it as is.
+ *
+ * @example
+ * ```ts
+ * const middleware: ExpressHandler = createExpressHandler(options)
+ * app.use('/t', middleware)
+ * ```
  */
 export type ExpressHandler = (
   req: IncomingMessage & { originalUrl?: string },

@@ -4,7 +4,15 @@ import { createTrackingHandler, type TrackingContext, type TrackingHandler, type
 import { coreOf } from './_internal/core'
 import { toWebResponse, WebCoreRequest } from './_internal/web-bridge'
 
-/** Options of the Hono adapter. */
+/**
+ * Options of the Hono adapter.
+ *
+ * @example
+ * ```ts
+ * import { getConnInfo } from 'hono/bun'
+ * app.use('/t/*', createHonoHandler(options, { remoteAddress: (c) => getConnInfo(c).remote.address }))
+ * ```
+ */
 export interface HonoAdapterOptions {
   /**
    * The client's socket address for a request. Default: the socket of `@hono/node-server`

@@ -4,7 +4,14 @@ import { createTrackingHandler, type TrackingContext, type TrackingHandler, type
 import { coreOf } from './_internal/core'
 import { NodeCoreRequest, toWebRequest, writeCoreResponse, writeWebResponse } from './_internal/node-bridge'
 
-/** A `node:http` request listener, as `http.createServer` takes. */
+/**
+ * A `node:http` request listener, as `http.createServer` takes.
+ *
+ * @example
+ * ```ts
+ * const listener: NodeHandler = createNodeHandler(options)
+ * ```
+ */
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void
 
 /**

@@ -11,6 +11,11 @@ export type { ForwardedHeader } from './_internal/client-ip'
  * What an adapter knows beyond the `Request`: the socket's address (the Web `Request` has
  * none) and, on platforms that have it, `waitUntil` to keep hooks running after the response.
  * Adapters add their native objects (`req`, `res`, `reply`, `c`) for your hooks.
+ *
+ * @example
+ * ```ts
+ * Deno.serve((request, info) => handler(request, { remoteAddress: info.remoteAddr.hostname }))
+ * ```
  */
 export interface TrackingContext {
   /** The peer address of the TCP connection. Without it, `user_ip` is null. */
@@ -20,7 +25,14 @@ export interface TrackingContext {
   [key: string]: unknown
 }
 
-/** The route names, each a path segment (or several, `a/b`) before the token. */
+/**
+ * The route names, each a path segment (or several, `a/b`) before the token.
+ *
+ * @example
+ * ```ts
+ * createTrackingHandler({ routes: { open: 'o', click: 'c' } }) // /o/<token>, /c/<token>
+ * ```
+ */
 export interface TrackingRoutes {
   /** Default `open`: pixels are served at `<prefix>/open/<token>`. */
   open?: string | undefined
@@ -28,7 +40,20 @@ export interface TrackingRoutes {
   click?: string | undefined
 }
 
-/** Options of {@link createTrackingHandler} and of every adapter's `create...` function. */
+/**
+ * Options of {@link createTrackingHandler} and of every adapter's `create...` function.
+ *
+ * @example
+ * ```ts
+ * const options: TrackingHandlerOptions = {
+ *   configuration: Configuration.fromPytracking(settings),
+ *   prefix: '/t',
+ *   trustedProxies: ['loopback', '10.0.0.0/8'],
+ *   allowedDestinations: ['www.example.com', '*.example.org'],
+ *   onTrackingEvent: (result) => queue.push(result.toJSON()),
+ * }
+ * ```
+ */
 export interface TrackingHandlerOptions {
   /** How links are read (codec, default metadata, webhook): a core `Configuration` or its fields. */
   configuration?: Configuration | ConfigurationInit | undefined
@@ -76,7 +101,15 @@ export interface TrackingHandlerOptions {
   maxPathLength?: number | undefined
 }
 
-/** A Web-standard request handler: `Request` in, `Response` out. It never rejects. */
+/**
+ * A Web-standard request handler: `Request` in, `Response` out. It never rejects.
+ *
+ * @example
+ * ```ts
+ * const handler: TrackingHandler = createTrackingHandler({ configuration })
+ * const response = await handler(new Request('https://t.example.com/open/e30='), { remoteAddress: '192.0.2.1' })
+ * ```
+ */
 export type TrackingHandler = (request: Request, context?: TrackingContext) => Promise<Response>
 
 /**

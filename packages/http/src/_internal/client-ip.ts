@@ -1,6 +1,13 @@
 import { displayIp, parseIp } from './ip'
 
-/** Which header trusted proxies write the client chain to. */
+/**
+ * Which header trusted proxies write the client chain to.
+ *
+ * @example
+ * ```ts
+ * createTrackingHandler({ trustedProxies: ['loopback'], forwardedHeader: 'forwarded' })
+ * ```
+ */
 export type ForwardedHeader = 'x-forwarded-for' | 'forwarded'
 
 // One hop of X-Forwarded-For or of Forwarded's for= parameter, without port, quotes or brackets.

@@ -1,7 +1,15 @@
 import { ConfigurationError } from '@pytrack/core'
 import { RedirectRefusedError } from '../errors/redirect-refused-error'
 
-/** Which destinations an unauthenticated click link may redirect to. */
+/**
+ * Which destinations an unauthenticated click link may redirect to: host names, `*.suffix`,
+ * origins, or a function.
+ *
+ * @example
+ * ```ts
+ * const allowed: AllowedDestinations = ['www.example.com', '*.example.org', 'https://shop.example.net']
+ * ```
+ */
 export type AllowedDestinations = readonly string[] | ((destination: URL) => boolean)
 
 // Django's iri_to_uri: quote(iri, safe="/#%[]=:;$&()+,!?*@'~") over UTF-8. Everything else,

@@ -1,6 +1,13 @@
 import { PytrackError, type PytrackErrorOptions } from '@pytrack/core'
 
-/** Why a click link's destination was refused. */
+/**
+ * Why a click link's destination was refused.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof RedirectRefusedError && error.reason === 'not-allowed') alertForgedLink()
+ * ```
+ */
 export type RedirectRefusalReason = 'not-http' | 'invalid-url' | 'not-allowed'
 
 /**

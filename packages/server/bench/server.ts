@@ -27,7 +27,14 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? 0
 }
 
-async function measure(mode: string, route: 'open' | 'click', extra: string[] = []): Promise<Figures> {
+interface Target {
+  url: string
+  open: string
+  click: string
+  stop: () => Promise<unknown>
+}
+
+async function startTarget(mode: string, extra: string[] = []): Promise<Target> {
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('target.ts', import.meta.url)), mode, ...extra], {
     stdio: ['pipe', 'pipe', 'inherit'],
   })
@@ -35,31 +42,46 @@ async function measure(mode: string, route: 'open' | 'click', extra: string[] = 
     child.stdout.once('data', (data: Buffer) => resolve(String(data)))
     child.once('exit', (code) => reject(new Error(`bench target exited with ${String(code)}`)))
   })
-  const target = JSON.parse(line) as { url: string; open: string; click: string }
-  const url = target.url + target[route]
-  await autocannon({ url, connections: CONNECTIONS, duration: WARMUP_SECONDS, headers: HEADERS })
-  const runs: Figures[] = []
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  return { ...(JSON.parse(line) as { url: string; open: string; click: string }), stop: () => (child.stdin.end(), exited) }
+}
+
+async function run(url: string, seconds: number): Promise<Figures> {
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds, headers: HEADERS })
+  return { rps: result.requests.average, p99: result.latency.p99, errors: result.errors + result.timeouts + result['4xx'] + result['5xx'] }
+}
+
+/** Runs the targets in turn, RUNS times, so a busy machine weighs on each alike; medians. */
+async function compare(targets: [string, Target][], route: 'open' | 'click'): Promise<[string, Figures][]> {
+  for (const [, target] of targets) await run(target.url + target[route], WARMUP_SECONDS)
+  const runs = new Map<string, Figures[]>(targets.map(([name]) => [name, []]))
   for (let i = 0; i < RUNS; i++) {
-    const result = await autocannon({ url, connections: CONNECTIONS, duration: RUN_SECONDS, headers: HEADERS })
-    runs.push({ rps: result.requests.average, p99: result.latency.p99, errors: result.errors + result.timeouts + result.non2xx - result['3xx'] })
+    for (const [name, target] of targets) runs.get(name)?.push(await run(target.url + target[route], RUN_SECONDS))
   }
-  child.stdin.end()
-  await new Promise((resolve) => child.once('exit', resolve))
-  return { rps: median(runs.map((r) => r.rps)), p99: median(runs.map((r) => r.p99)), errors: runs.reduce((n, r) => n + r.errors, 0) }
+  return targets.map(([name]) => {
+    const figures = runs.get(name) ?? []
+    return [name, { rps: median(figures.map((r) => r.rps)), p99: median(figures.map((r) => r.p99)), errors: figures.reduce((n, r) => n + r.errors, 0) }]
+  })
 }
 
 console.log(`@pytrack/server bench: Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores`)
 console.log(`${CONNECTIONS} connections, median of ${RUNS} runs of ${RUN_SECONDS} s after ${WARMUP_SECONDS} s warm-up; Fernet links of the bench workload`)
+const bare = await startTarget('bare')
+const recorded = await startTarget('recorded')
+const full = await startTarget('recorded', ['full'])
 const rows: [string, Figures][] = []
 for (const route of ['open', 'click'] as const) {
-  const bare = await measure('bare', route)
-  const recorded = await measure('recorded', route)
-  rows.push([`${route}: bare @pytrack/http node handler, no store`, bare])
-  rows.push([`${route}: pytrack server, SQLite WAL synchronous=NORMAL`, recorded])
-  console.log(`  ${route}: recorded/bare = ${((recorded.rps / bare.rps) * 100).toFixed(0)}%`)
+  const targets: [string, Target][] = [
+    [`${route}: bare @pytrack/http node handler, no store`, bare],
+    [`${route}: pytrack server, SQLite WAL synchronous=NORMAL`, recorded],
+  ]
+  if (route === 'open') targets.push([`${route}: pytrack server, SQLite WAL synchronous=FULL`, full])
+  const figures = await compare(targets, route)
+  rows.push(...figures)
+  const [bareFigures, recordedFigures] = [figures[0]?.[1], figures[1]?.[1]]
+  if (bareFigures && recordedFigures) console.log(`  ${route}: recorded/bare = ${((recordedFigures.rps / bareFigures.rps) * 100).toFixed(0)}%`)
 }
-const full = await measure('recorded', 'open', ['full'])
-rows.push(['open: pytrack server, SQLite WAL synchronous=FULL', full])
+await Promise.all([bare.stop(), recorded.stop(), full.stop()])
 for (const [name, figures] of rows) {
   console.log(`${name.padEnd(58)} ${Math.round(figures.rps).toLocaleString('en-US').padStart(8)} req/s   p99 ${String(figures.p99).padStart(4)} ms   errors ${figures.errors}`)
 }

@@ -14,10 +14,15 @@ export async function readJsonBody(request: IncomingMessage, limit: number): Pro
   }
   const chunks: Buffer[] = []
   let size = 0
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > limit) throw new ApiError(413, 'body_too_large', `the body is over the limit of ${limit} bytes for this endpoint`)
-    chunks.push(chunk)
+  try {
+    for await (const chunk of request as AsyncIterable<Buffer>) {
+      size += chunk.length
+      if (size > limit) throw new ApiError(413, 'body_too_large', `the body is over the limit of ${limit} bytes for this endpoint`)
+      chunks.push(chunk)
+    }
+  } catch (error) {
+    if (error instanceof ApiError) throw error
+    throw new ApiError(400, 'invalid_request', 'the request body was cut off before its end', { cause: error })
   }
   let body: unknown
   try {

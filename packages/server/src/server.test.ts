@@ -279,6 +279,21 @@ describe('start-up', () => {
     }
   })
 
+  it('names the variable when a trusted proxy or redirect entry is wrong', async () => {
+    const dir = tempDir()
+    try {
+      for (const [env, setting] of [
+        [{ PYTRACK_TRUSTED_PROXIES: 'not-an-ip' }, 'PYTRACK_TRUSTED_PROXIES'],
+        [{ PYTRACK_REDIRECT_ALLOW: 'ftp://x y' }, 'PYTRACK_REDIRECT_ALLOW'],
+      ] as const) {
+        const settings = loadSettings({ env, overrides: { dataDir: dir.path, port: 0, logLevel: 'silent' } })
+        await expect(startServer(settings)).rejects.toMatchObject({ code: 'ERR_PYTRACK_SETTINGS', setting })
+      }
+    } finally {
+      dir.remove()
+    }
+  })
+
   it('opens links sealed with any of several keys, sealing with the first', async () => {
     const dir = tempDir()
     const old = 'XdhWbQZnqCIPLBL0ViPIW2vBTsmUNxAS-7mOtTdu6ZM='
@@ -297,23 +312,20 @@ describe('start-up', () => {
 })
 
 describe('answers only after the store has committed', () => {
-  it('holds the pixel and the redirect until an asynchronous store resolves, and answers 503 when it fails', async () => {
+  it('holds the pixel and the redirect until an asynchronous store resolves, also during shutdown', async () => {
     const dir = tempDir()
     const inner = openSqliteEventStore({ file: ':memory:' })
     let committed = 0
-    let fail = false
     // A store as a network database would be: recordEvent resolves later.
     const slow: EventStore = Object.assign(Object.create(inner) as EventStore, {
       recordEvent: async (event: NewTrackingEvent, outbox: readonly NewOutboxItem[]): Promise<RecordedEvent> => {
         await new Promise((resolve) => setTimeout(resolve, 150))
-        if (fail) throw new StoreError('the database is down')
         const recorded = inner.recordEvent(event, outbox)
         committed++
         return recorded
       },
       recordEvents: async (batch: readonly RecordRequest[]): Promise<RecordedEvent[]> => {
         await new Promise((resolve) => setTimeout(resolve, 150))
-        if (fail) throw new StoreError('the database is down')
         const recorded = inner.recordEvents(batch)
         committed += batch.length
         return recorded
@@ -332,10 +344,41 @@ describe('answers only after the store has committed', () => {
       const redirect = await fetch(click, { headers: BROWSER, redirect: 'manual' })
       expect(redirect.status).toBe(302)
       expect(committed).toBe(2)
-      fail = true
+      // Shutdown lets a request in flight finish (it waits for its commit), then refuses new ones.
+      const inFlight = fetch(open, { headers: BROWSER })
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      const closing = server.close()
+      expect((await inFlight).status).toBe(200)
+      expect(committed).toBe(3)
+      await closing
+      await expect(fetch(open, { headers: BROWSER })).rejects.toThrow()
+    } finally {
+      await server.close()
+      dir.remove()
+    }
+  })
+
+  it('answers 503 when the store fails', async () => {
+    const dir = tempDir()
+    const inner = openSqliteEventStore({ file: ':memory:' })
+    const broken: EventStore = Object.assign(Object.create(inner) as EventStore, {
+      recordEvent: async (): Promise<RecordedEvent> => {
+        throw new StoreError('the database is down')
+      },
+      recordEvents: async (): Promise<RecordedEvent[]> => {
+        throw new StoreError('the database is down')
+      },
+      close: () => inner.close(),
+    })
+    const settings = loadSettings({ env: {}, overrides: { dataDir: dir.path, port: 0, logLevel: 'silent', apiToken: TOKEN } })
+    const server = await startServer(settings, { store: broken })
+    try {
+      const configuration = server.configuration
+      const open = server.url + new URL(getOpenTrackingUrl({ message_id: 'slow' }, { configuration })).pathname
+      const click = server.url + new URL(getClickTrackingUrl('https://example.com/', { message_id: 'slow' }, { configuration })).pathname
       expect((await fetch(open, { headers: BROWSER })).status).toBe(503)
       expect((await fetch(click, { headers: BROWSER, redirect: 'manual' })).status).toBe(503)
-      expect(committed).toBe(2)
+      expect(inner.listEvents().items).toEqual([])
     } finally {
       await server.close()
       dir.remove()

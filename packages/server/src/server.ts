@@ -203,7 +203,13 @@ export async function startServer(settings: ServerSettings, options: StartServer
   } catch (error) {
     await store.close()
     if (isPytrackError(error, 'ERR_PYTRACK_CONFIGURATION')) {
-      throw new SettingsError('settings', error.message, { cause: error })
+      // @pytrack/http checks these lists; name the variable the operator wrote.
+      const setting = /trustedProxies/.test(error.message)
+        ? 'PYTRACK_TRUSTED_PROXIES'
+        : /allowedDestinations|destination/i.test(error.message)
+          ? 'PYTRACK_REDIRECT_ALLOW'
+          : 'settings'
+      throw new SettingsError(setting, `${setting}: ${error.message}`, { cause: error })
     }
     throw error
   }

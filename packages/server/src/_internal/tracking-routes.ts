@@ -92,9 +92,31 @@ class HeldResponse {
     return this
   }
 
+  setHeader(name: string, value: string | number | readonly string[]): this {
+    this.headers = { ...this.headers, [name.toLowerCase()]: Array.isArray(value) ? value.join(', ') : String(value) }
+    return this
+  }
+
+  write(chunk: Uint8Array | string): boolean {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
+    this.body = this.body === undefined ? bytes : Buffer.concat([this.body, bytes])
+    return true
+  }
+
   end(body?: Uint8Array | string): this {
-    this.body = typeof body === 'string' ? Buffer.from(body) : body
+    if (body !== undefined) this.write(body)
     this.ended = true
+    return this
+  }
+
+  // Lifecycle events ('close', 'finish') are the real response's.
+  on(event: string, listener: (...args: unknown[]) => void): this {
+    this.res.on(event, listener)
+    return this
+  }
+
+  once(event: string, listener: (...args: unknown[]) => void): this {
+    this.res.once(event, listener)
     return this
   }
 

@@ -181,6 +181,18 @@ describe('adaptHtml pixel position', () => {
     expect(result.html).toBe(tricky.replace('\n</body >', `\n${result.pixel!.html}</body >`))
   })
 
+  it('finds </body> as browsers do: not after `</ `, also as `</body/>` or with attributes, not when cut off', () => {
+    const pixelBefore = (html: string, endTag: string): void => {
+      const result = adaptHtml(html, null, { configuration, clickTracking: false })
+      const at = html.lastIndexOf(endTag)
+      expect(result.pixel!.start, html).toBe(at)
+      expect(result.html).toBe(html.slice(0, at) + result.pixel!.html + html.slice(at))
+    }
+    pixelBefore('<body><p>x</p></body/></ body>', '</body/>')
+    pixelBefore('<body><p>x</p></BODY title=">"></body', '</BODY title=">">')
+    pixelBefore('<body><p>x</p></body>\n</body x="', '</body>')
+  })
+
   it('falls back to the bottom when the placeholder is missing, or only inside a link', () => {
     const result = adaptHtml('<body><a href="https://example.com/{PIXEL}">x</a></body>', null, {
       configuration,

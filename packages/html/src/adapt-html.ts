@@ -16,7 +16,7 @@ import {
   resolveConfiguration,
   type Candidate,
 } from './_internal/link-tracker'
-import { scanHtml, type FoundElement } from './_internal/scan'
+import { findLinks, type FoundElement } from './_internal/find-links'
 import { exceedsUtf8Bytes } from './_internal/utf8'
 
 /** Where Gmail clips a message ("[Message clipped]"): about 102 KB of HTML. */
@@ -111,9 +111,9 @@ export function adaptHtml(html: string, metadata?: Metadata | null, options?: Ad
   // Open tracking first: it validates the metadata and the open base URL before any work.
   const pixelUrl = openTracking ? getOpenTrackingUrl(metadata, { configuration }) : null
 
-  const needsScan = clickTracking || (openTracking && (position === 'bottom' || position === 'top'))
-  const scan = needsScan ? scanHtml(html, clickTracking) : null
-  const elements = scan?.elements ?? []
+  const needsTokens = clickTracking || (openTracking && (position === 'bottom' || position === 'top'))
+  const found = needsTokens ? findLinks(html, clickTracking) : null
+  const elements = found?.elements ?? []
 
   const decisions: (Decision | undefined)[] = new Array<Decision | undefined>(elements.length)
   if (tracker !== null) decideLinks(html, elements, tracker, decisions)
@@ -165,8 +165,8 @@ export function adaptHtml(html: string, metadata?: Metadata | null, options?: Ad
       }
     }
     if (start === -1) {
-      const body = position === 'top' ? (scan?.bodyOpenEnd ?? -1) : -1
-      start = end = body !== -1 ? body : (scan ?? scanHtml(html, false)).bodyCloseStart
+      const body = position === 'top' ? (found?.bodyOpenEnd ?? -1) : -1
+      start = end = body !== -1 ? body : (found ?? findLinks(html, false)).bodyCloseStart
       if (start === -1) {
         start = end = html.length
         warnings.push({

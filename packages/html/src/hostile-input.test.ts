@@ -13,6 +13,7 @@ const piece = fc.oneof(
     '<!--', '-->', '--!>', '<!-->', '<!--[if mso]>', '<![endif]-->', '<!--[if !mso]><!-- -->', '<!--<![endif]-->',
     '<v:roundrect href="https://example.com/vml">', '<v:rect href=', '<body>', '<BODY class=x>', '</body>', '</BODY >',
     '<script>', '</script>', '<style>', '<title>', '<textarea>', '<![CDATA[', ']]>', '<!DOCTYPE html>', '<?xml ?>',
+    '<!>', '<!->', '<!--!>', '</p x=">">', '</style/>', '<title/>', '<iframe>', '</iframe>', '<plaintext>', '<tmp>',
     '<', '>', '</', '/>', '"', "'", '=', '&', '&amp;', '&#x', '&eacute;', ' ', '\n', '\t', '\u0000', 'href', 'https://',
     '*|UNSUB|*', '%%x%%', '[[y]]', 'é', '😀', '\uD800',
   ),
@@ -61,6 +62,20 @@ describe('adaptHtml on hostile input', () => {
       '<body>'.repeat(n / 6),
       '<a href="https://example.com/">'.repeat(n / 30),
       Array.from({ length: n }, (_, i) => String.fromCharCode((i * 7919) % 65536)).join(''),
+      // Where the tokenizer is restarted, or given a corrected input.
+      '<!-- --!>'.repeat(n / 9),
+      '<!--!>'.repeat(n / 6),
+      '<!---!>'.repeat(n / 7),
+      '<!>'.repeat(n / 3),
+      `<!>${'<a href="https://example.com/"'.repeat(n / 30)}>`,
+      '<![CDATA[ > '.repeat(n / 12),
+      '</p x=">">'.repeat(n / 10),
+      '</p x="'.repeat(n / 7),
+      '<title/>'.repeat(n / 8),
+      '<style></style/>'.repeat(n / 16),
+      '<style>'.repeat(n / 7),
+      '<tmp>'.repeat(n / 5),
+      '<iframe>'.repeat(n / 8),
     ]
     for (const html of documents) {
       const result = adaptHtml(html, null, { configuration, pixelPosition: { placeholder: '<!--[if' } })

@@ -1,3 +1,5 @@
+// The scanner @pytrack/html used before it went back to htmlparser2's Tokenizer (commit d899fd4),
+// kept only so that `pnpm bench` can compare the two. Not part of the package.
 /** An element that may carry a link: `<a>`/`<area>`, or a VML shape inside a conditional comment. */
 export interface FoundElement {
   /** Lower-cased tag name, e.g. `a`, `area`, `v:roundrect`. */

@@ -342,12 +342,12 @@ export function createCore(options: TrackingHandlerOptions): TrackingCore {
       } else {
         const destination = result.trackedUrl
         if (!destination) throw new InvalidLinkError('the click link has no destination URL')
-        const location = locationFor(destination)
-        response = {
-          status: 302,
-          headers: { location, 'cache-control': NO_CACHE, pragma: 'no-cache', expires: '0', 'content-length': '0' },
-          body: null,
-        }
+        const target = locationFor(destination)
+        response = target.response ??= freeze(
+          302,
+          { location: target.location, 'cache-control': NO_CACHE, pragma: 'no-cache', expires: '0', 'content-length': '0' },
+          null,
+        )
       }
     } catch (error) {
       decodingError(error, request, context)

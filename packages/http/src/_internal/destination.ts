@@ -1,5 +1,6 @@
 import { ConfigurationError } from '@pytrack/core'
 import { RedirectRefusedError } from '../errors/redirect-refused-error'
+import type { CoreResponse } from './core'
 
 /**
  * Which destinations an unauthenticated click link may redirect to: host names, `*.suffix`,
@@ -35,35 +36,46 @@ const CACHE_SIZE = 2048
 export function createLocationResolver(
   authenticated: boolean,
   allowed: AllowedDestinations | undefined,
-): (destination: string) => string {
+): (destination: string) => Destination {
   const isAllowed = compileAllowedDestinations(allowed)
-  const ownCheck = Array.isArray(allowed)
-  const cache = new Map<string, { location: string; url: URL }>()
+  // The built-in check is pure, so its answer is cached with the parsed URL; a function is asked each time.
+  const pureCheck = Array.isArray(allowed)
+  const cache = new Map<string, Destination>()
   return (destination) => {
-    let parsed = cache.get(destination)
-    if (parsed === undefined) {
-      parsed = parse(destination)
+    let entry = cache.get(destination)
+    if (entry === undefined) {
+      const { location, url } = parse(destination)
+      entry = { location, url, allowed: authenticated || (pureCheck && isAllowed !== undefined && isAllowed(url)), response: undefined }
       if (cache.size >= CACHE_SIZE) cache.clear()
-      cache.set(destination, parsed)
+      cache.set(destination, entry)
     }
-    if (!authenticated) {
-      let ok = false
+    if (entry.allowed) return entry
+    let ok = false
+    if (!pureCheck && isAllowed !== undefined) {
       try {
-        ok = isAllowed !== undefined && isAllowed(ownCheck ? parsed.url : new URL(parsed.location)) === true
+        ok = isAllowed(new URL(entry.location)) === true
       } catch (error) {
         throw new RedirectRefusedError('allowedDestinations threw while checking a click link destination', 'not-allowed', {
           cause: error,
         })
       }
-      if (!ok) {
-        throw new RedirectRefusedError(
-          'the click link was sealed by a codec anyone can forge (plain base64) and its destination is not in allowedDestinations; add the destination host, or use an authenticated codec from @pytrack/crypto',
-          'not-allowed',
-        )
-      }
     }
-    return parsed.location
+    if (!ok) {
+      throw new RedirectRefusedError(
+        'the click link was sealed by a codec anyone can forge (plain base64) and its destination is not in allowedDestinations; add the destination host, or use an authenticated codec from @pytrack/crypto',
+        'not-allowed',
+      )
+    }
+    return entry
   }
+}
+
+/** A parsed destination; `response` is the redirect, made once by the core and reused. */
+export interface Destination {
+  readonly location: string
+  readonly url: URL
+  readonly allowed: boolean
+  response: CoreResponse | undefined
 }
 
 function parse(destination: string): { location: string; url: URL } {

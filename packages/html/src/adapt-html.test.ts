@@ -115,6 +115,22 @@ describe('adaptHtml on Outlook conditional comments', () => {
     expect(comments(result.html)).toEqual(comments(input))
   })
 
+  it('reads the inside of a conditional comment as markup, whatever the case, and only up to the comment end', () => {
+    const html =
+      '<body><!--[IF MSO]><style>v\\:* { behavior: url(#default#VML); }</style><V:ROUNDRECT HREF="https://example.com/buy">' +
+      '<![ENDIF]--><a href="https://example.com/buy">Buy</a><!--[if mso]><a href="https://example.com/end"><![endif]--!>' +
+      '<a href="https://example.com/after">x</a></body>'
+    const found = adaptHtml(html, null, { configuration })
+    expect(found.links.map((link) => [link.tagName, link.inConditionalComment, link.url])).toEqual([
+      ['v:roundrect', true, 'https://example.com/buy'],
+      ['a', false, 'https://example.com/buy'],
+      ['a', true, 'https://example.com/end'],
+      ['a', false, 'https://example.com/after'],
+    ])
+    expect(found.links[0]!.trackingUrl).toBe(found.links[1]!.trackingUrl)
+    expectFaithful(html, found)
+  })
+
   it('can leave conditional comments out by a predicate', () => {
     const htmlOnly = adaptHtml(input, null, { configuration, shouldTrackLink: (link) => !link.inConditionalComment })
     expect(htmlOnly.links.map((link) => link.tagName)).toEqual(['v:roundrect', 'a'])

@@ -75,6 +75,7 @@ const MISTAKEN_RAW_TEXT = new Set(['tmp', 'xitle', 'xextarea'])
 const SPECIAL_NAMES = [...RAW_TEXT, ...MISTAKEN_RAW_TEXT]
 
 const NO_ATTRIBUTES: Map<string, string> = new Map()
+const HREF = /href/i
 
 /** `html` holds `name` (lower case) at `start`, in any case. */
 function hasNameAt(html: string, start: number, name: string): boolean {
@@ -374,7 +375,9 @@ class LinkFinder implements TokenizerCallbacks {
     // Searched within the comment only, so that many such comments stay linear.
     const open = html.slice(start, stop - 9).indexOf(']>') + start
     if (open < start) return
-    new LinkFinder(html.slice(open + 2, stop - 9), this.base + open + 2, true, true, this.elements).run()
+    const inside = html.slice(open + 2, stop - 9)
+    // Only elements with an href are kept from inside; most conditional comments hold table markup.
+    if (HREF.test(inside)) new LinkFinder(inside, this.base + open + 2, true, true, this.elements).run()
   }
 
   ondeclaration(start: number): void {

@@ -1,6 +1,5 @@
 // adaptHtml over the whole email corpus (../shared/corpus/email), with the shared bench workload,
-// and its tokenizing step alone next to htmlparser2's bare Tokenizer and the hand-written scanner
-// the package used before (kept here only, in previous-hand-scanner.ts, for comparison).
+// and its tokenizing step alone next to htmlparser2's bare Tokenizer.
 import { cpus } from 'node:os'
 import { Configuration } from '@pytrack/core'
 import { load } from 'cheerio'
@@ -8,7 +7,6 @@ import { Tokenizer, type TokenizerCallbacks } from 'htmlparser2'
 import { benchWorkload, corpusFiles } from '../../../test-utils/vectors'
 import { findLinks } from '../src/_internal/find-links'
 import { adaptHtml } from '../src/index'
-import { scanHtml } from './previous-hand-scanner'
 
 const PYTRACKING_MB_PER_S = 27.5
 const PYTRACKING_MS_PER_TEMPLATE = 1.24
@@ -46,9 +44,6 @@ if (files.length === 0) {
         tokenizer.write(file.html)
         tokenizer.end()
       }
-    }],
-    ['  previous hand scanner', () => {
-      for (const file of files) sink += scanHtml(file.html, true).elements.length
     }],
   ]
   // Round robin, so that the load of a busy machine falls on every pass alike.

@@ -1,6 +1,6 @@
 import { readdirSync, existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { defineConfig } from 'vitest/config'
+import { defineConfig, type ViteUserConfig } from 'vitest/config'
 
 const root = fileURLToPath(new URL('.', import.meta.url))
 const packages = readdirSync(`${root}packages`).filter((name) =>
@@ -9,7 +9,7 @@ const packages = readdirSync(`${root}packages`).filter((name) =>
 
 // Tests run against the sources: `@pytrack/x` and `@pytrack/x/sub` resolve to
 // `packages/x/src/index.ts` and `packages/x/src/sub.ts`, so no build is needed.
-export default defineConfig({
+const config: ViteUserConfig = defineConfig({
   resolve: {
     alias: [
       { find: /^@pytrack\/([a-z-]+)$/, replacement: `${root}packages/$1/src/index.ts` },
@@ -32,3 +32,5 @@ export default defineConfig({
     hookTimeout: 60_000,
   },
 })
+
+export default config

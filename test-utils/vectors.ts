@@ -50,3 +50,36 @@ export const benchWorkload = {
   metadata: { customer_id: 123456, campaign: 'fall-2026', list: 'weekly' },
   fernetKey: 'XdhWbQZnqCIPLBL0ViPIW2vBTsmUNxAS-7mOtTdu6ZM=',
 } as const
+
+/** A case of pytracking/encode.json or pytracking/encrypted.json. */
+export interface PytrackingLinkCase {
+  name: string
+  kind: 'open' | 'click'
+  /** pytracking's snake_case settings, as given to Configuration.fromPytracking. */
+  config: Record<string, unknown>
+  metadata: Record<string, unknown> | null
+  url_to_track?: string
+  /** Exactly what pytracking produced. */
+  url: string
+  /** What pytracking decodes from `url` with the same settings. */
+  result: {
+    is_open_tracking: boolean
+    is_click_tracking: boolean
+    tracked_url: string | null
+    webhook_url: string | null
+    metadata: Record<string, unknown>
+  }
+}
+
+/** A case of pytracking/decode-errors.json. */
+export interface PytrackingDecodeErrorCase {
+  name: string
+  path: string
+  pytracking_raises: boolean
+}
+
+/** The shape of every pytracking vector file. */
+export interface PytrackingVectorFile<C> {
+  meta: { pixel_png_base64: string; pixel_mime: string }
+  cases: C[]
+}

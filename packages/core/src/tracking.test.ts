@@ -20,20 +20,12 @@ import {
   type Codec,
   type Metadata,
 } from './index'
+import { thrownBy } from '../../../test-utils/errors'
 
 const configuration = new Configuration({
   baseOpenTrackingUrl: 'https://t.example.com/o/',
   baseClickTrackingUrl: 'https://t.example.com/c/',
 })
-
-function thrownBy(fn: () => unknown): unknown {
-  try {
-    fn()
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected a throw')
-}
 
 describe('links', () => {
   it("matches pytracking's README example byte for byte", () => {

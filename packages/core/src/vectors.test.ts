@@ -1,7 +1,13 @@
 // pytracking 0.2.1's own output (fixtures/vectors/pytracking, and ../shared when present):
 // every link must be byte-identical, decode to pytracking's result, and every refused path be refused.
 import { describe, expect, it } from 'vitest'
-import { loadVectors } from '../../../test-utils/vectors'
+import { decodeAsPytracking as resultOf } from '../../../test-utils/pytracking'
+import {
+  loadVectors,
+  type PytrackingDecodeErrorCase,
+  type PytrackingLinkCase,
+  type PytrackingVectorFile,
+} from '../../../test-utils/vectors'
 import {
   Configuration,
   getClickTrackingResult,
@@ -14,41 +20,7 @@ import {
   type PytrackingSettings,
 } from './index'
 
-interface EncodeCase {
-  name: string
-  kind: 'open' | 'click'
-  config: PytrackingSettings
-  metadata: Metadata | null
-  url_to_track?: string
-  url: string
-  result: {
-    is_open_tracking: boolean
-    is_click_tracking: boolean
-    tracked_url: string | null
-    webhook_url: string | null
-    metadata: Record<string, unknown>
-  }
-}
-interface VectorsFile<C> {
-  meta: { pixel_png_base64: string; pixel_mime: string }
-  cases: C[]
-}
-
-function resultOf(kind: 'open' | 'click', url: string, configuration: Configuration) {
-  const result =
-    kind === 'open'
-      ? getOpenTrackingResult(url, { configuration })
-      : getClickTrackingResult(url, { configuration })
-  return {
-    is_open_tracking: result.isOpenTracking,
-    is_click_tracking: result.isClickTracking,
-    tracked_url: result.trackedUrl,
-    webhook_url: result.webhookUrl,
-    metadata: result.metadata,
-  }
-}
-
-for (const { source, data } of loadVectors<VectorsFile<EncodeCase>>('pytracking/encode.json')) {
+for (const { source, data } of loadVectors<PytrackingVectorFile<PytrackingLinkCase>>('pytracking/encode.json')) {
   describe(`pytracking encode vectors (${source})`, () => {
     it('has cases', () => {
       expect(data.cases.length).toBeGreaterThan(0)
@@ -58,8 +30,8 @@ for (const { source, data } of loadVectors<VectorsFile<EncodeCase>>('pytracking/
       const configuration = Configuration.fromPytracking(c.config)
       const url =
         c.kind === 'open'
-          ? getOpenTrackingUrl(c.metadata, { configuration })
-          : getClickTrackingUrl(c.url_to_track ?? '', c.metadata, { configuration })
+          ? getOpenTrackingUrl(c.metadata as Metadata | null, { configuration })
+          : getClickTrackingUrl(c.url_to_track ?? '', c.metadata as Metadata | null, { configuration })
       expect(url).toBe(c.url)
     })
 
@@ -81,13 +53,7 @@ for (const { source, data } of loadVectors<VectorsFile<EncodeCase>>('pytracking/
   })
 }
 
-interface DecodeErrorCase {
-  name: string
-  path: string
-  pytracking_raises: boolean
-}
-
-for (const { source, data } of loadVectors<VectorsFile<DecodeErrorCase>>('pytracking/decode-errors.json')) {
+for (const { source, data } of loadVectors<PytrackingVectorFile<PytrackingDecodeErrorCase>>('pytracking/decode-errors.json')) {
   describe(`pytracking decode-error vectors (${source})`, () => {
     const configuration = new Configuration({
       baseOpenTrackingUrl: 'https://t.example.com/o/',

@@ -15,45 +15,12 @@ import {
   type Metadata,
   type PytrackingSettings,
 } from '@pytrack/core'
-import { benchWorkload, loadVectors } from '../../../test-utils/vectors'
+import { benchWorkload, loadVectors, type PytrackingLinkCase, type PytrackingVectorFile } from '../../../test-utils/vectors'
+import { decodeAsPytracking as resultOf } from '../../../test-utils/pytracking'
 import { Fernet, InvalidKeyError, InvalidTokenError, LinkExpiredError, MultiFernet, fernetCodec } from './index'
+import { thrownBy as thrown } from '../../../test-utils/errors'
 
-interface EncryptedCase {
-  name: string
-  kind: 'open' | 'click'
-  config: PytrackingSettings
-  url: string
-  result: {
-    is_open_tracking: boolean
-    is_click_tracking: boolean
-    tracked_url: string | null
-    webhook_url: string | null
-    metadata: Record<string, unknown>
-  }
-}
-
-function resultOf(kind: 'open' | 'click', url: string, configuration: Configuration) {
-  const result =
-    kind === 'open' ? getOpenTrackingResult(url, { configuration }) : getClickTrackingResult(url, { configuration })
-  return {
-    is_open_tracking: result.isOpenTracking,
-    is_click_tracking: result.isClickTracking,
-    tracked_url: result.trackedUrl,
-    webhook_url: result.webhookUrl,
-    metadata: result.metadata,
-  }
-}
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn()
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected a throw')
-}
-
-for (const { source, data } of loadVectors<{ cases: EncryptedCase[] }>('pytracking/encrypted.json')) {
+for (const { source, data } of loadVectors<PytrackingVectorFile<PytrackingLinkCase>>('pytracking/encrypted.json')) {
   describe(`links pytracking sealed with Fernet (${source})`, () => {
     it('has cases', () => {
       expect(data.cases.length).toBeGreaterThan(10)

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { isPytrackError } from '@pytrack/core'
 import { loadVectors } from '../../../test-utils/vectors'
 import { Fernet, InvalidKeyError, InvalidTokenError } from './index'
+import { thrownBy as thrown } from '../../../test-utils/errors'
 
 interface GenerateCase {
   token: string
@@ -42,16 +43,6 @@ interface InteropCase {
 }
 
 const seconds = (iso: string): number => Date.parse(iso) / 1000
-
-/** Runs `fn` and returns what it threw (failing when it throws nothing). */
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn()
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected a throw')
-}
 
 function expectInvalidToken(fn: () => unknown): void {
   const error = thrown(fn)

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { isPytrackError } from '@pytrack/core'
 import { loadVectors } from '../../../test-utils/vectors'
 import { Fernet, InvalidKeyError, InvalidTokenError, MultiFernet } from './index'
+import { thrownBy as thrown } from '../../../test-utils/errors'
 
 interface InteropCase {
   desc: string
@@ -10,15 +11,6 @@ interface InteropCase {
   token: string
   plaintext_utf8: string
   token_timestamp: number
-}
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn()
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected a throw')
 }
 
 const oldKey = Fernet.generateKey()

@@ -14,15 +14,7 @@ import {
 } from '@pytrack/core'
 import { benchWorkload } from '../../../test-utils/vectors'
 import { InvalidKeyError, LinkExpiredError, signedCodec } from './index'
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn()
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected a throw')
-}
+import { thrownBy as thrown } from '../../../test-utils/errors'
 
 // The worked example of the README's "Signed links: wire format" section.
 const EXAMPLE = {

@@ -46,12 +46,12 @@ describe('under load (autocannon, 64 connections)', () => {
               next % 2 === 0
                 ? getOpenTrackingUrl({ message_id: id }, { configuration })
                 : getClickTrackingUrl('https://www.example.com/', { message_id: id }, { configuration })
-            context.id = id
+            ;(context as { id?: string }).id = id
             sent.add(id)
             return { ...request, method: 'GET', path: new URL(link).pathname }
           },
           onResponse: (status, _body, context) => {
-            if (status === 200 || status === 302) answered.add(context.id as string)
+            if (status === 200 || status === 302) answered.add((context as { id?: string }).id as string)
           },
         },
       ],

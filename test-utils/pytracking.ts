@@ -1,0 +1,20 @@
+// What pytracking's vector files record of a decoded link, computed with @pytrack/core.
+import { getClickTrackingResult, getOpenTrackingResult, type Configuration } from '@pytrack/core'
+import type { PytrackingLinkCase } from './vectors'
+
+/** Decodes `url` and returns the fields a vector's `result` holds, in pytracking's names. */
+export function decodeAsPytracking(
+  kind: 'open' | 'click',
+  url: string,
+  configuration: Configuration,
+): PytrackingLinkCase['result'] {
+  const result =
+    kind === 'open' ? getOpenTrackingResult(url, { configuration }) : getClickTrackingResult(url, { configuration })
+  return {
+    is_open_tracking: result.isOpenTracking,
+    is_click_tracking: result.isClickTracking,
+    tracked_url: result.trackedUrl,
+    webhook_url: result.webhookUrl,
+    metadata: result.metadata,
+  }
+}

@@ -46,17 +46,6 @@ writeFileSync(
 const entries = ['src/index.ts', ...subpaths.map((s) => `src/${s}.ts`)]
 writeFileSync(
   `${dir}/tsdown.config.ts`,
-  `import { defineConfig } from 'tsdown'
-
-export default defineConfig({
-  entry: ${JSON.stringify(entries)},
-  format: ['esm', 'cjs'],
-  dts: true,
-  fixedExtension: true,
-  clean: true,
-  sourcemap: true,
-  tsconfig: '../../tsconfig.base.json',
-})
-`,
+  `import { packageBuild } from '../../tsdown.base'\n\nexport default packageBuild(${JSON.stringify(entries)})\n`,
 )
 console.log(`wrote ${dir}`)

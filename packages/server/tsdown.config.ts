@@ -1,11 +1,4 @@
-import { defineConfig } from 'tsdown'
+import { packageBuild } from '../../tsdown.base'
 
-export default defineConfig({
-  entry: ['src/index.ts', 'src/cli.ts'],
-  format: ['esm'],
-  dts: true,
-  fixedExtension: true,
-  clean: true,
-  sourcemap: true,
-  tsconfig: '../../tsconfig.base.json',
-})
+// ESM only: a server and its CLI.
+export default packageBuild(['src/index.ts', 'src/cli.ts'], { format: ['esm'] })

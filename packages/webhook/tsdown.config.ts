@@ -1,11 +1,3 @@
-import { defineConfig } from 'tsdown'
+import { packageBuild } from '../../tsdown.base'
 
-export default defineConfig({
-  entry: ["src/index.ts"],
-  format: ['esm', 'cjs'],
-  dts: true,
-  fixedExtension: true,
-  clean: true,
-  sourcemap: true,
-  tsconfig: '../../tsconfig.base.json',
-})
+export default packageBuild(['src/index.ts'])

@@ -69,10 +69,21 @@ for (const { source, data } of loadVectors<PytrackingVectorFile<PytrackingDecode
           } catch (error) {
             thrown = error
           }
+          if (thrown === undefined && isUnpadded(c.path)) {
+            // The one deliberate leniency (see the README): Python refuses base64 without its
+            // `=` padding; we read it, and it must then mean what the padded token means.
+            const padded = c.path + '='.repeat((4 - (c.path.length % 4)) % 4)
+            expect(decode(c.path, { configuration, timestamp: 0 })).toEqual(decode(padded, { configuration, timestamp: 0 }))
+            continue
+          }
           expect(isPytrackError(thrown)).toBe(true)
           expect((thrown as Error).message).not.toContain(c.path || '\u0000')
         }
       },
     )
   })
+}
+
+function isUnpadded(path: string): boolean {
+  return /^[A-Za-z0-9_-]+$/.test(path) && path.length % 4 !== 0
 }

@@ -277,6 +277,14 @@ describe('retries', () => {
     expect(outcome.error.message).toContain("caller's signal")
   })
 
+  it("sends nothing when the caller's signal has already aborted", async () => {
+    const r = await receiver()
+    const outcome = failed(await sendWebhook(click, { webhookUrl: r.url, signal: AbortSignal.abort() }))
+    expect(outcome).toMatchObject({ status: null, attempts: 0 })
+    expect(outcome.error.message).toContain("caller's signal")
+    expect(r.requests).toHaveLength(0)
+  })
+
   it('throws the failure with throwOnFailure', async () => {
     const r = await receiver(status(400))
     const error = await sendWebhook(click, { webhookUrl: r.url, throwOnFailure: true }).catch((e: unknown) => e)

@@ -228,6 +228,18 @@ describe('close', () => {
     expect(failed).toHaveLength(2)
     expect(failed.every((o) => o.attempts === 1 && /closed with abortInFlight/.test(o.error.message))).toBe(true)
   })
+
+  it('with abortInFlight, ends the queued deliveries too, without sending them or counting an attempt', async () => {
+    const g = await gate()
+    const { queue, failed } = recorder({ webhookUrl: g.r.url, concurrency: 1 })
+    for (let i = 0; i < 3; i++) queue.enqueue(result(i))
+    await g.arrived(1)
+    await queue.close({ abortInFlight: true })
+    expect(failed).toHaveLength(3)
+    expect(g.r.requests).toHaveLength(1)
+    expect(failed.map((o) => o.attempts)).toEqual([1, 0, 0])
+    expect(failed.every((o) => o.error.code === 'ERR_PYTRACK_WEBHOOK_DELIVERY' && /closed with abortInFlight/.test(o.error.message))).toBe(true)
+  })
 })
 
 describe('queue options', () => {

@@ -147,7 +147,10 @@ export async function deliver(
   let last: AttemptResult | undefined
   let stop = ''
   let timeoutMs = target.timeoutMs
-  for (;;) {
+  // Aborted before the first request (a queue closed with abortInFlight while this one waited,
+  // or a caller's signal that had already fired): nothing is sent, no attempt counted.
+  if (signal?.aborted) last = { kind: 'error', error: signal.reason, retryable: false, aborted: true, timedOut: false }
+  else for (;;) {
     attempts++
     // An attempt never outlives the budget.
     timeoutMs = Math.max(1, Math.min(target.timeoutMs, policy.budgetMs - (performance.now() - started)))

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from './errors/invalid-argument-error'
 import { InvalidLinkError } from './errors/invalid-link-error'
 import { base64UrlDecodeUtf8, base64UrlEncodeAscii } from './_internal/base64'
 
@@ -67,6 +68,9 @@ const FACTORY_SLOT = Symbol.for('@pytrack/core/key-codec-factory')
  * ```
  */
 export function registerKeyCodecFactory(factory: KeyCodecFactory): void {
+  if (typeof factory !== 'function') {
+    throw new InvalidArgumentError('registerKeyCodecFactory takes a function (key: string) => Codec, such as (key) => fernetCodec(key)')
+  }
   ;(globalThis as Record<symbol, unknown>)[FACTORY_SLOT] = factory
 }
 

@@ -1,6 +1,7 @@
 import { base64Codec, getKeyCodecFactory, type Codec } from './codec'
 import { ConfigurationError } from './errors/configuration-error'
-import { toPythonJsonAt } from './_internal/python-json'
+import { isPytrackError } from './errors/pytrack-error'
+import { toPythonJsonFrom } from './_internal/python-json'
 
 /** A value JSON can carry. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
@@ -108,12 +109,28 @@ function bool(name: string, value: unknown, fallback: boolean): boolean {
   return value
 }
 
+/** A value for a message: numbers and booleans as they are, anything else by its type (String() can throw). */
+function shown(value: unknown): string {
+  return typeof value === 'number' || typeof value === 'boolean' ? String(value) : value === null ? 'null' : typeof value
+}
+
 function positiveNumber(name: string, value: unknown, fallback: number, min: number): number {
   if (value === undefined || value === null) return fallback
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    throw new ConfigurationError(`${name} must be a finite number of at least ${min}; got ${String(value)}`)
+    throw new ConfigurationError(`${name} must be a finite number of at least ${min}; got ${shown(value)}`)
   }
   return value
+}
+
+/** Reads the fields of a settings object once, so a throwing getter or Proxy trap gives a ConfigurationError. */
+function readFields(init: object, what: string): Record<string, unknown> {
+  const fields: Record<string, unknown> = {}
+  try {
+    for (const field of FIELDS) fields[field] = (init as Record<string, unknown>)[field]
+  } catch (error) {
+    throw new ConfigurationError(`${what} could not be read: a getter or a Proxy trap threw (see the cause)`, { cause: error })
+  }
+  return fields
 }
 
 function deepFreeze<T>(value: T): T {
@@ -132,7 +149,7 @@ function metadataObject(value: unknown): Readonly<Record<string, JsonValue>> | n
   // Validates (with the same rules as link metadata) and takes a private, frozen copy.
   let json: string
   try {
-    json = toPythonJsonAt(value, ['defaultMetadata'], [])
+    json = toPythonJsonFrom(value, 'defaultMetadata')
   } catch (error) {
     throw new ConfigurationError(`defaultMetadata is not valid: ${(error as Error).message}`, { cause: error })
   }
@@ -178,10 +195,11 @@ export class Configuration {
   readonly codec: Codec
   readonly maxLinkLength: number
 
-  constructor(init: ConfigurationInit = {}) {
-    if (typeof init !== 'object' || init === null) {
+  constructor(settings: ConfigurationInit = {}) {
+    if (typeof settings !== 'object' || settings === null) {
       throw new ConfigurationError('Configuration takes an object of settings, such as { baseOpenTrackingUrl }')
     }
+    const init = readFields(settings, 'the Configuration settings') as ConfigurationInit
     this.webhookUrl = httpUrl('webhookUrl', init.webhookUrl, false)
     this.webhookTimeoutSeconds = positiveNumber(
       'webhookTimeoutSeconds',
@@ -209,10 +227,12 @@ export class Configuration {
    * ```
    */
   with(overrides: ConfigurationInit): Configuration {
-    const init: Record<string, unknown> = {}
+    if (typeof overrides !== 'object' || overrides === null) {
+      throw new ConfigurationError('with() takes an object of the fields to replace, such as { webhookUrl }')
+    }
+    const init = readFields(overrides, 'the overrides')
     for (const field of FIELDS) {
-      const override = (overrides as Record<string, unknown>)[field]
-      init[field] = override === undefined ? this[field] : override
+      if (init[field] === undefined) init[field] = this[field]
     }
     return new Configuration(init as ConfigurationInit)
   }
@@ -234,8 +254,10 @@ export class Configuration {
       throw new ConfigurationError('fromPytracking takes pytracking settings as an object (PYTRACKING_CONFIGURATION)')
     }
     const encoding = settings.encoding
-    if (encoding !== undefined && encoding !== null && !/^utf-?8$/i.test(String(encoding))) {
-      throw new ConfigurationError(`encoding "${String(encoding)}" is not supported: pytrack links are UTF-8, as pytracking's default`)
+    if (encoding !== undefined && encoding !== null && (typeof encoding !== 'string' || !/^utf-?8$/i.test(encoding))) {
+      throw new ConfigurationError(
+        `encoding ${typeof encoding === 'string' ? `"${encoding}"` : `(${typeof encoding})`} is not supported: pytrack links are UTF-8, as pytracking's default`,
+      )
     }
     let codec = options.codec
     const key = settings.encryption_bytestring_key
@@ -249,7 +271,12 @@ export class Configuration {
           "encryption_bytestring_key needs Fernet: install @pytrack/crypto and import it once (import '@pytrack/crypto'), or pass { codec: fernetCodec(key) }",
         )
       }
-      codec = factory(key)
+      try {
+        codec = factory(key)
+      } catch (error) {
+        if (isPytrackError(error)) throw error
+        throw new ConfigurationError('encryption_bytestring_key could not be turned into a codec (see the cause)', { cause: error })
+      }
     }
     return new Configuration({
       webhookUrl: settings.webhook_url,

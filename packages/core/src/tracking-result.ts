@@ -56,6 +56,9 @@ export class TrackingResult {
   readonly timestamp: number
 
   constructor(init: TrackingResultInit) {
+    if (typeof init !== 'object' || init === null) {
+      throw new InvalidArgumentError('TrackingResult takes an object such as { isOpenTracking: true, isClickTracking: false, metadata }')
+    }
     this.isOpenTracking = init.isOpenTracking
     this.isClickTracking = init.isClickTracking
     this.trackedUrl = init.trackedUrl ?? null

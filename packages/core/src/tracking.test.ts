@@ -17,6 +17,8 @@ import {
   getOpenTrackingUrl,
   getOpenTrackingUrlPath,
   isPytrackError,
+  registerKeyCodecFactory,
+  toPythonJson,
   type Codec,
   type Metadata,
 } from './index'
@@ -206,6 +208,40 @@ describe('input checks', () => {
     expect((error as LinkTooLongError).maxLength).toBe(2048)
     expect((error as Error).message).not.toContain('s3cr3t')
     expect(() => getOpenTrackingUrl({ x: 'y'.repeat(100) }, { configuration, maxLinkLength: 100 })).toThrow(/maxLinkLength \(100\)/)
+  })
+})
+
+describe('hostile input to the encoders', () => {
+  const boom = (): never => {
+    throw new Error('from user code')
+  }
+  const deep = (): Metadata => {
+    const root: Metadata = {}
+    let at = root
+    for (let i = 0; i < 20_000; i++) at = (at.a = {}) as Metadata
+    return root
+  }
+  const codec = (seal: () => unknown): Codec => ({ name: 'odd', authenticated: false, seal: seal as () => string, open: (t) => t })
+
+  it.each<[string, () => unknown, new (...args: never[]) => PytrackError]>([
+    ['metadata with a throwing getter', () => getClickTrackingUrl('https://x.example/', { get a() { return boom() } }, { configuration }), MetadataError],
+    ['metadata behind a Proxy whose traps throw', () => getOpenTrackingUrl(new Proxy({}, { getPrototypeOf: boom }), { configuration }), MetadataError],
+    ['metadata whose toJSON throws', () => getOpenTrackingUrl({ d: { toJSON: boom } } as never, { configuration }), MetadataError],
+    ['metadata nested too deeply for the stack', () => getOpenTrackingUrl(deep(), { configuration, maxLinkLength: 1e9 }), MetadataError],
+    ['toPythonJson of a value nested too deeply', () => toPythonJson(deep()), MetadataError],
+    ['options with a throwing getter', () => getOpenTrackingUrl({}, new Proxy({}, { ownKeys: boom })), InvalidArgumentError],
+    ['settings with a throwing getter', () => new Configuration({ get appendSlash(): boolean { return boom() } }), ConfigurationError],
+    ['a number field that cannot be turned into text', () => new Configuration({ maxLinkLength: Object.create(null) as never }), ConfigurationError],
+    ['an encoding that cannot be turned into text', () => Configuration.fromPytracking({ encoding: Object.create(null) as never }), ConfigurationError],
+    ['with(null)', () => configuration.with(null as never), ConfigurationError],
+    ['a codec whose seal throws', () => getOpenTrackingUrl({}, { configuration, codec: codec(boom) }), ConfigurationError],
+    ['a codec whose seal returns no string', () => getOpenTrackingUrl({}, { configuration, codec: codec(() => 42) }), ConfigurationError],
+    ['a TrackingResult made from null', () => new TrackingResult(null as never), InvalidArgumentError],
+    ['a key codec factory that is not a function', () => registerKeyCodecFactory(42 as never), InvalidArgumentError],
+  ])('refuses %s with a pytrack error', (_, run, type) => {
+    const error = thrownBy(run)
+    expect(error).toBeInstanceOf(type)
+    expect((error as Error).message).not.toContain('from user code')
   })
 })
 

@@ -1,3 +1,4 @@
+import type { Codec } from './codec'
 import { Configuration, type ConfigurationInit, type JsonValue, type Metadata } from './configuration'
 import { ConfigurationError } from './errors/configuration-error'
 import { InvalidArgumentError } from './errors/invalid-argument-error'
@@ -6,7 +7,7 @@ import { LinkTooLongError } from './errors/link-too-long-error'
 import { MetadataError } from './errors/metadata-error'
 import { isPytrackError } from './errors/pytrack-error'
 import { TrackingResult, type RequestData } from './tracking-result'
-import { pythonJsonString, toPythonJsonAt } from './_internal/python-json'
+import { pythonJsonString, readError, toPythonJsonFrom } from './_internal/python-json'
 
 /**
  * The last argument of every function: a {@link Configuration} and/or any of its fields,
@@ -32,19 +33,34 @@ function resolveConfiguration(options: TrackingOptions | undefined): Configurati
   if (typeof options !== 'object') {
     throw new InvalidArgumentError('options must be an object such as { configuration }')
   }
-  const base = options.configuration ?? DEFAULT_CONFIGURATION
+  let base: unknown
+  let overridden = false
+  try {
+    base = options.configuration ?? DEFAULT_CONFIGURATION
+    for (const key in options) {
+      if (!NOT_OVERRIDES.has(key) && (options as Record<string, unknown>)[key] !== undefined) {
+        overridden = true
+        break
+      }
+    }
+  } catch (error) {
+    throw new InvalidArgumentError('options could not be read: a getter or a Proxy trap threw (see the cause)', { cause: error })
+  }
   if (!(base instanceof Configuration)) {
     throw new InvalidArgumentError('options.configuration must be a Configuration (new Configuration({...}))')
   }
-  for (const key in options) {
-    if (!NOT_OVERRIDES.has(key) && (options as Record<string, unknown>)[key] !== undefined) {
-      return base.with(options)
-    }
-  }
-  return base
+  return overridden ? base.with(options) : base
 }
 
 function metadataJson(configuration: Configuration, metadata: Metadata | null | undefined): string | undefined {
+  try {
+    return mergedMetadataJson(configuration, metadata)
+  } catch (error) {
+    throw readError(error, 'metadata')
+  }
+}
+
+function mergedMetadataJson(configuration: Configuration, metadata: Metadata | null | undefined): string | undefined {
   if (metadata !== undefined && metadata !== null) {
     const proto = typeof metadata === 'object' ? (Object.getPrototypeOf(metadata) as unknown) : undefined
     if (typeof metadata !== 'object' || (proto !== Object.prototype && proto !== null)) {
@@ -61,8 +77,22 @@ function metadataJson(configuration: Configuration, metadata: Metadata | null | 
     merged = metadata ? { ...defaults, ...metadata } : defaults
   }
   if (!merged) return undefined
-  const json = toPythonJsonAt(merged, ['metadata'], [])
+  const json = toPythonJsonFrom(merged, 'metadata')
   return json === '{}' ? undefined : json
+}
+
+function seal(codec: Codec, payload: string): string {
+  let token: unknown
+  try {
+    token = codec.seal(payload)
+  } catch (error) {
+    if (isPytrackError(error)) throw error
+    throw new ConfigurationError(`the ${codec.name} codec could not seal the tracking link (see the cause)`, { cause: error })
+  }
+  if (typeof token !== 'string' || token === '') {
+    throw new ConfigurationError(`the ${codec.name} codec's seal() returned ${token === '' ? 'an empty string' : typeof token}, not a token`)
+  }
+  return token
 }
 
 function buildLink(
@@ -88,7 +118,7 @@ function buildLink(
     payload += payload.length > 1 ? `, "webhook": ${webhook}` : `"webhook": ${webhook}`
   }
   payload += '}'
-  const link = base + configuration.codec.seal(payload) + (configuration.appendSlash ? '/' : '')
+  const link = base + seal(configuration.codec, payload) + (configuration.appendSlash ? '/' : '')
   if (link.length > configuration.maxLinkLength) {
     throw new LinkTooLongError(
       `the ${kind} tracking link would be ${link.length} characters, over maxLinkLength (${configuration.maxLinkLength}); seal less metadata or raise maxLinkLength`,

@@ -1,4 +1,5 @@
 import { MetadataError } from '../errors/metadata-error'
+import { isPytrackError } from '../errors/pytrack-error'
 
 // Characters Python's json.dumps (ensure_ascii=True) writes as they are: printable ASCII
 // except `"` and `\`. Anything else is escaped.
@@ -159,5 +160,31 @@ export function toPythonJsonAt(value: unknown, path: JsonPath, seen: object[]): 
  * ```
  */
 export function toPythonJson(value: unknown): string {
-  return toPythonJsonAt(value, ['value'], [])
+  return toPythonJsonFrom(value, 'value')
+}
+
+/**
+ * {@link toPythonJsonAt} from a root named `root`, turning what a hostile value throws while it
+ * is read (a getter, a Proxy trap, a `toJSON` method, nesting too deep for the stack) into a
+ * {@link MetadataError}, so callers only ever see pytrack errors.
+ */
+export function toPythonJsonFrom(value: unknown, root: string): string {
+  try {
+    return toPythonJsonAt(value, [root], [])
+  } catch (error) {
+    throw readError(error, root)
+  }
+}
+
+/** The pytrack error for what reading a value threw: a pytrack error as it is, anything else as a MetadataError. */
+export function readError(error: unknown, root: string): unknown {
+  if (isPytrackError(error)) return error
+  const tooDeep = error instanceof RangeError && /call stack/i.test(error.message)
+  return new MetadataError(
+    tooDeep
+      ? `${root} is nested too deeply to write as JSON; flatten it`
+      : `${root} could not be read: a getter, a Proxy trap or a toJSON method threw (see the error's cause)`,
+    root,
+    { cause: error },
+  )
 }

@@ -78,17 +78,20 @@ function httpUrl(name: string, value: unknown, base: boolean): string | null {
   if (typeof value !== 'string') {
     throw new ConfigurationError(`${name} must be a string URL such as ${example}, not ${typeof value}`)
   }
+  // Base URLs are public (every email shows them); a webhook URL often holds a token in its
+  // path or query (Slack, Discord, Zapier), so messages never repeat it.
+  const got = base ? `; got "${value}"` : ''
   let url: URL
   try {
     url = new URL(value)
   } catch {
-    throw new ConfigurationError(`${name} must be an absolute http(s) URL such as ${example}; got "${value}"`)
+    throw new ConfigurationError(`${name} must be an absolute http(s) URL such as ${example}${got}`)
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigurationError(`${name} must use http or https; got "${url.protocol}" in "${value}"`)
+    throw new ConfigurationError(`${name} must use http or https, not "${url.protocol}"${got}`)
   }
   if (/[\s]/.test(value)) {
-    throw new ConfigurationError(`${name} must not contain white space; got "${value}"`)
+    throw new ConfigurationError(`${name} must not contain white space (check for a line break read from a file or an environment variable)${got}`)
   }
   if (!base) return value
   if (value.includes('?') || value.includes('#')) {

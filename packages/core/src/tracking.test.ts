@@ -179,6 +179,17 @@ describe('input checks', () => {
     expect((error as Error).message).toMatch(/baseOpenTrackingUrl/)
   })
 
+  it.each([
+    ['white space', 'https://hooks.slack.com/services/T0/B0/s3cr3tT0ken\n'],
+    ['another scheme', 'ftp://hooks.example.com/s3cr3tT0ken'],
+    ['no scheme', 'hooks.example.com/?token=s3cr3tT0ken'],
+  ])('never repeats a webhook URL (which may hold a token) when refusing one with %s', (_, url) => {
+    const error = thrownBy(() => new Configuration({ webhookUrl: url }))
+    expect(error).toBeInstanceOf(ConfigurationError)
+    expect((error as Error).message).toMatch(/^webhookUrl /)
+    expect((error as Error).message).not.toContain('s3cr3tT0ken')
+  })
+
   it('refuses wrong types in the configuration', () => {
     expect(() => new Configuration({ appendSlash: 'yes' as never })).toThrow(ConfigurationError)
     expect(() => new Configuration({ webhookTimeoutSeconds: -1 })).toThrow(ConfigurationError)

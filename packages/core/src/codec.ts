@@ -52,7 +52,14 @@ export const base64Codec: Codec = Object.freeze({
   },
 })
 
-/** A function that builds a codec from a pytracking `encryption_bytestring_key`. */
+/**
+ * A function that builds a codec from a pytracking `encryption_bytestring_key`.
+ *
+ * @example
+ * ```ts
+ * const factory: KeyCodecFactory = (key) => fernetCodec(key)
+ * ```
+ */
 export type KeyCodecFactory = (key: string) => Codec
 
 // Shared through a registered symbol so the ESM and CJS copies of core see the same factory.
@@ -74,7 +81,14 @@ export function registerKeyCodecFactory(factory: KeyCodecFactory): void {
   ;(globalThis as Record<symbol, unknown>)[FACTORY_SLOT] = factory
 }
 
-/** The factory registered by {@link registerKeyCodecFactory}, if any. */
+/**
+ * The factory registered by {@link registerKeyCodecFactory}, if any.
+ *
+ * @example
+ * ```ts
+ * const codec = getKeyCodecFactory()?.(settings.encryption_bytestring_key)
+ * ```
+ */
 export function getKeyCodecFactory(): KeyCodecFactory | undefined {
   return (globalThis as Record<symbol, unknown>)[FACTORY_SLOT] as KeyCodecFactory | undefined
 }

@@ -3,16 +3,35 @@ import { ConfigurationError } from './errors/configuration-error'
 import { isPytrackError } from './errors/pytrack-error'
 import { toPythonJsonFrom } from './_internal/python-json'
 
-/** A value JSON can carry. */
+/**
+ * A value JSON can carry.
+ *
+ * @example
+ * ```ts
+ * const value: JsonValue = { tags: ['sale', 2026], opened: null }
+ * ```
+ */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
 
 /**
  * What you seal into a link: a plain object of JSON values. `undefined` properties are
  * left out, as `JSON.stringify` does.
+ *
+ * @example
+ * ```ts
+ * const metadata: Metadata = { customer_id: 1, campaign: 'spring', coupon: undefined } // coupon left out
+ * ```
  */
 export type Metadata = { [key: string]: JsonValue | undefined }
 
-/** The fields of a {@link Configuration}; every one is optional. */
+/**
+ * The fields of a {@link Configuration}; every one is optional.
+ *
+ * @example
+ * ```ts
+ * const init: ConfigurationInit = { baseClickTrackingUrl: 'https://t.example.com/c/', appendSlash: true }
+ * ```
+ */
 export interface ConfigurationInit {
   /** The webhook to notify of tracking events. Default: none. */
   webhookUrl?: string | null | undefined
@@ -36,7 +55,15 @@ export interface ConfigurationInit {
   maxLinkLength?: number | undefined
 }
 
-/** pytracking's snake_case settings dict (Django's `PYTRACKING_CONFIGURATION`), as JSON. */
+/**
+ * pytracking's snake_case settings dict (Django's `PYTRACKING_CONFIGURATION`), as JSON.
+ *
+ * @example
+ * ```ts
+ * const settings: PytrackingSettings = { base_click_tracking_url: 'https://t.example.com/c/', default_metadata: { app: 'crm' } }
+ * Configuration.fromPytracking(settings)
+ * ```
+ */
 export interface PytrackingSettings {
   webhook_url?: string | null
   webhook_timeout_seconds?: number | null
@@ -51,9 +78,23 @@ export interface PytrackingSettings {
   [key: string]: unknown
 }
 
-/** Default for {@link ConfigurationInit.maxLinkLength}: within what every common mail client keeps intact. */
+/**
+ * Default for {@link ConfigurationInit.maxLinkLength}: within what every common mail client keeps intact.
+ *
+ * @example
+ * ```ts
+ * new Configuration({ maxLinkLength: DEFAULT_MAX_LINK_LENGTH * 2 }) // allow longer links
+ * ```
+ */
 export const DEFAULT_MAX_LINK_LENGTH = 2048
-/** Default for {@link ConfigurationInit.webhookTimeoutSeconds}, as in pytracking. */
+/**
+ * Default for {@link ConfigurationInit.webhookTimeoutSeconds}, as in pytracking.
+ *
+ * @example
+ * ```ts
+ * configuration.webhookTimeoutSeconds === DEFAULT_WEBHOOK_TIMEOUT_SECONDS // true unless set
+ * ```
+ */
 export const DEFAULT_WEBHOOK_TIMEOUT_SECONDS = 5
 
 const FIELDS = [
@@ -69,7 +110,14 @@ const FIELDS = [
   'maxLinkLength',
 ] as const satisfies readonly (keyof ConfigurationInit)[]
 
-/** The names of the {@link Configuration} fields, which per-call options may override. */
+/**
+ * The names of the {@link Configuration} fields, which per-call options may override.
+ *
+ * @example
+ * ```ts
+ * const overrides = Object.fromEntries(CONFIGURATION_FIELDS.filter((f) => f in options).map((f) => [f, options[f]]))
+ * ```
+ */
 export const CONFIGURATION_FIELDS: readonly (keyof ConfigurationInit)[] = FIELDS
 
 function httpUrl(name: string, value: unknown, base: boolean): string | null {

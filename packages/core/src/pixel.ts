@@ -2,7 +2,14 @@
 const PIXEL_BASE64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII='
 const PIXEL = Uint8Array.from(atob(PIXEL_BASE64), (c) => c.charCodeAt(0))
 
-/** The MIME type of the open tracking pixel. */
+/**
+ * The MIME type of the open tracking pixel.
+ *
+ * @example
+ * ```ts
+ * response.setHeader('content-type', PIXEL_MIME_TYPE) // 'image/png'
+ * ```
+ */
 export const PIXEL_MIME_TYPE = 'image/png'
 
 /**

@@ -4,6 +4,11 @@ import { InvalidArgumentError } from './errors/invalid-argument-error'
 /**
  * What is known about the client behind a tracking request, in pytracking's snake_case:
  * `user_agent` and `user_ip`, plus whatever else a handler adds.
+ *
+ * @example
+ * ```ts
+ * const requestData: RequestData = { user_agent: request.headers['user-agent'] ?? null, user_ip: '203.0.113.7' }
+ * ```
  */
 export interface RequestData {
   user_agent?: string | null
@@ -11,7 +16,15 @@ export interface RequestData {
   [key: string]: JsonValue | undefined
 }
 
-/** The fields of a {@link TrackingResult}. */
+/**
+ * The fields of a {@link TrackingResult}.
+ *
+ * @example
+ * ```ts
+ * const init: TrackingResultInit = { isOpenTracking: true, isClickTracking: false, metadata: { customer_id: 1 } }
+ * new TrackingResult(init)
+ * ```
+ */
 export interface TrackingResultInit {
   isOpenTracking: boolean
   isClickTracking: boolean
@@ -22,7 +35,15 @@ export interface TrackingResultInit {
   timestamp?: number | undefined
 }
 
-/** The JSON pytracking posts to a webhook for a result (`send_webhook`'s payload). */
+/**
+ * The JSON pytracking posts to a webhook for a result (`send_webhook`'s payload).
+ *
+ * @example
+ * ```ts
+ * const payload: TrackingResultJson = result.toJSON()
+ * payload.is_click_tracking // true for a click
+ * ```
+ */
 export interface TrackingResultJson {
   is_open_tracking: boolean
   is_click_tracking: boolean

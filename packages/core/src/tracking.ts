@@ -12,12 +12,24 @@ import { pythonJsonString, readError, toPythonJsonFrom } from './_internal/pytho
 /**
  * The last argument of every function: a {@link Configuration} and/or any of its fields,
  * the fields overriding the configuration for this call (pytracking's kwargs).
+ *
+ * @example
+ * ```ts
+ * const options: TrackingOptions = { configuration, appendSlash: true } // this call only
+ * ```
  */
 export interface TrackingOptions extends ConfigurationInit {
   configuration?: Configuration | undefined
 }
 
-/** Options of the decoding functions: {@link TrackingOptions} plus what the request tells. */
+/**
+ * Options of the decoding functions: {@link TrackingOptions} plus what the request tells.
+ *
+ * @example
+ * ```ts
+ * const options: DecodeOptions = { configuration, requestData: { user_agent: ua, user_ip: ip } }
+ * ```
+ */
 export interface DecodeOptions extends TrackingOptions {
   /** What is known about the client (pytracking's `request_data`). */
   requestData?: RequestData | null | undefined

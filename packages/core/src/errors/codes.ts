@@ -1,6 +1,12 @@
 /**
  * Every error code a pytrack package can throw. One union for the whole monorepo,
  * so `switch (error.code)` is checked by the compiler. Codes are stable: they are API.
+ *
+ * @example
+ * ```ts
+ * const code: PytrackErrorCode = 'ERR_PYTRACK_INVALID_LINK'
+ * if (isPytrackError(error, code)) return notFound()
+ * ```
  */
 export type PytrackErrorCode =
   // @pytrack/core

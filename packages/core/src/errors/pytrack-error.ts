@@ -4,7 +4,14 @@ import type { PytrackErrorCode } from './codes'
 // so the brand survives where `instanceof` does not.
 const BRAND = Symbol.for('@pytrack/error')
 
-/** Options accepted by every pytrack error constructor. */
+/**
+ * Options accepted by every pytrack error constructor.
+ *
+ * @example
+ * ```ts
+ * throw new InvalidLinkError('tracking link is not valid base64', { cause: error })
+ * ```
+ */
 export interface PytrackErrorOptions {
   /** The underlying error, kept for debugging (never shown in the message). */
   cause?: unknown

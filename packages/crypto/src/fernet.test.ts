@@ -6,7 +6,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { isPytrackError } from '@pytrack/core'
 import { loadVectors } from '../../../test-utils/vectors'
-import { Fernet, InvalidKeyError, InvalidTokenError } from './index'
+import { Fernet, InvalidKeyError, InvalidTokenError, fernetCodec, signedCodec } from './index'
 import { thrownBy as thrown } from '../../../test-utils/errors'
 
 interface GenerateCase {
@@ -294,6 +294,12 @@ describe('arguments', () => {
       () => fernet.decrypt(TOKEN, { ttl: -1 }),
       () => fernet.decryptAtTime(TOKEN, undefined as never, NOW),
       () => fernet.decryptAtTime(TOKEN, 60, Number.POSITIVE_INFINITY),
+      // Values String() cannot turn into text must still get the typed error.
+      () => fernet.encryptAtTime('x', Object.create(null) as never),
+      () => fernet.decrypt(TOKEN, { ttl: Object.create(null) as never }),
+      () => fernet.decryptAtTime(TOKEN, 60, Object.create(null) as never),
+      () => fernetCodec(SECRET, { maxAgeSeconds: Object.create(null) as never }),
+      () => signedCodec('s'.repeat(32), { tagBytes: Object.create(null) as never }),
     ]) {
       expect(isPytrackError(thrown(fn), 'ERR_PYTRACK_INVALID_ARGUMENT')).toBe(true)
     }

@@ -130,6 +130,10 @@ describe('verifyWebhook', () => {
       delete without[name]
       expect(reason(() => verifyWebhook(raw, without, secret, { now }))).toBe('missing-header')
     }
+    // Header holders that give something other than text: a Map (get answers undefined), numbers.
+    expect(reason(() => verifyWebhook(raw, new Map() as never, secret, { now }))).toBe('missing-header')
+    expect(reason(() => verifyWebhook(raw, { ...headers, 'webhook-signature': 5 } as never, secret, { now }))).toBe('missing-header')
+    expect(reason(() => verifyWebhook(raw, { ...headers, 'webhook-id': [1] } as never, secret, { now }))).toBe('missing-header')
     for (const bad of ['hello', '1.5', '-1', '1e9', ' 1700000100']) {
       expect(reason(() => verifyWebhook(raw, { ...headers, 'webhook-timestamp': bad }, secret, { now }))).toBe('invalid-timestamp')
     }

@@ -69,22 +69,28 @@ export interface SignWebhookOptions {
 
 const DEFAULT_TOLERANCE_SECONDS = 300
 
+/** A header's value, or null when it is absent or not text (a `get` that answers undefined, a number). */
 function header(headers: WebhookHeaders, name: string): string | null {
+  let value: unknown
   if (typeof (headers as { get?: unknown }).get === 'function') {
-    return (headers as { get(name: string): string | null }).get(name)
-  }
-  const record = headers as Readonly<Record<string, string | readonly string[] | undefined>>
-  let value = record[name]
-  if (value === undefined) {
-    for (const key of Object.keys(record)) {
-      if (key.toLowerCase() === name) {
-        value = record[key]
-        break
+    value = (headers as { get(name: string): unknown }).get(name)
+  } else {
+    const record = headers as Readonly<Record<string, unknown>>
+    value = record[name]
+    if (value === undefined) {
+      for (const key of Object.keys(record)) {
+        if (key.toLowerCase() === name) {
+          value = record[key]
+          break
+        }
       }
     }
   }
-  if (value === undefined) return null
-  return typeof value === 'string' ? value : value.join(name === 'webhook-signature' ? ' ' : ', ')
+  if (typeof value === 'string') return value
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) {
+    return value.join(name === 'webhook-signature' ? ' ' : ', ')
+  }
+  return null
 }
 
 function required(headers: WebhookHeaders, name: string): string {

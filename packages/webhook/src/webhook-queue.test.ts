@@ -249,6 +249,11 @@ describe('queue options', () => {
     expect(() => createWebhookQueue({ webhookUrl: 'https://hooks.example.com/', onFailed: () => {}, concurrency: 0 })).toThrow(
       /concurrency/,
     )
+    // Values String() cannot print still get the typed error.
+    for (const bad of [{ capacity: Object.create(null) }, { retry: { attempts: Object.create(null) } }]) {
+      const build = () => createWebhookQueue({ webhookUrl: 'https://hooks.example.com/', onFailed: () => {}, ...bad })
+      expect(build).toThrow(expect.objectContaining({ code: 'ERR_PYTRACK_INVALID_ARGUMENT' }))
+    }
     expect(createWebhookQueue({ webhookUrl: 'https://hooks.example.com/', onFailed: () => {} })).toBeInstanceOf(WebhookQueue)
   })
 })

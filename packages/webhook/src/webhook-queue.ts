@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events'
 import { InvalidArgumentError, type TrackingResult } from '@pytrack/core'
 import { deliver, notAttempted, type Target } from './_internal/deliver'
-import { newWebhookId, notAllowed, payloadOf, prepare, route, type Prepared } from './_internal/prepare'
+import { newWebhookId, notAllowed, payloadOf, prepare, route, shown, type Prepared } from './_internal/prepare'
 import { checkWebhookId } from './_internal/secret'
 import { QueueClosedError } from './errors/queue-closed-error'
 import { WebhookDeliveryError } from './errors/webhook-delivery-error'
@@ -85,7 +85,7 @@ const DEFAULT_CONCURRENCY = 16
 function count(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw new InvalidArgumentError(`${name} must be a whole number of at least 1; got ${String(value)}`)
+    throw new InvalidArgumentError(`${name} must be a whole number of at least 1; got ${shown(value)}`)
   }
   return value
 }

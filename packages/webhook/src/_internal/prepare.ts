@@ -60,10 +60,15 @@ function plainObject(value: unknown, name: string): Record<string, unknown> {
   return value as Record<string, unknown>
 }
 
+/** A value for a message: numbers as they are, anything else by its type (String() can throw on objects). */
+export function shown(value: unknown): string {
+  return typeof value === 'number' ? String(value) : value === null ? 'null' : typeof value
+}
+
 function number(value: unknown, name: string, min: number, fallback: number, integer = false): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
-    throw new InvalidArgumentError(`${name} must be a finite ${integer ? 'integer' : 'number'} of at least ${min}; got ${String(value)}`)
+    throw new InvalidArgumentError(`${name} must be a finite ${integer ? 'integer' : 'number'} of at least ${min}; got ${shown(value)}`)
   }
   return value
 }

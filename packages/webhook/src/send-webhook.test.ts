@@ -501,6 +501,13 @@ describe('the dispatcher', () => {
     await sendWebhook(open, { webhookUrl: r.url.replace('http://', 'http://user:p%40ss@') })
     expect(r.requests[0]?.headers.authorization).toBe(`Basic ${Buffer.from('user:p@ss').toString('base64')}`)
   })
+
+  it('keeps a malformed percent-escape in the credentials as written, as requests does, instead of throwing', async () => {
+    const r = await receiver()
+    const outcome = await sendWebhook(open, { webhookUrl: r.url.replace('http://', 'http://us%zz:100%@') })
+    expect(outcome.delivered).toBe(true)
+    expect(r.requests[0]?.headers.authorization).toBe(`Basic ${Buffer.from('us%zz:100%').toString('base64')}`)
+  })
 })
 
 describe('mistakes in the arguments', () => {

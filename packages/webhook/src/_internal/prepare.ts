@@ -224,6 +224,15 @@ export function prepare(options: WebhookOptions & { endpoints?: unknown }, withE
   }
 }
 
+/** Percent-decodes userinfo as Python's `unquote` does: a malformed escape stays as written instead of throwing. */
+function unquote(text: string): string {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
+  }
+}
+
 function target(
   url: string,
   parsed: URL,
@@ -234,7 +243,7 @@ function target(
   let all = headers
   // A webhook URL with user:password@ gets Basic authentication, as requests would send.
   if (parsed.username !== '' && !all?.authorization) {
-    const credentials = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`
+    const credentials = `${unquote(parsed.username)}:${unquote(parsed.password)}`
     all = { ...all, authorization: `Basic ${Buffer.from(credentials).toString('base64')}` }
   }
   return {

@@ -273,6 +273,15 @@ describe('adaptHtml options', () => {
     expect(idn.links.map((link) => link.url)).toEqual(['https://例え.jp/パス', 'https://xn--r8jz45g.jp/'])
   })
 
+  it('reads a host written with its final dot (a fully qualified name) as the same host', () => {
+    const fqdn = '<a href="https://unsubscribe.example.com./x">u</a><a href="https://www.example.org./y">w</a>'
+    const denied = adaptHtml(fqdn, null, { configuration, openTracking: false, denyDomains: ['example.com'] })
+    expect(denied.skipped.map((link) => link.reason)).toEqual(['domain'])
+    expect(destinations(denied)).toEqual(['https://www.example.org./y'])
+    const allowed = adaptHtml(fqdn, null, { configuration, openTracking: false, allowDomains: ['example.org'] })
+    expect(destinations(allowed)).toEqual(['https://www.example.org./y'])
+  })
+
   it('asks the predicate about each trackable link, with its attributes', () => {
     const seen: LinkContext[] = []
     const result = adaptHtml(html, null, {

@@ -41,13 +41,18 @@ export function hasPlaceholder(url: string): boolean {
   return url.includes('%') && ENCODED_PLACEHOLDER.test(url)
 }
 
-/** The host of an http(s) or protocol-relative URL, lower-cased and in ASCII (punycode), or null. */
+/**
+ * The host of an http(s) or protocol-relative URL, lower-cased and in ASCII (punycode), without
+ * the final dot of a fully qualified name (`example.com.` is `example.com`), or null.
+ */
 export function hostOf(url: string): string | null {
+  let host: string
   try {
-    return new URL(url.startsWith('//') ? `https:${url}` : url).hostname
+    host = new URL(url.startsWith('//') ? `https:${url}` : url).hostname
   } catch {
     return null
   }
+  return host.endsWith('.') ? host.slice(0, -1) : host
 }
 
 /** Normalises a domain list entry (`Example.COM`, `.example.com`, `*.example.com`, `例え.jp`). */

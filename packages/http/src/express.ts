@@ -45,7 +45,7 @@ export function toExpressHandler(handler: TrackingHandler): ExpressHandler {
     return (req, res, next) => {
       const target = req.originalUrl ?? req.url ?? '/'
       const context: TrackingContext = { remoteAddress: req.socket?.remoteAddress, req, res }
-      let response: CoreResponse | null
+      let response: CoreResponse | Promise<CoreResponse> | null
       try {
         response = core.handle(new NodeCoreRequest(req, target), context)
       } catch (error) {
@@ -54,6 +54,11 @@ export function toExpressHandler(handler: TrackingHandler): ExpressHandler {
       }
       if (response === null) {
         next()
+        return
+      }
+      if (response instanceof Promise) {
+        // recordEvent is still running: the answer waits for it.
+        response.then((ready) => writeCoreResponse(res, ready)).catch(next)
         return
       }
       try {

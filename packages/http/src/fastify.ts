@@ -4,6 +4,11 @@ import { createTrackingHandler, type TrackingContext, type TrackingHandler, type
 import { coreOf, type CoreResponse } from './_internal/core'
 import { NodeCoreRequest, toWebRequest } from './_internal/node-bridge'
 
+function sendCore(reply: FastifyReply, response: CoreResponse): FastifyReply {
+  reply.code(response.status).headers(response.headers)
+  return reply.send(response.body === null ? undefined : Buffer.from(response.body.buffer, response.body.byteOffset, response.body.byteLength))
+}
+
 /**
  * Turns a Web-standard handler into a Fastify plugin. Register it with a `prefix`; it answers
  * every method under it (`/*`), so tracking routes get 405 for other methods, and hands
@@ -27,11 +32,11 @@ export function toFastifyPlugin(handler: TrackingHandler): FastifyPluginAsync {
   }
   const core = coreOf(handler)
   const serve = core
-    ? (request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined => {
+    ? (request: FastifyRequest, reply: FastifyReply): FastifyReply | Promise<FastifyReply> | undefined => {
         const raw = request.raw
         const target = request.url
         const context: TrackingContext = { remoteAddress: raw.socket?.remoteAddress, request, reply }
-        let response: CoreResponse | null
+        let response: CoreResponse | Promise<CoreResponse> | null
         try {
           response = core.handle(new NodeCoreRequest(raw, target), context)
         } catch (error) {
@@ -42,8 +47,8 @@ export function toFastifyPlugin(handler: TrackingHandler): FastifyPluginAsync {
           reply.callNotFound()
           return undefined
         }
-        reply.code(response.status).headers(response.headers)
-        return reply.send(response.body === null ? undefined : Buffer.from(response.body.buffer, response.body.byteOffset, response.body.byteLength))
+        // A promise while recordEvent runs: Fastify waits for it, and the answer with it.
+        return response instanceof Promise ? response.then((ready) => sendCore(reply, ready)) : sendCore(reply, response)
       }
     : async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
         const raw = request.raw

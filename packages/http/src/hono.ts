@@ -78,7 +78,7 @@ export function toHonoHandler(handler: TrackingHandler, options: HonoAdapterOpti
       await next()
       return undefined
     }
-    return toWebResponse(response)
+    return toWebResponse(response instanceof Promise ? await response : response)
   }
 }
 

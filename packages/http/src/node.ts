@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { InvalidArgumentError } from '@pytrack/core'
 import { createTrackingHandler, type TrackingContext, type TrackingHandler, type TrackingHandlerOptions } from './tracking-handler'
-import { coreOf } from './_internal/core'
+import { coreOf, type CoreResponse } from './_internal/core'
 import { NodeCoreRequest, toWebRequest, writeCoreResponse, writeWebResponse } from './_internal/node-bridge'
 
 /**
@@ -32,6 +32,13 @@ export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void
 export function toNodeHandler(handler: TrackingHandler): NodeHandler {
   const core = coreOf(handler)
   if (core) {
+    const send = (res: ServerResponse, response: CoreResponse): void => {
+      try {
+        writeCoreResponse(res, response)
+      } catch {
+        res.destroy()
+      }
+    }
     return (req, res) => {
       const target = req.url ?? '/'
       const context: TrackingContext = { remoteAddress: req.socket?.remoteAddress, req, res }
@@ -42,10 +49,17 @@ export function toNodeHandler(handler: TrackingHandler): NodeHandler {
         core.reportUnexpected(error)
         response = core.internalError
       }
-      try {
-        writeCoreResponse(res, response)
-      } catch {
-        res.destroy()
+      if (response instanceof Promise) {
+        // recordEvent is still running: the answer waits for it.
+        response.then(
+          (ready) => send(res, ready),
+          (error: unknown) => {
+            core.reportUnexpected(error)
+            send(res, core.internalError)
+          },
+        )
+      } else {
+        send(res, response)
       }
     }
   }

@@ -122,6 +122,26 @@ describe('createTrackingHandler', () => {
     expect(settled).toBe(true)
   })
 
+  it('waits for any thenable recordEvent returns, and keeps onTrackingEvent alive with waitUntil after it', async () => {
+    const order: string[] = []
+    const waited: Promise<unknown>[] = []
+    let settle: (value: unknown) => void = () => {}
+    const handler = createTrackingHandler({
+      // A thenable that is not a native Promise, as some database clients return.
+      recordEvent: () => ({ then: (resolve: (value: unknown) => void) => (settle = resolve) }),
+      onTrackingEvent: () => void order.push('event'),
+    })
+    const answer = handler(new Request('https://t.example.com/open/e30='), { waitUntil: (promise) => void waited.push(promise) })
+      .then((response) => (order.push('answer'), response))
+    await tick()
+    expect(order).toEqual([])
+    settle(undefined)
+    expect((await answer).status).toBe(200)
+    await Promise.all(waited)
+    expect(order).toEqual(['answer', 'event'])
+    expect(waited).toHaveLength(1)
+  })
+
   it('uses console.error for hook failures when no onHookError is given, and never rejects', async () => {
     const logged: unknown[] = []
     const original = console.error
@@ -166,6 +186,7 @@ describe('createTrackingHandler', () => {
       [{ classification: { applePrivateRelayRanges: ['nope'] } }, /applePrivateRelayRanges entry "nope"/],
       [{ maxPathLength: 1.5 }, /maxPathLength/],
       [{ onTrackingEvent: 'log' }, /onTrackingEvent must be a function/],
+      [{ recordEvent: 'db' }, /recordEvent must be a function/],
       [{ configuration: { baseOpenTrackingUrl: 'nope' } }, /baseOpenTrackingUrl/],
       [null, /object of options/],
     ]

@@ -50,6 +50,7 @@ export interface TrackingRoutes {
  *   prefix: '/t',
  *   trustedProxies: ['loopback', '10.0.0.0/8'],
  *   allowedDestinations: ['www.example.com', '*.example.org'],
+ *   recordEvent: (result) => db.insert('events', result.toJSON()), // awaited before answering
  *   onTrackingEvent: (result) => queue.push(result.toJSON()),
  * }
  * ```
@@ -66,8 +67,19 @@ export interface TrackingHandlerOptions {
    */
   prefix?: string | undefined
   /**
+   * Records each decoded open or click BEFORE it is answered: the pixel or redirect waits
+   * until the promise it returns resolves (a recorder returning nothing answers at once), so
+   * an answered hit is a recorded one (write it to your database here). A throw or a
+   * rejection answers `503 Service Unavailable` with `Retry-After: 1` instead (nothing is
+   * acknowledged that was not recorded) and goes to `onHookError`; `onTrackingEvent` then
+   * is not called. Called only for hits that would get a pixel or a redirect (not for 404,
+   * 405 or 414), `HEAD` included.
+   */
+  recordEvent?: ((result: TrackingResult, request: Request, context: TrackingContext) => unknown) | undefined
+  /**
    * Called with each decoded open or click (pytracking's `notify_tracking_event`), after the
-   * response is on its way. A throw or a rejected promise goes to `onHookError`.
+   * response is on its way (and after `recordEvent` has resolved). A throw or a rejected
+   * promise goes to `onHookError`.
    */
   onTrackingEvent?: ((result: TrackingResult, request: Request, context: TrackingContext) => unknown) | undefined
   /**
@@ -76,7 +88,7 @@ export interface TrackingHandlerOptions {
    * long (pytracking's `notify_decoding_error`). The client gets 404 (414 for long paths).
    */
   onDecodingError?: ((error: PytrackError, request: Request, context: TrackingContext) => unknown) | undefined
-  /** Receives what the hooks threw or rejected with. Default: `console.error`. */
+  /** Receives what the hooks (and `recordEvent`) threw or rejected with. Default: `console.error`. */
   onHookError?: ((error: unknown) => unknown) | undefined
   /**
    * The proxies whose forwarding header is believed: addresses, CIDR ranges and the
@@ -116,7 +128,8 @@ export type TrackingHandler = (request: Request, context?: TrackingContext) => P
  * Builds the Web-standard tracking handler: pytracking's `OpenTrackingView` and
  * `ClickTrackingView` in one function. `GET <prefix>/open/<token>` answers the 68-byte pixel,
  * `GET <prefix>/click/<token>` a 302 to the tracked URL, a bad link 404, another method 405.
- * Hooks run after the response and never break it. Works on any runtime with `Request`
+ * Hooks run after the response and never break it; `recordEvent`, when given, runs before the
+ * answer, which waits for it. Works on any runtime with `Request`
  * (Node, Deno, Bun, Workers); see `@pytrack/http/node`, `/express`, `/fastify` and `/hono`.
  *
  * @example
@@ -136,7 +149,8 @@ export function createTrackingHandler(options: TrackingHandlerOptions = {}): Tra
   const handler: TrackingHandler = async (request, context) => {
     const ctx = context ?? {}
     try {
-      return toWebResponse(core.handle(new WebCoreRequest(request, ctx.remoteAddress), ctx) ?? core.notFound)
+      const response = core.handle(new WebCoreRequest(request, ctx.remoteAddress), ctx) ?? core.notFound
+      return toWebResponse(response instanceof Promise ? await response : response)
     } catch (error) {
       core.reportUnexpected(error)
       return toWebResponse(core.internalError)

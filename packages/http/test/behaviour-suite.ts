@@ -50,6 +50,14 @@ interface Seen {
   request: Request
   context: TrackingContext
 }
+interface Recorded {
+  id: string | null
+  result: TrackingResult
+  request: Request
+  context: TrackingContext
+  /** Whether onTrackingEvent had already seen this hit when recordEvent was called. */
+  eventSeenFirst: boolean
+}
 interface SeenError {
   id: string | null
   mount: string
@@ -105,6 +113,8 @@ export function describeTrackingBehaviour(name: string, factory: ServerFactory):
     const hookErrors: unknown[] = []
     let server: TestServer
     let release: (() => void) | undefined
+    const recorded: Recorded[] = []
+    const held = new Map<string, () => void>()
 
     const hooks = (mount: string): TrackingHandlerOptions => ({
       onTrackingEvent(result, request, context) {
@@ -162,6 +172,31 @@ export function describeTrackingBehaviour(name: string, factory: ServerFactory):
           options: { ...hooks('/forwarded'), prefix: '/forwarded', configuration: BASE, trustedProxies: ['127.0.0.1'], forwardedHeader: 'forwarded' },
         },
         {
+          // recordEvent, driven by the x-record header: sync (none), hold (until the test lets
+          // go), reject or throw.
+          prefix: '/recorded',
+          options: {
+            ...hooks('/recorded'),
+            prefix: '/recorded',
+            configuration: BASE,
+            allowedDestinations: ['www.example.com'],
+            recordEvent(result, request, context) {
+              const id = request.headers.get('x-test-id')
+              recorded.push({ id, result, request, context, eventSeenFirst: events.some((event) => event.id === id) })
+              switch (request.headers.get('x-record')) {
+                case 'hold':
+                  return new Promise<void>((resolve) => held.set(id ?? '', resolve))
+                case 'reject':
+                  return Promise.reject(new Error('recorder rejected'))
+                case 'throw':
+                  throw new Error('recorder threw')
+                default:
+                  return undefined
+              }
+            },
+          },
+        },
+        {
           prefix: '/throwing',
           options: {
             prefix: '/throwing',
@@ -194,6 +229,7 @@ export function describeTrackingBehaviour(name: string, factory: ServerFactory):
     })
     afterAll(async () => {
       release?.()
+      for (const resolve of held.values()) resolve()
       await server?.close()
     })
 
@@ -434,6 +470,110 @@ export function describeTrackingBehaviour(name: string, factory: ServerFactory):
       const messages = await waitFor(() => (hookErrors.length >= before + 3 ? hookErrors.slice(before).map((e) => (e as Error).message) : undefined))
       expect(messages.sort()).toEqual(['decoding hook threw', 'hook rejected', 'hook threw'])
       expect((await get(`/throwing/open/${tokenPath(getOpenTrackingUrl({ a: 1 }, BASE))}`)).response.status).toBe(200)
+    })
+
+    describe('recordEvent', () => {
+      const recordedFor = (id: string): Promise<Recorded> => waitFor(() => recorded.find((entry) => entry.id === id))
+      const later = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+      // Asserts order, not time: the client can only see the answer after the test let the
+      // recorder resolve. (The pause before letting go only gives a handler that did not
+      // wait the chance to answer early, which then fails the test.)
+      const answeredAfterRecording = async (path: string, method = 'GET'): Promise<{ response: Response; body: Buffer; id: string }> => {
+        const id = randomUUID()
+        let recordedBeforeAnswer: boolean | undefined
+        let resolved = false
+        const answer = fetch(server.origin + path, {
+          method,
+          redirect: 'manual',
+          headers: { ...BROWSER, 'x-test-id': id, 'x-record': 'hold' },
+        }).then(async (response) => {
+          recordedBeforeAnswer = resolved
+          return { response, body: Buffer.from(await response.arrayBuffer()), id }
+        })
+        const entry = await recordedFor(id)
+        expect(entry.eventSeenFirst).toBe(false)
+        await later(50)
+        expect(recordedBeforeAnswer).toBeUndefined()
+        expect(events.some((event) => event.id === id)).toBe(false) // onTrackingEvent comes after
+        resolved = true
+        held.get(id)?.()
+        const result = await answer
+        expect(recordedBeforeAnswer).toBe(true)
+        return result
+      }
+
+      it('answers a pixel only after the promise recordEvent returned has resolved, then calls onTrackingEvent', async () => {
+        const { response, body, id } = await answeredAfterRecording(openPath('/recorded'))
+        expect(response.status).toBe(200)
+        expect(body.equals(PIXEL)).toBe(true)
+        const entry = await recordedFor(id)
+        expect(entry.result.isOpenTracking).toBe(true)
+        expect(entry.result.metadata).toEqual({ customer_id: 7 })
+        expect(entry.result.requestData).toMatchObject({ user_ip: '127.0.0.1', method: 'GET', client_kind: 'human' })
+        expect(entry.request).toBeInstanceOf(Request)
+        expect(entry.context.remoteAddress).toMatch(/127\.0\.0\.1$/)
+        expect((await eventFor(id)).result).toBe(entry.result)
+      })
+
+      it('answers a redirect only after recording, and HEAD too (without a body)', async () => {
+        const click = await answeredAfterRecording(clickPath('/recorded', 'https://www.example.com/r'))
+        expect(click.response.status).toBe(302)
+        expect(click.response.headers.get('location')).toBe('https://www.example.com/r')
+        const head = await answeredAfterRecording(openPath('/recorded'), 'HEAD')
+        expect(head.response.status).toBe(200)
+        expect(head.body.length).toBe(0)
+        expect((await recordedFor(head.id)).result.requestData).toMatchObject({ method: 'HEAD', client_kind: 'preview-bot' })
+      })
+
+      it('answers at once with a recorder that returns nothing, and calls it before onTrackingEvent', async () => {
+        const { response, id } = await get(openPath('/recorded'))
+        expect(response.status).toBe(200)
+        expect((await recordedFor(id)).eventSeenFirst).toBe(false)
+        await eventFor(id)
+      })
+
+      it('answers 503 with Retry-After: 1 when recordEvent rejects or throws, reports the error and skips onTrackingEvent', async () => {
+        for (const mode of ['reject', 'throw']) {
+          const before = hookErrors.length
+          const open = await get(openPath('/recorded'), { headers: { 'x-record': mode } })
+          expect(open.response.status, mode).toBe(503)
+          expect(open.response.headers.get('retry-after')).toBe('1')
+          expect(open.response.headers.get('content-type')).not.toBe('image/png')
+          expect(open.body.equals(PIXEL)).toBe(false)
+          const click = await get(clickPath('/recorded', 'https://www.example.com/'), { headers: { 'x-record': mode } })
+          expect(click.response.status).toBe(503)
+          expect(click.response.headers.get('location')).toBeNull()
+          const head = await get(openPath('/recorded'), { method: 'HEAD', headers: { 'x-record': mode } })
+          expect(head.response.status).toBe(503)
+          expect(head.body.length).toBe(0)
+          const messages = await waitFor(() => (hookErrors.length >= before + 3 ? hookErrors.slice(before).map((e) => (e as Error).message) : undefined))
+          expect(messages).toEqual(Array(3).fill(mode === 'reject' ? 'recorder rejected' : 'recorder threw'))
+          for (const { id } of [open, click, head]) {
+            expect(recorded.some((entry) => entry.id === id)).toBe(true)
+            await noHookFor(id)
+          }
+        }
+        expect((await get(openPath('/recorded'))).response.status).toBe(200)
+      })
+
+      it('is not called for links that do not decode, refused destinations, other methods or long paths', async () => {
+        const cases: [string, string, number][] = [
+          ['GET', '/recorded/open/!!!!', 404],
+          ['GET', clickPath('/recorded', 'https://evil.example.com/'), 404],
+          ['POST', openPath('/recorded'), 405],
+          ['GET', `/recorded/open/${'A'.repeat(5000)}`, 414],
+        ]
+        for (const [method, path, status] of cases) {
+          const { response, id } = await get(path, { method, headers: { 'x-record': 'reject' } })
+          expect(response.status, path.slice(0, 40)).toBe(status)
+          // recordEvent runs before any answer, so by now it would have been called.
+          expect(recorded.some((entry) => entry.id === id)).toBe(false)
+          const { id: next } = await get(openPath('/recorded'))
+          await eventFor(next)
+          expect(events.some((event) => event.id === id)).toBe(false)
+        }
+      })
     })
 
     it('takes the client IP from the socket, ignoring X-Forwarded-For unless the proxy is trusted', async () => {

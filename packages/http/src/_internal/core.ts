@@ -40,8 +40,11 @@ export interface CoreResponse {
 }
 
 export interface TrackingCore {
-  /** The response for a tracking route, or null when the path is not one (adapters pass it on). */
-  handle(request: CoreRequest, context: TrackingContext): CoreResponse | null
+  /**
+   * The response for a tracking route, or null when the path is not one (adapters pass it on).
+   * A promise (never rejected) only when `recordEvent` returned one: the answer waits for it.
+   */
+  handle(request: CoreRequest, context: TrackingContext): CoreResponse | Promise<CoreResponse> | null
   /** What the Web and node handlers answer for paths that are not tracking routes. */
   readonly notFound: CoreResponse
   readonly internalError: CoreResponse
@@ -82,6 +85,9 @@ const TOO_LONG = textResponse(414, 'URI Too Long')
 const TOO_LONG_HEAD = withoutBody(TOO_LONG)
 const NOT_ALLOWED = textResponse(405, 'Method Not Allowed', { allow: ALLOW })
 const INTERNAL_ERROR = textResponse(500, 'Internal Server Error')
+// recordEvent failed: nothing is acknowledged that was not stored, and the client may try again.
+const UNAVAILABLE = textResponse(503, 'Service Unavailable', { 'retry-after': '1' })
+const UNAVAILABLE_HEAD = withoutBody(UNAVAILABLE)
 
 // Hooks run after the response has been handed to the socket: setImmediate comes after the
 // microtasks in which adapters write the response.
@@ -157,6 +163,7 @@ export function createCore(options: TrackingHandlerOptions): TrackingCore {
   const openPath = `${prefix ?? ''}/${open}`
   const clickPath = `${prefix ?? ''}/${click}`
 
+  const recordEvent = optionalFunction('recordEvent', options.recordEvent)
   const onTrackingEvent = optionalFunction('onTrackingEvent', options.onTrackingEvent)
   const onDecodingError = optionalFunction('onDecodingError', options.onDecodingError)
   const onHookError = optionalFunction('onHookError', options.onHookError) ?? defaultHookError
@@ -258,11 +265,44 @@ export function createCore(options: TrackingHandlerOptions): TrackingCore {
     enqueue([false, pytrackError, request, context, keepAlive(context)])
   }
 
+  // recordEvent runs before the answer: a throw or a rejection answers 503 instead of the
+  // pixel or redirect, so no hit is acknowledged that was not recorded. A recorder that
+  // returns no promise keeps the answer synchronous.
+  const record = (
+    result: TrackingResult,
+    response: CoreResponse,
+    isHead: boolean,
+    request: CoreRequest,
+    context: TrackingContext,
+  ): CoreResponse | Promise<CoreResponse> => {
+    let outcome: unknown
+    try {
+      outcome = (recordEvent as NonNullable<typeof recordEvent>)(result, request.toRequest(), context)
+    } catch (error) {
+      reportHookError(error)
+      return isHead ? UNAVAILABLE_HEAD : UNAVAILABLE
+    }
+    if (outcome === null || outcome === undefined || typeof (outcome as { then?: unknown }).then !== 'function') {
+      if (onTrackingEvent) enqueue([true, result, request, context, keepAlive(context)])
+      return response
+    }
+    return Promise.resolve(outcome).then(
+      () => {
+        if (onTrackingEvent) enqueue([true, result, request, context, keepAlive(context)])
+        return response
+      },
+      (error: unknown) => {
+        reportHookError(error)
+        return isHead ? UNAVAILABLE_HEAD : UNAVAILABLE
+      },
+    )
+  }
+
   // Hits in the same millisecond share the formatted time.
   let lastNow = 0
   let lastIso = ''
 
-  const handle = (request: CoreRequest, context: TrackingContext): CoreResponse | null => {
+  const handle = (request: CoreRequest, context: TrackingContext): CoreResponse | Promise<CoreResponse> | null => {
     const target = request.target
     const query = target.indexOf('?')
     let path = query === -1 ? target : target.slice(0, query)
@@ -353,6 +393,7 @@ export function createCore(options: TrackingHandlerOptions): TrackingCore {
       decodingError(error, request, context)
       return isHead ? NOT_FOUND_HEAD : NOT_FOUND
     }
+    if (recordEvent) return record(result, response, isHead, request, context)
     if (onTrackingEvent) enqueue([true, result, request, context, keepAlive(context)])
     return response
   }

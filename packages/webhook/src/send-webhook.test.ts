@@ -140,6 +140,14 @@ describe('retries', () => {
     expect(new Set(r.requests.map((q) => q.body.toString())).size).toBe(1)
   })
 
+  it('names the receiver by its origin only: the path of a webhook URL is often its secret', async () => {
+    const r = await receiver(status(500), '/services/T000/B000/s3cretT0ken')
+    const outcome = failed(await sendWebhook(click, { webhookUrl: r.url, retry: { attempts: 1, ...fast } }))
+    expect(outcome.error.message).toContain(new URL(r.url).origin)
+    expect(outcome.error.message).not.toContain('s3cretT0ken')
+    expect(outcome.url).toBe(r.url)
+  })
+
   it('retries 408 and gives up after retry.attempts with the last status', async () => {
     const r = await receiver(status(408))
     const outcome = failed(await sendWebhook(click, { webhookUrl: r.url, retry: { attempts: 3, ...fast } }))
@@ -296,7 +304,7 @@ describe('retries', () => {
   it('never puts the query string (which may hold a token) in the message', async () => {
     const r = await receiver(status(400))
     const outcome = failed(await sendWebhook(click, { webhookUrl: `${r.url}?token=s3cret` }))
-    expect(outcome.error.message).toContain(r.url)
+    expect(outcome.error.message).toContain(new URL(r.url).origin)
     expect(outcome.error.message).not.toContain('s3cret')
   })
 })

@@ -61,7 +61,8 @@ async function attempt(
   if (target.headers) Object.assign(headers, target.headers)
 
   const controller = new AbortController()
-  const timer = setTimeout(() => controller.abort(TIMEOUT), timeoutMs)
+  // setTimeout takes at most 2^31-1 ms; a longer delay would fire at once.
+  const timer = setTimeout(() => controller.abort(TIMEOUT), Math.min(timeoutMs, 2_147_483_647))
   const onAbort = (): void => controller.abort(signal?.reason)
   signal?.addEventListener('abort', onAbort, { once: true })
   try {

@@ -250,7 +250,8 @@ function target(
     url,
     origin: parsed.origin,
     path: parsed.pathname + parsed.search,
-    display: parsed.origin + parsed.pathname,
+    // Only the origin: the path of a webhook URL is often its secret (Slack, Discord, Zapier).
+    display: parsed.origin,
     keys,
     timeoutMs,
     headers: all,

@@ -358,6 +358,46 @@ describe('answers only after the store has committed', () => {
     }
   })
 
+  it('commits the hits that arrive together in one transaction, and answers each only after its commit', async () => {
+    const dir = tempDir()
+    const inner = openSqliteEventStore({ file: ':memory:' })
+    const batches: number[] = []
+    const committedIds = new Set<string>()
+    const slow: EventStore = Object.assign(Object.create(inner) as EventStore, {
+      recordEvents: async (batch: readonly RecordRequest[]): Promise<RecordedEvent[]> => {
+        await new Promise((resolve) => setTimeout(resolve, 100))
+        const recorded = inner.recordEvents(batch)
+        batches.push(batch.length)
+        for (const { event } of batch) committedIds.add(String(event.metadata.message_id))
+        return recorded
+      },
+      close: () => inner.close(),
+    })
+    const settings = loadSettings({ env: {}, overrides: { dataDir: dir.path, port: 0, logLevel: 'silent', apiToken: TOKEN } })
+    const server = await startServer(settings, { store: slow })
+    try {
+      const configuration = server.configuration
+      const hit = async (i: number): Promise<void> => {
+        const id = `group-${i}`
+        const link = i % 2 === 0
+          ? getOpenTrackingUrl({ message_id: id }, { configuration })
+          : getClickTrackingUrl('https://example.com/', { message_id: id }, { configuration })
+        const response = await fetch(server.url + new URL(link).pathname, { headers: BROWSER, redirect: 'manual' })
+        expect(response.status).toBe(i % 2 === 0 ? 200 : 302)
+        // The answer came after the commit that holds its event.
+        expect(committedIds.has(id)).toBe(true)
+      }
+      await Promise.all(Array.from({ length: 12 }, (_, i) => hit(i)))
+      expect(batches.reduce((sum, size) => sum + size, 0)).toBe(12)
+      // While one commit is under way, the hits behind it wait and share the next one.
+      expect(batches.length).toBeLessThan(12)
+      expect(inner.listEvents({ limit: 100 }).items).toHaveLength(12)
+    } finally {
+      await server.close()
+      dir.remove()
+    }
+  })
+
   it('answers 503 when the store fails', async () => {
     const dir = tempDir()
     const inner = openSqliteEventStore({ file: ':memory:' })
@@ -376,8 +416,13 @@ describe('answers only after the store has committed', () => {
       const configuration = server.configuration
       const open = server.url + new URL(getOpenTrackingUrl({ message_id: 'slow' }, { configuration })).pathname
       const click = server.url + new URL(getClickTrackingUrl('https://example.com/', { message_id: 'slow' }, { configuration })).pathname
-      expect((await fetch(open, { headers: BROWSER })).status).toBe(503)
-      expect((await fetch(click, { headers: BROWSER, redirect: 'manual' })).status).toBe(503)
+      const pixel = await fetch(open, { headers: BROWSER })
+      expect(pixel.status).toBe(503)
+      expect(pixel.headers.get('retry-after')).toBe('1')
+      expect(pixel.headers.get('content-type')).not.toBe('image/png')
+      const redirect = await fetch(click, { headers: BROWSER, redirect: 'manual' })
+      expect(redirect.status).toBe(503)
+      expect(redirect.headers.get('location')).toBeNull()
       expect(inner.listEvents().items).toEqual([])
     } finally {
       await server.close()

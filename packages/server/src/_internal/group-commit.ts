@@ -1,15 +1,20 @@
 import type { EventStore, RecordedEvent, RecordRequest } from '../store/event-store'
+import { StoreError } from '../errors/store-error'
 
-type Done = (error: unknown, recorded: RecordedEvent | undefined) => void
+interface Waiting {
+  request: RecordRequest
+  resolve: (recorded: RecordedEvent) => void
+  reject: (error: unknown) => void
+}
 
 /**
  * Group commit: the hits that arrive together are written in one transaction, and each
- * caller hears back only once that transaction is committed. One commit per loop turn instead
- * of one per hit, with the same guarantee (nobody is told "stored" before the commit).
+ * caller's promise settles only once that transaction is committed. One commit per loop turn
+ * instead of one per hit, with the same guarantee (nobody is told "stored" before the commit).
  */
 export class GroupCommit {
   readonly #store: EventStore
-  #queue: { request: RecordRequest; done: Done }[] = []
+  #queue: Waiting[] = []
   #scheduled = false
   #flushing = false
 
@@ -17,15 +22,18 @@ export class GroupCommit {
     this.#store = store
   }
 
-  add(request: RecordRequest, done: Done): void {
-    this.#queue.push({ request, done })
-    this.#schedule()
+  /** Resolves with the stored event once the transaction holding it is committed. */
+  add(request: RecordRequest): Promise<RecordedEvent> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ request, resolve, reject })
+      this.#schedule()
+    })
   }
 
   #schedule(): void {
     if (this.#scheduled || this.#flushing) return
     this.#scheduled = true
-    // Runs after every hook of this loop turn has queued its event.
+    // Runs after every request of this loop turn has queued its event.
     setImmediate(() => {
       this.#scheduled = false
       void this.#flush()
@@ -46,16 +54,20 @@ export class GroupCommit {
         failure = error
       }
       if (recorded !== undefined) {
-        batch.forEach((item, i) => item.done(undefined, recorded[i]))
+        batch.forEach((item, i) => {
+          const stored = recorded[i]
+          if (stored === undefined) item.reject(new StoreError('the store answered a group commit with fewer events than it was given'))
+          else item.resolve(stored)
+        })
       } else if (batch.length === 1) {
-        batch[0]?.done(failure, undefined)
+        batch[0]?.reject(failure)
       } else {
         // One bad event must not fail its neighbours: write them one by one.
         for (const item of batch) {
           try {
-            item.done(undefined, await this.#store.recordEvent(item.request.event, item.request.outbox))
+            item.resolve(await this.#store.recordEvent(item.request.event, item.request.outbox))
           } catch (error) {
-            item.done(error, undefined)
+            item.reject(error)
           }
         }
       }

@@ -1,9 +1,9 @@
-import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Configuration, JsonValue, PytrackError, TrackingResult } from '@pytrack/core'
-import { createTrackingHandler, type TrackingContext } from '@pytrack/http'
+import { isPytrackError, type Configuration, type JsonValue, type PytrackError, type TrackingResult } from '@pytrack/core'
+import { createTrackingHandler } from '@pytrack/http'
 import { toNodeHandler, type NodeHandler } from '@pytrack/http/node'
 import type { Logger } from 'pino'
 import { SettingsError } from '../errors/settings-error'
+import { StoreError } from '../errors/store-error'
 import type { EventStore, NewOutboxItem, NewTrackingEvent, RecordedEvent, RecordRequest } from '../store/event-store'
 import { GroupCommit } from './group-commit'
 
@@ -64,90 +64,6 @@ function routeOf(base: string, name: string): string {
   return path
 }
 
-/**
- * Stands in for the node response while @pytrack/http's node adapter answers, and keeps the
- * answer until the event is committed. The adapter writes a response with `writeHead` and
- * `end` (its fast path, no Web Request per hit); the hook then records and releases it.
- */
-class HeldResponse {
-  status = 0
-  headers: Record<string, string> = {}
-  body: Uint8Array | undefined
-  ended = false
-  released = false
-  timer: NodeJS.Timeout | undefined
-  readonly res: ServerResponse
-
-  constructor(res: ServerResponse) {
-    this.res = res
-  }
-
-  get headersSent(): boolean {
-    return this.ended
-  }
-
-  writeHead(status: number, headers?: Record<string, string>): this {
-    this.status = status
-    if (headers !== undefined) this.headers = headers
-    return this
-  }
-
-  setHeader(name: string, value: string | number | readonly string[]): this {
-    this.headers = { ...this.headers, [name.toLowerCase()]: Array.isArray(value) ? value.join(', ') : String(value) }
-    return this
-  }
-
-  write(chunk: Uint8Array | string): boolean {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
-    this.body = this.body === undefined ? bytes : Buffer.concat([this.body, bytes])
-    return true
-  }
-
-  end(body?: Uint8Array | string): this {
-    if (body !== undefined) this.write(body)
-    this.ended = true
-    return this
-  }
-
-  // Lifecycle events ('close', 'finish') are the real response's.
-  on(event: string, listener: (...args: unknown[]) => void): this {
-    this.res.on(event, listener)
-    return this
-  }
-
-  once(event: string, listener: (...args: unknown[]) => void): this {
-    this.res.once(event, listener)
-    return this
-  }
-
-  destroy(): void {
-    this.released = true
-    this.res.destroy()
-  }
-
-  /** Writes the held answer, or 503 when the event could not be stored. */
-  release(stored: boolean): void {
-    if (this.released) return
-    this.released = true
-    if (this.timer !== undefined) clearTimeout(this.timer)
-    if (!stored) {
-      this.res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5', 'cache-control': 'no-store' })
-      this.res.end('Service Unavailable\n')
-      return
-    }
-    this.res.writeHead(this.status, this.headers)
-    this.res.end(this.body)
-  }
-}
-
-/** Pixels (200) and redirects (302) are the answers whose hook records an event. */
-function awaitsEvent(held: HeldResponse): boolean {
-  return held.ended && (held.status === 200 || held.status === 302)
-}
-
-// If a hook never came (it always does for 200/302), the client still gets an answer.
-const HOOK_WAIT_MS = 10_000
-
 export interface TrackingRoutesOptions {
   configuration: Configuration
   store: EventStore
@@ -162,11 +78,11 @@ export interface TrackingRoutesOptions {
 
 /**
  * The pixel and redirect routes: @pytrack/http's node adapter, with the event recorded in
- * the store BEFORE the response is written. The handler calls its `onTrackingEvent` hook
- * after it has made the response, so the adapter is given a {@link HeldResponse}; the hook
- * queues the event for the next group commit, and the answer goes to the socket once that
- * transaction is committed. An answered pixel or redirect
- * therefore always has its event committed; if the store fails, the client gets 503 instead.
+ * the store BEFORE the answer is written. Its `recordEvent` option is awaited before the
+ * pixel or redirect goes out: each hit's event joins the next group commit (the hits of one
+ * event-loop turn share a transaction) and its promise resolves once that transaction is
+ * committed. An answered pixel or redirect therefore always has its event committed; if
+ * the store fails, the promise rejects and the handler answers 503 instead.
  */
 export function createTrackingRoutes(options: TrackingRoutesOptions): NodeHandler {
   const { configuration, store, logger, emailKey, webhookUrls } = options
@@ -176,25 +92,24 @@ export function createTrackingRoutes(options: TrackingRoutesOptions): NodeHandle
     throw new SettingsError('PYTRACK_CLICK_URL', 'the open and click tracking URLs must have different paths, such as /open/ and /click/')
   }
 
-  const held = new WeakMap<IncomingMessage, HeldResponse>()
-
   const commits = new GroupCommit(store)
-
-  const record = (result: TrackingResult, _request: Request, context: TrackingContext): void => {
-    const response = held.get(context.req as IncomingMessage)
-    let request: RecordRequest
+  const committed = (recorded: RecordedEvent): void => {
+    if (recorded.outbox.length === 0) return
     try {
-      const payload = webhookUrls.length === 0 ? '' : JSON.stringify(result)
-      request = { event: eventOf(result, emailKey), outbox: webhookUrls.map((url): NewOutboxItem => ({ url, payload })) }
+      options.onOutboxWritten(recorded)
     } catch (error) {
-      response?.release(false)
-      throw error
+      // The event is stored: the answer must not turn into a 503 because of the wake-up call.
+      logger.error({ err: error }, 'could not wake the webhook dispatcher; it finds the rows on its next round')
     }
-    commits.add(request, (error, recorded) => {
-      response?.release(error === undefined)
-      if (error !== undefined) logger.error({ err: error }, 'tracking event could not be recorded; answered 503')
-      else if (recorded !== undefined && recorded.outbox.length > 0) options.onOutboxWritten(recorded)
-    })
+  }
+  const notRecorded = (error: unknown): never => {
+    throw isPytrackError(error, 'ERR_PYTRACK_STORE') ? error : new StoreError('the tracking event could not be recorded', { cause: error })
+  }
+
+  const recordEvent = (result: TrackingResult): Promise<void> => {
+    const payload = webhookUrls.length === 0 ? '' : JSON.stringify(result)
+    const request: RecordRequest = { event: eventOf(result, emailKey), outbox: webhookUrls.map((url): NewOutboxItem => ({ url, payload })) }
+    return commits.add(request).then(committed, notRecorded)
   }
 
   const handler = createTrackingHandler({
@@ -203,33 +118,14 @@ export function createTrackingRoutes(options: TrackingRoutesOptions): NodeHandle
     routes: { open: openRoute, click: clickRoute },
     trustedProxies: options.trustedProxies,
     allowedDestinations: options.redirectAllow,
-    onTrackingEvent: record,
+    recordEvent,
     onDecodingError: (error: PytrackError) => {
       logger.debug({ code: error.code }, 'tracking link refused')
     },
     onHookError: (error: unknown) => {
-      logger.error({ err: error }, 'tracking event could not be recorded')
+      if (isPytrackError(error, 'ERR_PYTRACK_STORE')) logger.error({ err: error }, 'tracking event could not be recorded; answered 503')
+      else logger.error({ err: error }, 'tracking handler failed')
     },
   })
-
-  const node = toNodeHandler(handler)
-  return (req, res) => {
-    const response = new HeldResponse(res)
-    held.set(req, response)
-    try {
-      node(req, response as unknown as ServerResponse)
-    } catch (error) {
-      logger.error({ err: error }, 'tracking handler failed')
-      response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('Internal Server Error\n')
-    }
-    if (!awaitsEvent(response)) {
-      response.release(true)
-      return
-    }
-    response.timer = setTimeout(() => {
-      logger.error('no tracking event came for an answered pixel or redirect; answering 503')
-      response.release(false)
-    }, HOOK_WAIT_MS)
-    response.timer.unref()
-  }
+  return toNodeHandler(handler)
 }

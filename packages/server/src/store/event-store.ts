@@ -37,7 +37,7 @@ export interface NewTrackingEvent {
   userAgent: string | null
   /** True when the request came from a machine (mail proxy, privacy prefetch, scanner, bot). */
   machine: boolean
-  /** The classification label @pytrack/http gave the request, such as `human` or `apple-mpp`. */
+  /** The classification label @pytrack/http gave the request, such as `human` or `privacy-prefetch`. */
   label: string
   /** Why the request got its label, when known. */
   labelReason: string | null

@@ -216,6 +216,9 @@ function codecOf(value: unknown): Codec {
   return value as Codec
 }
 
+// On the prototype, under a registered symbol: shared by every copy of the package, free per instance.
+const CONFIGURATION_BRAND = Symbol.for('@pytrack/core/configuration')
+
 /**
  * How links are made and read: base URLs, webhook, default metadata and the codec that seals
  * the payload. Immutable; every field is checked when it is built. Functions take it as
@@ -267,6 +270,19 @@ export class Configuration {
     this.codec = codecOf(init.codec)
     this.maxLinkLength = positiveNumber('maxLinkLength', init.maxLinkLength, DEFAULT_MAX_LINK_LENGTH, 64)
     Object.freeze(this)
+  }
+
+  /**
+   * `instanceof Configuration` also holds for a configuration made by another copy of this
+   * package (its ESM and CJS builds, or two installed versions), which `instanceof` alone misses.
+   *
+   * @example
+   * ```ts
+   * configurationFromCjs instanceof Configuration // true
+   * ```
+   */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[CONFIGURATION_BRAND] === true
   }
 
   /**
@@ -342,3 +358,5 @@ export class Configuration {
     })
   }
 }
+
+Object.defineProperty(Configuration.prototype, CONFIGURATION_BRAND, { value: true })

@@ -30,3 +30,17 @@ describe('errors', () => {
     expect(isPytrackError('ERR_PYTRACK_INVALID_LINK')).toBe(false)
   })
 })
+
+describe('classes shared by two copies of the package (ESM and CJS builds)', () => {
+  it('recognise instances branded by the other copy', async () => {
+    const { Configuration, TrackingResult, getOpenTrackingUrl } = await import('./index')
+    // What another copy's instances look like from here: another prototype, the same registered brand.
+    const otherPrototype = Object.defineProperty({}, Symbol.for('@pytrack/core/configuration'), { value: true })
+    const foreign = Object.assign(Object.create(otherPrototype) as object, new Configuration({ baseOpenTrackingUrl: 'https://t.example.com/o/' }))
+    expect(foreign instanceof Configuration).toBe(true)
+    expect(getOpenTrackingUrl({}, { configuration: foreign as never })).toBe('https://t.example.com/o/e30=')
+    expect({} instanceof Configuration).toBe(false)
+    expect(new TrackingResult({ isOpenTracking: true, isClickTracking: false }) instanceof TrackingResult).toBe(true)
+    expect({ isOpenTracking: true } instanceof TrackingResult).toBe(false)
+  })
+})

@@ -53,6 +53,9 @@ export interface TrackingResultJson {
   tracked_url?: string
 }
 
+// On the prototype, under a registered symbol: shared by every copy of the package, free per instance.
+const TRACKING_RESULT_BRAND = Symbol.for('@pytrack/core/tracking-result')
+
 /**
  * A decoded open or click: what the link carried and who asked. pytracking's `TrackingResult`.
  *
@@ -87,6 +90,19 @@ export class TrackingResult {
     this.metadata = init.metadata ?? {}
     this.requestData = init.requestData ?? null
     this.timestamp = init.timestamp ?? Math.floor(Date.now() / 1000)
+  }
+
+  /**
+   * `instanceof TrackingResult` also holds for a result made by another copy of this package
+   * (its ESM and CJS builds, or two installed versions).
+   *
+   * @example
+   * ```ts
+   * resultFromAnotherCopy instanceof TrackingResult // true
+   * ```
+   */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[TRACKING_RESULT_BRAND] === true
   }
 
   /**
@@ -155,3 +171,5 @@ export class TrackingResult {
     })
   }
 }
+
+Object.defineProperty(TrackingResult.prototype, TRACKING_RESULT_BRAND, { value: true })

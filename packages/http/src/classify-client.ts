@@ -83,5 +83,6 @@ export interface ClassificationOptions {
  * ```
  */
 export function classifyClient(signals: ClientSignals, options?: ClassificationOptions): ClientClassification {
-  return createClassifier(options)(signals)
+  const headers = { header: (name: string) => (name === 'accept' ? signals.accept : name === 'accept-language' ? signals.acceptLanguage : null) }
+  return createClassifier(options)(signals.method, signals.userAgent, signals.ip, headers)
 }

@@ -44,10 +44,11 @@ export function toExpressHandler(handler: TrackingHandler): ExpressHandler {
   if (core) {
     return (req, res, next) => {
       const target = req.originalUrl ?? req.url ?? '/'
-      const context: TrackingContext = { remoteAddress: req.socket?.remoteAddress, req, res }
+      const remoteAddress = req.socket?.remoteAddress
+      const context: TrackingContext = { remoteAddress, req, res }
       let response: CoreResponse | Promise<CoreResponse> | null
       try {
-        response = core.handle(new NodeCoreRequest(req, target), context)
+        response = core.handle(new NodeCoreRequest(req, target, remoteAddress, true), context)
       } catch (error) {
         core.reportUnexpected(error)
         response = core.internalError

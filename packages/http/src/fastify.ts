@@ -35,10 +35,12 @@ export function toFastifyPlugin(handler: TrackingHandler): FastifyPluginAsync {
     ? (request: FastifyRequest, reply: FastifyReply): FastifyReply | Promise<FastifyReply> | undefined => {
         const raw = request.raw
         const target = request.url
-        const context: TrackingContext = { remoteAddress: raw.socket?.remoteAddress, request, reply }
+        const remoteAddress = raw.socket?.remoteAddress
+        const context: TrackingContext = { remoteAddress, request, reply }
         let response: CoreResponse | Promise<CoreResponse> | null
         try {
-          response = core.handle(new NodeCoreRequest(raw, target), context)
+          // Fastify's reply.send may run onSend hooks first: hooks wait for a later loop turn.
+          response = core.handle(new NodeCoreRequest(raw, target, remoteAddress, false), context)
         } catch (error) {
           core.reportUnexpected(error)
           response = core.internalError

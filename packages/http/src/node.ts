@@ -40,11 +40,11 @@ export function toNodeHandler(handler: TrackingHandler): NodeHandler {
       }
     }
     return (req, res) => {
-      const target = req.url ?? '/'
-      const context: TrackingContext = { remoteAddress: req.socket?.remoteAddress, req, res }
+      const remoteAddress = req.socket?.remoteAddress
+      const context: TrackingContext = { remoteAddress, req, res }
       let response
       try {
-        response = core.handle(new NodeCoreRequest(req, target), context) ?? core.notFound
+        response = core.handle(new NodeCoreRequest(req, req.url ?? '/', remoteAddress, true), context) ?? core.notFound
       } catch (error) {
         core.reportUnexpected(error)
         response = core.internalError

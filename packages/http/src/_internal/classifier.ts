@@ -1,8 +1,14 @@
 import { ConfigurationError } from '@pytrack/core'
-import type { ClassificationOptions, ClientClassification, ClientKind, ClientSignals } from '../classify-client'
+import type { ClassificationOptions, ClientClassification, ClientKind } from '../classify-client'
 import { compileRanges } from './ip'
 
-export type Classifier = (signals: ClientSignals) => ClientClassification
+/** Where the classifier reads the headers it needs only for some requests (Accept, Accept-Language). */
+export interface HeaderSource {
+  header(name: string): string | null
+}
+
+/** Positional, and Accept headers read only when a rule needs them: no object per hit. */
+export type Classifier = (method: string, userAgent: string | null, ip: string | null, headers: HeaderSource) => ClientClassification
 
 // Each rule's source is in the README ("Classification rules"). Frozen results: no allocation per hit.
 const HEAD = rule('preview-bot', 'HEAD request: link checkers and previews ask for headers only')
@@ -16,6 +22,8 @@ const NO_UA = rule('preview-bot', 'no User-Agent header')
 const NO_ACCEPT = rule('scanner', 'no Accept and no Accept-Language header (heuristic: browsers and mail apps send them)')
 const HUMAN = rule('human', 'no machine signal')
 
+// One test for the common case (none of them), then which one.
+const ANY_SCANNER_NAME = /barracuda|proofpoint|mimecast/i
 const SCANNER_NAMES: readonly (readonly [RegExp, ClientClassification])[] = [
   [/barracuda/i, rule('scanner', 'User-Agent names Barracuda (heuristic: unverified string)')],
   [/proofpoint/i, rule('scanner', 'User-Agent names Proofpoint (heuristic: unverified string)')],
@@ -42,24 +50,22 @@ function ranges(name: string, value: readonly string[] | undefined): ((ip: strin
 export function createClassifier(options: ClassificationOptions = {}): Classifier {
   const isApple = ranges('applePrivateRelayRanges', options.applePrivateRelayRanges)
   const isScanner = ranges('scannerRanges', options.scannerRanges)
-  return (signals) => {
-    if (signals.method === 'HEAD') return HEAD
-    const ip = signals.ip
+  return (method, ua, ip, headers) => {
+    if (method === 'HEAD') return HEAD
     if (ip !== null) {
       if (isApple?.(ip)) return APPLE
       if (isScanner?.(ip)) return SCANNER_RANGE
     }
-    const ua = signals.userAgent
     if (ua) {
       if (ua.includes('GoogleImageProxy')) return GMAIL_PROXY
       if (ua.includes('YahooMailProxy')) return YAHOO_PROXY
       if (ua.includes('Chrome/42.0.2311.135') && ua.includes('Edge/12.246')) return GMAIL_SCAN
-      for (const [pattern, result] of SCANNER_NAMES) if (pattern.test(ua)) return result
+      if (ANY_SCANNER_NAME.test(ua)) for (const [pattern, result] of SCANNER_NAMES) if (pattern.test(ua)) return result
       if (PREVIEW_BOTS.test(ua)) return PREVIEW_UA
     } else {
       return NO_UA
     }
-    if (!signals.accept && !signals.acceptLanguage) return NO_ACCEPT
+    if (!headers.header('accept') && !headers.header('accept-language')) return NO_ACCEPT
     return HUMAN
   }
 }

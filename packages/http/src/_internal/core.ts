@@ -30,12 +30,20 @@ export interface CoreRequest {
   header(name: string): string | null
   /** The Web Request hooks receive (node adapters build it on first use). */
   toRequest(): Request
+  /**
+   * True when the adapter writes a synchronous answer to the socket before handle()'s caller
+   * returns (node:http and Express): hooks for such hits run in a microtask, right after the
+   * write, instead of on a later loop turn, which would cost every hit an extra loop iteration.
+   */
+  readonly writesAtOnce: boolean
 }
 
 /** A response as the core makes it: adapters copy it out. Header names are lower-case. */
 export interface CoreResponse {
   readonly status: number
   readonly headers: Readonly<Record<string, string>>
+  /** The same headers as a flat `[name, value, ...]` list, which node:http writes without enumerating an object. */
+  readonly headerList: readonly string[]
   readonly body: Uint8Array<ArrayBuffer> | null
 }
 
@@ -62,7 +70,7 @@ function textResponse(status: number, text: string, extra: Record<string, string
 }
 
 function freeze(status: number, headers: Record<string, string>, body: Uint8Array<ArrayBuffer> | null): CoreResponse {
-  return Object.freeze({ status, headers: Object.freeze(headers), body })
+  return Object.freeze({ status, headers: Object.freeze(headers), headerList: Object.freeze(Object.entries(headers).flat()), body })
 }
 
 function withoutBody(response: CoreResponse): CoreResponse {
@@ -90,7 +98,7 @@ const UNAVAILABLE = textResponse(503, 'Service Unavailable', { 'retry-after': '1
 const UNAVAILABLE_HEAD = withoutBody(UNAVAILABLE)
 
 // Hooks run after the response has been handed to the socket: setImmediate comes after the
-// microtasks in which adapters write the response.
+// microtasks in which adapters write the response (adapters that write at once: a microtask).
 const later: (task: () => void) => void =
   typeof setImmediate === 'function' ? (task) => void setImmediate(task) : (task) => void setTimeout(task, 0)
 
@@ -234,11 +242,12 @@ export function createCore(options: TrackingHandlerOptions): TrackingCore {
   }
 
   // Hook calls are queued and run in order, in one deferred task per batch of hits: one
-  // timer for many hits under load, instead of one each.
+  // timer for many hits under load, instead of one each. Hits whose adapter has written the
+  // answer by the time the current call stack unwinds go to their own queue, run in a
+  // microtask: a later loop turn would cost each of them an extra loop iteration.
   let queue: Pending[] = []
-  const flush = (): void => {
-    const batch = queue
-    queue = []
+  let soonQueue: Pending[] = []
+  const run = (batch: Pending[]): void => {
     for (const [isEvent, subject, request, context, done] of batch) {
       let outcome: unknown
       try {
@@ -253,8 +262,23 @@ export function createCore(options: TrackingHandlerOptions): TrackingCore {
       settle(outcome, done)
     }
   }
-  const enqueue = (pending: Pending): void => {
-    if (queue.push(pending) === 1) later(flush)
+  const flush = (): void => {
+    const batch = queue
+    queue = []
+    run(batch)
+  }
+  const flushSoon = (): void => {
+    const batch = soonQueue
+    soonQueue = []
+    run(batch)
+  }
+  // `soon`: the adapter writes this hit's answer synchronously once handle() returns.
+  const enqueue = (pending: Pending, soon: boolean): void => {
+    if (soon) {
+      if (soonQueue.push(pending) === 1) queueMicrotask(flushSoon)
+    } else if (queue.push(pending) === 1) {
+      later(flush)
+    }
   }
 
   const decodingError = (error: unknown, request: CoreRequest, context: TrackingContext): void => {
@@ -262,7 +286,7 @@ export function createCore(options: TrackingHandlerOptions): TrackingCore {
     const pytrackError: PytrackError = isPytrackError(error)
       ? error
       : new InvalidLinkError('the tracking link could not be decoded', { cause: error })
-    enqueue([false, pytrackError, request, context, keepAlive(context)])
+    enqueue([false, pytrackError, request, context, keepAlive(context)], request.writesAtOnce)
   }
 
   // recordEvent runs before the answer: a throw or a rejection answers 503 instead of the
@@ -283,12 +307,13 @@ export function createCore(options: TrackingHandlerOptions): TrackingCore {
       return isHead ? UNAVAILABLE_HEAD : UNAVAILABLE
     }
     if (outcome === null || outcome === undefined || typeof (outcome as { then?: unknown }).then !== 'function') {
-      if (onTrackingEvent) enqueue([true, result, request, context, keepAlive(context)])
+      if (onTrackingEvent) enqueue([true, result, request, context, keepAlive(context)], request.writesAtOnce)
       return response
     }
     return Promise.resolve(outcome).then(
       () => {
-        if (onTrackingEvent) enqueue([true, result, request, context, keepAlive(context)])
+        // The adapter writes the answer in a later microtask: hooks wait for a later turn.
+        if (onTrackingEvent) enqueue([true, result, request, context, keepAlive(context)], false)
         return response
       },
       (error: unknown) => {
@@ -297,6 +322,9 @@ export function createCore(options: TrackingHandlerOptions): TrackingCore {
       },
     )
   }
+
+  const routeAt = (path: string, slash: number, route: string): boolean =>
+    (prefix === undefined ? slash >= route.length : slash === route.length) && path.startsWith(route, slash - route.length)
 
   // Hits in the same millisecond share the formatted time.
   let lastNow = 0
@@ -318,10 +346,11 @@ export function createCore(options: TrackingHandlerOptions): TrackingCore {
     if (end > 1 && path.charCodeAt(end - 1) === 0x2f) end--
     const slash = path.lastIndexOf('/', end - 1)
     if (slash <= 0 || slash === end - 1) return null
-    const rest = path.slice(0, slash)
+    // The route is what comes before the token's slash: path[0, slash) ends with (or, with a
+    // prefix, is) `<prefix>/<route>`. Compared in place, without slicing it out.
     let isOpen: boolean
-    if (prefix === undefined ? rest.endsWith(openPath) : rest === openPath) isOpen = true
-    else if (prefix === undefined ? rest.endsWith(clickPath) : rest === clickPath) isOpen = false
+    if (routeAt(path, slash, openPath)) isOpen = true
+    else if (routeAt(path, slash, clickPath)) isOpen = false
     else return null
 
     const method = request.method
@@ -353,23 +382,21 @@ export function createCore(options: TrackingHandlerOptions): TrackingCore {
       lastNow = now
       lastIso = new Date(now).toISOString()
     }
-    const requestData: RequestData = {
-      user_agent: userAgent,
-      user_ip: ip,
-      request_time: lastIso,
-      method,
-      referer: request.header('referer'),
-    }
+    // One literal each way, so every hit's object has the same shape from the start.
+    let requestData: RequestData
     if (classify) {
-      const label = classify({
+      const label = classify(method, userAgent, ip, request)
+      requestData = {
+        user_agent: userAgent,
+        user_ip: ip,
+        request_time: lastIso,
         method,
-        userAgent,
-        accept: request.header('accept'),
-        acceptLanguage: request.header('accept-language'),
-        ip,
-      })
-      requestData.client_kind = label.kind
-      requestData.client_reason = label.reason
+        referer: request.header('referer'),
+        client_kind: label.kind,
+        client_reason: label.reason,
+      }
+    } else {
+      requestData = { user_agent: userAgent, user_ip: ip, request_time: lastIso, method, referer: request.header('referer') }
     }
 
     let result: TrackingResult
@@ -394,7 +421,7 @@ export function createCore(options: TrackingHandlerOptions): TrackingCore {
       return isHead ? NOT_FOUND_HEAD : NOT_FOUND
     }
     if (recordEvent) return record(result, response, isHead, request, context)
-    if (onTrackingEvent) enqueue([true, result, request, context, keepAlive(context)])
+    if (onTrackingEvent) enqueue([true, result, request, context, keepAlive(context)], request.writesAtOnce)
     return response
   }
 

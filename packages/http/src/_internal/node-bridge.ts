@@ -8,17 +8,22 @@ export class NodeCoreRequest implements CoreRequest {
   readonly method: string
   readonly target: string
   readonly remoteAddress: string | null | undefined
+  readonly writesAtOnce: boolean
   readonly #req: IncomingMessage
+  readonly #headers: IncomingMessage['headers']
 
-  constructor(req: IncomingMessage, target: string) {
+  /** `writesAtOnce`: the adapter writes a synchronous answer before returning (node:http, Express). */
+  constructor(req: IncomingMessage, target: string, remoteAddress: string | null | undefined, writesAtOnce: boolean) {
     this.#req = req
+    this.#headers = req.headers
     this.method = req.method ?? 'GET'
     this.target = target
-    this.remoteAddress = req.socket?.remoteAddress
+    this.remoteAddress = remoteAddress
+    this.writesAtOnce = writesAtOnce
   }
 
   header(name: string): string | null {
-    const value = this.#req.headers[name]
+    const value = this.#headers[name]
     return value === undefined ? null : typeof value === 'string' ? value : value.join(', ')
   }
 
@@ -28,7 +33,7 @@ export class NodeCoreRequest implements CoreRequest {
 }
 
 export function writeCoreResponse(res: ServerResponse, response: CoreResponse): void {
-  res.writeHead(response.status, response.headers as Record<string, string>)
+  res.writeHead(response.status, response.headerList as string[])
   if (response.body === null) res.end()
   else res.end(response.body)
 }

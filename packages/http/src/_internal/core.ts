@@ -33,7 +33,7 @@ export interface CoreRequest {
   /**
    * True when the adapter writes a synchronous answer to the socket before handle()'s caller
    * returns (node:http and Express): hooks for such hits run in a microtask, right after the
-   * write, instead of on a later loop turn, which would cost every hit an extra loop iteration.
+   * write, instead of on a later loop turn (at light load, one extra loop iteration per hit).
    */
   readonly writesAtOnce: boolean
 }
@@ -244,7 +244,7 @@ export function createCore(options: TrackingHandlerOptions): TrackingCore {
   // Hook calls are queued and run in order, in one deferred task per batch of hits: one
   // timer for many hits under load, instead of one each. Hits whose adapter has written the
   // answer by the time the current call stack unwinds go to their own queue, run in a
-  // microtask: a later loop turn would cost each of them an extra loop iteration.
+  // microtask: at light load, a later loop turn would cost each an extra loop iteration.
   let queue: Pending[] = []
   let soonQueue: Pending[] = []
   const run = (batch: Pending[]): void => {

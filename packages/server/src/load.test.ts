@@ -61,7 +61,6 @@ describe('under load (autocannon, 64 connections)', () => {
     expect(result['4xx'] + result['5xx']).toBe(0)
     expect(result['2xx'] + result['3xx']).toBe(answered.size)
     expect(answered.size).toBeGreaterThan(100)
-    console.log('answered', answered.size, 'events', 0)
 
     const events = await allEvents()
     const stored = new Map<string, number>()

@@ -139,6 +139,12 @@ describe('loadSettings', () => {
     // A token never appears in messages.
     const secret = 'tiny-secret'
     expect(settingsError(() => loadSettings({ env: { PYTRACK_API_TOKEN: secret }, cwd: dir })).message).not.toContain(secret)
+    // Nor does a webhook URL, whose path is often its secret.
+    for (const url of ['hooks.example.com/services/T0/B0/s3cretT0ken', 'ftp://hooks.example.com/s3cretT0ken']) {
+      const error = settingsError(() => loadSettings({ env: { PYTRACK_WEBHOOK_URL: url }, cwd: dir }))
+      expect(error.setting).toBe('PYTRACK_WEBHOOK_URL')
+      expect(error.message).not.toContain('s3cretT0ken')
+    }
   })
 
   it('knows loopback hosts', () => {

@@ -300,19 +300,21 @@ function bool(name: string, value: unknown): boolean {
   if (typeof value === 'boolean') return value
   if (value === 'true' || value === '1') return true
   if (value === 'false' || value === '0') return false
-  fail(name, `${name} must be true or false; got "${String(value)}"`)
+  fail(name, `${name} must be true or false; got ${typeof value === 'string' ? `"${value}"` : typeof value}`)
 }
 
-function httpUrl(name: string, value: unknown): URL {
+// `secret`: the URL may carry a token (webhook URLs often do), so the message does not repeat it.
+function httpUrl(name: string, value: unknown, secret = false): URL {
   const string = text(name, value)
+  const got = secret ? '' : `; got "${string}"`
   let url: URL
   try {
     url = new URL(string)
   } catch (error) {
-    fail(name, `${name} must be an absolute http(s) URL such as https://track.example.com; got "${string}"`, error)
+    fail(name, `${name} must be an absolute http(s) URL such as https://track.example.com${got}`, error)
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    fail(name, `${name} must be an http or https URL; got "${string}"`)
+    fail(name, `${name} must be an http or https URL${secret ? `; got the scheme "${url.protocol}"` : got}`)
   }
   return url
 }
@@ -436,7 +438,7 @@ export function loadSettings(options: LoadSettingsOptions = {}): ServerSettings 
     fail(name('defaultMetadata'), `${name('defaultMetadata')} must be a JSON object`)
   }
 
-  const webhookUrls = list(name('webhookUrls'), get('webhookUrls', [])).map((url) => httpUrl(name('webhookUrls'), url).href)
+  const webhookUrls = list(name('webhookUrls'), get('webhookUrls', [])).map((url) => httpUrl(name('webhookUrls'), url, true).href)
   const secretRaw = get('webhookSecret', null)
   const webhookSecret = secretRaw === null ? null : text(name('webhookSecret'), secretRaw)
   if (webhookSecret !== null && webhookSecret.length < 16) {

@@ -207,7 +207,7 @@ export function createCore(options: TrackingHandlerOptions): TrackingCore {
 
   const maxPathLength = options.maxPathLength ?? configuration.maxLinkLength * 2
   if (typeof maxPathLength !== 'number' || !Number.isInteger(maxPathLength) || maxPathLength < 16) {
-    throw new ConfigurationError(`maxPathLength must be a whole number of characters, at least 16; got ${String(maxPathLength)}`)
+    throw new ConfigurationError(`maxPathLength must be a whole number of characters, at least 16; got ${typeof maxPathLength === 'number' ? String(maxPathLength) : typeof maxPathLength}`)
   }
 
   const reportHookError = (error: unknown): void => {

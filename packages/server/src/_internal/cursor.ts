@@ -19,7 +19,7 @@ export function decodeCursor(cursor: string | undefined): number {
 export function pageLimit(limit: number | undefined): number {
   if (limit === undefined) return 100
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-    throw new InvalidArgumentError(`limit must be a whole number from 1 to 1000; got ${String(limit)}`)
+    throw new InvalidArgumentError(`limit must be a whole number from 1 to 1000; got ${typeof limit === 'number' ? String(limit) : typeof limit}`)
   }
   return limit
 }

@@ -188,6 +188,17 @@ describe('the API refuses bad requests with a 4xx and a stable code, and stays u
       expect(await error(await send(huge))).toEqual([413, 'body_too_large'])
     }
     expect(await error(await t.api('/api/v1/links/open', { method: 'GET' }))).toEqual([405, 'method_not_allowed'])
+    // Every 405 names the methods that work (RFC 9110), and HEAD works where GET does.
+    const allowed = async (path: string, method: string): Promise<[number, string | null]> => {
+      const response = await t.api(path, { method })
+      await response.arrayBuffer()
+      return [response.status, response.headers.get('allow')]
+    }
+    expect(await allowed('/api/v1/links/open', 'GET')).toEqual([405, 'POST'])
+    expect(await allowed('/api/v1/events', 'DELETE')).toEqual([405, 'GET, HEAD'])
+    expect(await allowed('/api/v1/webhooks/deliveries/1/retry', 'GET')).toEqual([405, 'POST'])
+    expect(await allowed('/healthz', 'POST')).toEqual([405, 'GET, HEAD'])
+    expect(await allowed('/api/v1/events', 'HEAD')).toEqual([200, null])
     expect(await error(await t.api('/api/v1/nope'))).toEqual([404, 'not_found'])
   })
 

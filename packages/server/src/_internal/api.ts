@@ -211,6 +211,8 @@ export function createApiHandler(context: ApiContext): (request: IncomingMessage
   const retryRoute = /^\/api\/v1\/webhooks\/deliveries\/(\d{1,15})\/retry$/
 
   async function serve(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+    // The methods of the path, for the Allow header every 405 must carry (RFC 9110, 15.5.6).
+    let allow = 'GET, HEAD'
     try {
       if (url.pathname === '/healthz') {
         if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -230,7 +232,10 @@ export function createApiHandler(context: ApiContext): (request: IncomingMessage
       }
       const retry = retryRoute.exec(url.pathname)
       if (retry) {
-        if (request.method !== 'POST') throw new ApiError(405, 'method_not_allowed', `${url.pathname} answers POST`)
+        if (request.method !== 'POST') {
+          allow = 'POST'
+          throw new ApiError(405, 'method_not_allowed', `${url.pathname} answers POST`)
+        }
         request.resume()
         const requeued = await store.retryOutbox(Number(retry[1]))
         if (!requeued) throw new ApiError(404, 'not_found', 'no failed delivery has this id')
@@ -240,16 +245,18 @@ export function createApiHandler(context: ApiContext): (request: IncomingMessage
       }
       const route = routes[url.pathname]
       if (route === undefined) throw new ApiError(404, 'not_found', `no API endpoint at ${url.pathname}`)
-      const handler = route[request.method ?? '']
+      // HEAD is GET without the body (node:http leaves it out).
+      const handler = route[request.method ?? ''] ?? (request.method === 'HEAD' ? route.GET : undefined)
       if (handler === undefined) {
-        throw new ApiError(405, 'method_not_allowed', `${url.pathname} answers ${Object.keys(route).join(', ')}`)
+        allow = route.GET ? 'GET, HEAD' : Object.keys(route).join(', ')
+        throw new ApiError(405, 'method_not_allowed', `${url.pathname} answers ${allow}`)
       }
       await handler(request, url, response)
     } catch (error) {
       const apiError = toApiError(error, logger)
       const headers: Record<string, string> = {}
       if (apiError.status === 401) headers['www-authenticate'] = 'Bearer'
-      if (apiError.status === 405 && url.pathname === '/healthz') headers.allow = 'GET, HEAD'
+      if (apiError.status === 405) headers.allow = allow
       // An unread (refused) body would otherwise keep the connection busy.
       if (!request.complete) headers.connection = 'close'
       sendError(response, apiError, headers)

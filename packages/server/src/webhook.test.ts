@@ -141,4 +141,24 @@ describe('webhook forwarding through the outbox', () => {
     await until(async () => (await deliveries(t)).every((d) => d.status === 'delivered'), 'the retried delivery')
     expect(receiver.delivered).toEqual([{ webhookId: row.webhookId, messageId: 'doomed' }])
   }, 60_000)
+
+  it('names a webhook by its origin only in the deliveries API, also inside the last error', async () => {
+    const t = await startTestServer()
+    cleanups.push(t.stop)
+    const secretUrl = 'https://user:pw@hooks.example.com/services/T0/B0/s3cr3t?token=abc'
+    const { outbox } = await t.server.store.recordEvent(
+      {
+        kind: 'open', time: Date.now(), emailId: 'm-1', metadata: { message_id: 'm-1' }, destination: null,
+        clientIp: null, userAgent: null, machine: false, label: 'human', labelReason: null, requestData: null,
+      },
+      [{ url: secretUrl, payload: '{}' }],
+    )
+    const id = (outbox[0] as { id: number }).id
+    await t.server.store.failOutbox(id, { error: `webhook delivery to ${secretUrl} failed: HTTP 500 (also https://hooks.example.com/services/T0/B0/s3cr3t)`, status: 500, retryAt: null })
+    const text = await (await t.api('/api/v1/webhooks/deliveries')).text()
+    expect(text).not.toMatch(/s3cr3t|pw@|token=/)
+    const [row] = (JSON.parse(text) as { deliveries: OutboxItem[] }).deliveries as [OutboxItem]
+    expect(row.url).toBe('https://hooks.example.com')
+    expect(row.lastError).toBe('webhook delivery to https://hooks.example.com failed: HTTP 500 (also https://hooks.example.com)')
+  })
 })

@@ -9,7 +9,7 @@ import {
 import { adaptHtml, adaptText, type AdaptHtmlOptions } from '@pytrack/html'
 import type { Logger } from 'pino'
 import { ApiError } from '../errors/api-error'
-import type { EventStore, OutboxStatus } from '../store/event-store'
+import type { EventStore, OutboxItem, OutboxStatus } from '../store/event-store'
 import { createTokenCheck, readJsonBody, sendError, sendJson } from './http-io'
 
 /** Body limits: an HTML email may be large, everything else is small. */
@@ -98,6 +98,41 @@ function adaptOptions(body: Record<string, unknown>, configuration: Configuratio
     options[key] = value as string[]
   }
   return options
+}
+
+/** The origin of a webhook URL: its path, query and credentials are often the receiver's secret (Slack, Discord). */
+function originOf(url: string): string {
+  try {
+    const { origin } = new URL(url)
+    return origin === 'null' ? 'a webhook' : origin
+  } catch {
+    return 'a webhook'
+  }
+}
+
+/** A delivery as the API shows it: the receiver by its origin, also inside the last error. */
+function publicDelivery(item: OutboxItem): OutboxItem {
+  const origin = originOf(item.url)
+  let lastError = item.lastError
+  if (lastError !== null) {
+    const forms = new Set([item.url])
+    try {
+      const url = new URL(item.url)
+      forms.add(url.href)
+      url.username = ''
+      url.password = ''
+      forms.add(url.href)
+      url.search = ''
+      url.hash = ''
+      forms.add(url.href)
+      forms.add(url.href.replace(/\/$/, ''))
+    } catch {
+      // Not a URL: the raw form above is all there is to hide.
+    }
+    // Longest first, so a shorter form never leaves the tail of a longer one behind.
+    for (const form of [...forms].sort((a, b) => b.length - a.length)) if (form !== '') lastError = lastError.split(form).join(origin)
+  }
+  return { ...item, url: origin, lastError }
 }
 
 const OUTBOX_STATUSES = new Set<string>(['pending', 'delivering', 'delivered', 'failed'])
@@ -203,7 +238,7 @@ export function createApiHandler(context: ApiContext): (request: IncomingMessage
           limit: queryInt(url, 'limit'),
           status: status as OutboxStatus | undefined,
         })
-        sendJson(response, 200, { deliveries: page.items, nextCursor: page.nextCursor, hasMore: page.hasMore })
+        sendJson(response, 200, { deliveries: page.items.map(publicDelivery), nextCursor: page.nextCursor, hasMore: page.hasMore })
       },
     },
   }

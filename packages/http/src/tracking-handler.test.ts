@@ -60,6 +60,25 @@ describe('createTrackingHandler', () => {
     }
   })
 
+  it('refuses destinations whose host changes once encoded for Location (a backslash a browser reads as a slash)', async () => {
+    const handler = createTrackingHandler({ trustUnauthenticatedLinks: true })
+    for (const destination of ['https://www.example.com\\@evil.example/', 'https://www.example.com\\@evil.example', '//www.example.com\\@evil.example/x']) {
+      const response = await call(handler, `/click/${token(getClickTrackingUrl(destination, null, BASE))}`)
+      expect(response.status, destination).toBe(404)
+      expect(response.headers.get('location')).toBeNull()
+    }
+    // The same host before and after encoding still redirects, backslash or not.
+    for (const [destination, location] of [
+      ['https://www.example.com/a\\b', 'https://www.example.com/a%5Cb'],
+      ['https://例え.jp/パス', 'https://%E4%BE%8B%E3%81%88.jp/%E3%83%91%E3%82%B9'],
+      ['https://user@www.example.com/', 'https://user@www.example.com/'],
+    ] as const) {
+      const response = await call(handler, `/click/${token(getClickTrackingUrl(destination, null, BASE))}`)
+      expect(response.status, destination).toBe(302)
+      expect(response.headers.get('location')).toBe(location)
+    }
+  })
+
   it('checks allowedDestinations functions, and treats a throwing one as a refusal', async () => {
     const errors: PytrackError[] = []
     const handler = createTrackingHandler({

@@ -99,6 +99,18 @@ function parse(destination: string): { location: string; url: URL } {
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
     throw new RedirectRefusedError('the click link destination is not a valid http(s) URL', 'invalid-url')
   }
+  // Encoding must not move the destination to another host: a browser reads a backslash in
+  // `https://shop.example\@evil.example/` as a slash (host shop.example), but the encoded
+  // `%5C` makes `shop.example%5C` a user name and evil.example the host.
+  let written: URL | undefined
+  try {
+    written = new URL(protocolRelative ? `https:${destination}` : destination)
+  } catch {
+    written = undefined
+  }
+  if (written === undefined || written.host !== url.host || written.protocol !== url.protocol) {
+    throw new RedirectRefusedError('the click link destination names a different host once encoded for the Location header', 'invalid-url')
+  }
   return { location, url }
 }
 

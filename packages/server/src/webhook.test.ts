@@ -3,7 +3,12 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { getClickTrackingUrl, getOpenTrackingUrl } from '@pytrack/core'
 import { generateWebhookSecret, verifyWebhook } from '@pytrack/webhook'
-import { BROWSER, startTestServer, tempDir, type TestServer } from '../test/helpers'
+import { pino } from 'pino'
+import { BROWSER, startTestServer, tempDir, TOKEN, type TestServer } from '../test/helpers'
+import { StoreError } from './errors/store-error'
+import { startServer } from './server'
+import { loadSettings } from './settings'
+import { openSqliteEventStore } from './store/sqlite-event-store'
 import type { OutboxItem } from './store/event-store'
 
 interface Receiver {
@@ -160,5 +165,47 @@ describe('webhook forwarding through the outbox', () => {
     const [row] = (JSON.parse(text) as { deliveries: OutboxItem[] }).deliveries as [OutboxItem]
     expect(row.url).toBe('https://hooks.example.com')
     expect(row.lastError).toBe('webhook delivery to https://hooks.example.com failed: HTTP 500 (also https://hooks.example.com)')
+  })
+
+  it('logs, and never rejects unhandled, when the outcome of a delivery cannot be recorded', async () => {
+    const port = await freePort()
+    const secret = generateWebhookSecret()
+    const receiver = await startReceiver(port, secret, 0)
+    cleanups.push(receiver.close)
+    const dir = tempDir()
+    cleanups.push(dir.remove)
+    const sqlite = openSqliteEventStore({ file: join(dir.path, 'pytrack.db') })
+    let refusals = 0
+    const store = new Proxy(sqlite, {
+      get(target, key, receiver_) {
+        if (key === 'completeOutbox') {
+          return () => {
+            refusals++
+            throw new StoreError('the disk is full')
+          }
+        }
+        const value = Reflect.get(target, key, receiver_) as unknown
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
+      },
+    })
+    const lines: string[] = []
+    const logger = pino({ level: 'error' }, { write: (line: string) => void lines.push(line) })
+    const unhandled: unknown[] = []
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason)
+    process.on('unhandledRejection', onUnhandled)
+    cleanups.push(() => void process.off('unhandledRejection', onUnhandled))
+    const settings = loadSettings({
+      env: {},
+      overrides: { port: 0, dataDir: join(dir.path, 'data'), logLevel: 'silent', apiToken: TOKEN, webhookUrls: [`http://127.0.0.1:${port}/hook`], webhookSecret: secret },
+    })
+    const server = await startServer(settings, { store, logger })
+    cleanups.push(() => server.close())
+    const link = getOpenTrackingUrl({ message_id: 'kept' }, { configuration: server.configuration })
+    expect((await fetch(server.url + new URL(link).pathname, { headers: BROWSER })).status).toBe(200)
+    await until(async () => lines.some((line) => line.includes('outcome could not be recorded')), 'the error log')
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(unhandled).toEqual([])
+    expect(refusals).toBe(1)
+    expect(receiver.delivered).toHaveLength(1)
   })
 })

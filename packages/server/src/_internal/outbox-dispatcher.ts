@@ -83,7 +83,12 @@ export class OutboxDispatcher {
       const leaseMs = (retry.budgetMs ?? 60_000) + timeoutSeconds * 1000 + 60_000
       const items = await store.claimOutbox(free, leaseMs)
       for (const item of items) {
-        const delivery: Promise<void> = this.#deliver(item).finally(() => {
+        const delivery: Promise<void> = this.#deliver(item).catch((error: unknown) => {
+          // The outcome could not be written (the store failed): the row stays leased and is
+          // sent again, under the same webhook-id, once its lease ends. Nothing may reject
+          // unhandled here: that would take down the process embedding the server.
+          this.#options.logger.error({ err: error, delivery: item.id }, 'webhook delivery outcome could not be recorded; it will be sent again after its lease')
+        }).finally(() => {
           this.#inFlight.delete(delivery)
           this.wake()
         })

@@ -211,6 +211,8 @@ describe('the API refuses bad requests with a 4xx and a stable code, and stays u
       ['/api/v1/links/click', { url: 42 }, 'invalid_request'],
       ['/api/v1/links/click', { url: 'javascript:alert(1)' }, 'invalid_request'],
       ['/api/v1/links/click', { url: '/relative' }, 'invalid_request'],
+      ['/api/v1/links/click', { url: 'https://example.com/a\r\nSet-Cookie: x=1' }, 'invalid_request'],
+      ['/api/v1/links/click', { url: 'https://exa\tmple.com/' }, 'invalid_request'],
       ['/api/v1/adapt', { html: 42 }, 'invalid_request'],
       ['/api/v1/adapt', { html: '<a href="https://x.example/">x</a>', openTracking: 'yes' }, 'invalid_request'],
       ['/api/v1/adapt', { html: '', pixelPosition: 'left' }, 'invalid_request'],

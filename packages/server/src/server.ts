@@ -154,9 +154,13 @@ export async function startServer(settings: ServerSettings, options: StartServer
       wakeDispatcher: () => dispatcher.wake(),
     })
 
-    const server = createServer({ keepAliveTimeout: 5_000, requestTimeout: 30_000, headersTimeout: 10_000 }, (req: IncomingMessage, res: ServerResponse) => {
-      if (!api(req, res)) tracking(req, res)
-    })
+    const server = createServer(
+      // A slow client gives up its socket within about 12 s (timeouts are checked every 2 s).
+      { keepAliveTimeout: 5_000, requestTimeout: 10_000, headersTimeout: 10_000, connectionsCheckingInterval: 2_000 },
+      (req: IncomingMessage, res: ServerResponse) => {
+        if (!api(req, res)) tracking(req, res)
+      },
+    )
     // Bad requests at the HTTP level (garbage, oversized headers) never reach a handler.
     server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
       if (!socket.writable || error.code === 'ECONNRESET') socket.destroy()

@@ -51,6 +51,10 @@ function optionalBoolean(body: Record<string, unknown>, key: string): boolean | 
 
 function destinationOf(body: Record<string, unknown>): string {
   const url = string(body, 'url')
+  // new URL() would quietly drop these; the link must carry exactly what was checked.
+  if (/[\u0000-\u001f\u007f]/.test(url)) {
+    throw new ApiError(400, 'invalid_request', 'url must not contain control characters (tab, CR, LF and the like)')
+  }
   let parsed: URL
   try {
     parsed = new URL(url)

@@ -1,5 +1,6 @@
 // What pytracking's vector files record of a decoded link, computed with @pytrack/core.
-import { getClickTrackingResult, getOpenTrackingResult, type Configuration } from '@pytrack/core'
+import { expect } from 'vitest'
+import { getClickTrackingResult, getClickTrackingUrl, getOpenTrackingResult, type Configuration, type Metadata } from '@pytrack/core'
 import type { PytrackingLinkCase } from './vectors'
 
 /** Decodes `url` and returns the fields a vector's `result` holds, in pytracking's names. */
@@ -17,4 +18,11 @@ export function decodeAsPytracking(
     webhook_url: result.webhookUrl,
     metadata: result.metadata,
   }
+}
+
+/** Makes a click link for `url` and `metadata` and checks it decodes back to both. */
+export function expectClickRoundTrip(url: string, metadata: Metadata, configuration: Configuration): void {
+  const result = getClickTrackingResult(getClickTrackingUrl(url, metadata, { configuration }), { configuration })
+  expect(result.trackedUrl).toBe(url)
+  expect(result.metadata).toEqual(JSON.parse(JSON.stringify(metadata)))
 }

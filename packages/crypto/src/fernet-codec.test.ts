@@ -16,7 +16,7 @@ import {
   type PytrackingSettings,
 } from '@pytrack/core'
 import { benchWorkload, loadVectors, type PytrackingLinkCase, type PytrackingVectorFile } from '../../../test-utils/vectors'
-import { decodeAsPytracking as resultOf } from '../../../test-utils/pytracking'
+import { decodeAsPytracking as resultOf, expectClickRoundTrip } from '../../../test-utils/pytracking'
 import { Fernet, InvalidKeyError, InvalidTokenError, LinkExpiredError, MultiFernet, fernetCodec } from './index'
 import { thrownBy as thrown } from '../../../test-utils/errors'
 
@@ -95,12 +95,7 @@ describe('fernetCodec', () => {
       fc.property(
         fc.webUrl(),
         fc.dictionary(fc.string({ maxLength: 10 }), fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null)), { maxKeys: 5 }),
-        (url, metadata) => {
-          const link = getClickTrackingUrl(url, metadata, { configuration })
-          const result = getClickTrackingResult(link, { configuration })
-          expect(result.trackedUrl).toBe(url)
-          expect(result.metadata).toEqual(JSON.parse(JSON.stringify(metadata)))
-        },
+        (url, metadata) => expectClickRoundTrip(url, metadata, configuration),
       ),
       { numRuns: 100 },
     )

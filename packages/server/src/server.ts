@@ -55,7 +55,7 @@ export interface RunningServer {
 }
 
 /** The file name of the SQLite database in the data folder. */
-export const DATABASE_FILE = 'pytrack.db'
+const DATABASE_FILE = 'pytrack.db'
 
 /**
  * Builds the link configuration of the settings (loading or creating the keys) and says what

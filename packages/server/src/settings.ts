@@ -114,7 +114,7 @@ const DEFAULTS = {
 }
 
 /** The flags `pytrack serve` takes, for node:util parseArgs. */
-export const SERVE_FLAGS = {
+const SERVE_FLAGS = {
   config: { type: 'string', short: 'c' },
   host: { type: 'string' },
   port: { type: 'string', short: 'p' },
@@ -148,9 +148,6 @@ const ENV: Record<string, keyof ServerSettings> = {
   PYTRACK_SYNCHRONOUS: 'synchronous',
   PYTRACK_SHUTDOWN_TIMEOUT_MS: 'shutdownTimeoutMs',
 }
-
-/** The environment variables the server reads, for docs and `--help`. */
-export const SETTINGS_ENV_VARS: readonly string[] = [...Object.keys(ENV), 'PYTRACK_CONFIG', 'PYTRACKING_CONFIGURATION']
 
 const SETTING_NAMES = new Set<string>([...Object.values(ENV), 'webhookUrl'])
 

@@ -34,7 +34,7 @@ export function base64UrlDecodeUtf8(token: string): string | undefined {
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /** Strict UTF-8 decoding (like Python's bytes.decode('utf-8')); undefined on bad bytes. */
-export function decodeUtf8(bytes: Uint8Array): string | undefined {
+function decodeUtf8(bytes: Uint8Array): string | undefined {
   try {
     return utf8.decode(bytes)
   } catch {

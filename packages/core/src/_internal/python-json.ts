@@ -37,7 +37,7 @@ export function pythonJsonString(value: string): string {
  * A number as Python writes it: integers in full, other floats as `repr` does
  * (the shortest round-trip digits, exponent form below 1e-4, `e-05` style).
  */
-export function pythonJsonNumber(value: number): string {
+function pythonJsonNumber(value: number): string {
   if (Number.isInteger(value)) {
     if (value === 0) return '0'
     return Math.abs(value) < 1e21 ? String(value) : BigInt(value).toString()
@@ -82,7 +82,7 @@ function fail(path: JsonPath, what: string): never {
  * {@link MetadataError} naming the path) what Python would refuse or write differently.
  * `path` and `seen` are stacks the walk pushes to and pops from.
  */
-export function toPythonJsonAt(value: unknown, path: JsonPath, seen: object[]): string {
+function toPythonJsonAt(value: unknown, path: JsonPath, seen: object[]): string {
   switch (typeof value) {
     case 'string':
       return pythonJsonString(value)

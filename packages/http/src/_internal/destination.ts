@@ -21,7 +21,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 const HTTP_PREFIX = /^https?:\/\//i
 
 /** Django's `iri_to_uri`: the destination as an ASCII URI, unchanged where it already was one. */
-export function iriToUri(iri: string): string {
+function iriToUri(iri: string): string {
   return SAFE.test(iri) ? iri : iri.replace(UNSAFE_CHAR, encodeURIComponent)
 }
 

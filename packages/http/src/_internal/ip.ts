@@ -88,9 +88,6 @@ const SHORTCUTS: Record<string, readonly string[]> = {
   uniquelocal: ['fc00::/7'],
 }
 
-/** The names accepted besides addresses and CIDR ranges. */
-export const RANGE_SHORTCUTS: readonly string[] = Object.keys(SHORTCUTS)
-
 function parseRange(entry: string): Range | undefined {
   const slash = entry.indexOf('/')
   const address = slash === -1 ? entry : entry.slice(0, slash)

@@ -127,7 +127,7 @@ const LAZY_HANDLER: ProxyHandler<object> = {
  * `instanceof Request` and forwards every property; APIs that check the real brand
  * (`fetch(request)`, `new Request(request)`) need `request.clone()`, which returns a real one.
  */
-export function lazyWebRequest(req: IncomingMessage, target: string): Request {
+function lazyWebRequest(req: IncomingMessage, target: string): Request {
   const slot: LazySlot = { req, target, real: undefined }
   return new Proxy({ [SLOT]: slot }, LAZY_HANDLER) as Request
 }

@@ -13,8 +13,8 @@ import type { EventStore, OutboxItem, OutboxStatus } from '../store/event-store'
 import { createTokenCheck, readJsonBody, sendError, sendJson } from './http-io'
 
 /** Body limits: an HTML email may be large, everything else is small. */
-export const ADAPT_BODY_LIMIT: number = 1024 * 1024
-export const BODY_LIMIT: number = 64 * 1024
+const ADAPT_BODY_LIMIT: number = 1024 * 1024
+const BODY_LIMIT: number = 64 * 1024
 
 export interface ApiContext {
   store: EventStore

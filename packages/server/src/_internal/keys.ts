@@ -19,7 +19,7 @@ export function generateKey(): string {
   return Fernet.generateKey()
 }
 
-export function parseKeyFile(text: string): string[] {
+function parseKeyFile(text: string): string[] {
   return text
     .split(/\r?\n/)
     .map((line) => line.trim())

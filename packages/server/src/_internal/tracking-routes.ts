@@ -25,7 +25,7 @@ function canonicalJson(value: JsonValue): string {
  * Which email an event belongs to: the JSON of `metadata[emailKey]` when the link has it,
  * else the canonical JSON of the whole metadata without per-link keys.
  */
-export function emailIdOf(metadata: Record<string, JsonValue>, emailKey: string): string {
+function emailIdOf(metadata: Record<string, JsonValue>, emailKey: string): string {
   const value = metadata[emailKey]
   if (value !== undefined && value !== null) return `${emailKey}=${canonicalJson(value)}`
   const rest: Record<string, JsonValue> = {}

@@ -8,9 +8,9 @@ import { defaultDispatcher } from './dispatcher'
 import { secretKeys } from './secret'
 
 /** The longest timeout a link's metadata may ask for: links can be forged. */
-export const MAX_LINK_TIMEOUT_SECONDS = 60
+const MAX_LINK_TIMEOUT_SECONDS = 60
 
-export const DEFAULT_RETRY: { readonly attempts: number; readonly baseDelayMs: number; readonly maxDelayMs: number; readonly budgetMs: number } = Object.freeze({
+const DEFAULT_RETRY: { readonly attempts: number; readonly baseDelayMs: number; readonly maxDelayMs: number; readonly budgetMs: number } = Object.freeze({
   attempts: 4,
   baseDelayMs: 500,
   maxDelayMs: 10_000,

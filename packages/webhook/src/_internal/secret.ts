@@ -18,7 +18,7 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/
 const MIN_KEY_BYTES = 24
 
 /** Decodes one secret into HMAC key bytes, or throws an {@link InvalidArgumentError} saying how to fix it. */
-export function secretKey(secret: WebhookSecret, name: string): Uint8Array {
+function secretKey(secret: WebhookSecret, name: string): Uint8Array {
   let key: Uint8Array
   if (typeof secret === 'string') {
     if (!secret.startsWith(PREFIX)) {

@@ -17,7 +17,6 @@ import {
   getOpenTrackingUrl,
   isPytrackError,
   type Metadata,
-  type PytrackingSettings,
 } from './index'
 
 for (const { source, data } of loadVectors<PytrackingVectorFile<PytrackingLinkCase>>('pytracking/encode.json')) {

@@ -13,7 +13,6 @@ import {
   getOpenTrackingUrl,
   isPytrackError,
   type Metadata,
-  type PytrackingSettings,
 } from '@pytrack/core'
 import { benchWorkload, loadVectors, type PytrackingLinkCase, type PytrackingVectorFile } from '../../../test-utils/vectors'
 import { decodeAsPytracking as resultOf, expectClickRoundTrip } from '../../../test-utils/pytracking'

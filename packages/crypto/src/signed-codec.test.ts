@@ -6,8 +6,6 @@ import {
   Configuration,
   InvalidLinkError,
   base64Codec,
-  getClickTrackingResult,
-  getClickTrackingUrl,
   getOpenTrackingResult,
   getOpenTrackingUrl,
   isPytrackError,

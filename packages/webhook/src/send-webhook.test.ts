@@ -16,7 +16,6 @@ import {
   type Receiver,
   firstThen,
   hang,
-  ok,
   reset,
   startReceiver,
   status,

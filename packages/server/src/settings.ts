@@ -254,8 +254,9 @@ function fromEnv(env: Record<string, string | undefined>): Raw {
     if (value === undefined || value === '') continue
     if (setting === 'keys' && Array.isArray(raw.keys)) {
       // Keys named in PYTRACK_KEYS seal; pytracking's key keeps opening the links already sent.
-      const extra = (raw.keys as string[]).filter((key) => !value.split(',').map((k) => k.trim()).includes(key))
-      raw.keys = [...value.split(','), ...extra]
+      const named = value.split(',')
+      const trimmed = named.map((k) => k.trim())
+      raw.keys = [...named, ...(raw.keys as string[]).filter((key) => !trimmed.includes(key))]
       continue
     }
     raw[setting] = value
@@ -331,10 +332,6 @@ export function isLoopbackHost(host: string): boolean {
   return false
 }
 
-function source(name: string, from: Map<keyof ServerSettings, string>, key: keyof ServerSettings): string {
-  return from.get(key) ?? name
-}
-
 /**
  * Reads and checks the server settings: defaults, then the config file (`--config` or
  * `PYTRACK_CONFIG`), then `PYTRACKING_CONFIGURATION` and `PYTRACK_*` environment variables,
@@ -370,7 +367,8 @@ export function loadSettings(options: LoadSettingsOptions = {}): ServerSettings 
   const envName = new Map(Object.entries(ENV).map(([name, key]) => [key, name]))
   for (const [key, value] of Object.entries(envRaw)) {
     raw[key as keyof ServerSettings] = value
-    from.set(key as keyof ServerSettings, env[envName.get(key as keyof ServerSettings) ?? ''] ? (envName.get(key as keyof ServerSettings) as string) : 'PYTRACKING_CONFIGURATION')
+    const envVar = envName.get(key as keyof ServerSettings)
+    from.set(key as keyof ServerSettings, envVar !== undefined && env[envVar] ? envVar : 'PYTRACKING_CONFIGURATION')
   }
   const flagMap: [string, keyof ServerSettings][] = [
     ['host', 'host'],
@@ -391,8 +389,8 @@ export function loadSettings(options: LoadSettingsOptions = {}): ServerSettings 
       from.set(key as keyof ServerSettings, key)
     }
   }
-  const name = (key: keyof ServerSettings): string => source(key, from, key)
-  const get = <T>(key: keyof ServerSettings, fallback: T): unknown => (raw[key] === undefined ? fallback : raw[key])
+  const name = (key: keyof ServerSettings): string => from.get(key) ?? key
+  const get = (key: keyof ServerSettings, fallback: unknown): unknown => (raw[key] === undefined ? fallback : raw[key])
 
   const host = text(name('host'), get('host', DEFAULTS.host))
   if (host === '') fail(name('host'), `${name('host')} must not be empty; use 127.0.0.1 (this machine) or 0.0.0.0 (every interface)`)

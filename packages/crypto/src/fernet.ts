@@ -2,12 +2,11 @@ import { randomBytes } from 'node:crypto'
 import { InvalidArgumentError } from '@pytrack/core'
 import { InvalidTokenError } from './errors/invalid-token-error'
 import {
+  authenticTimestamp,
   base64UrlPadded,
   checkTime,
   checkTtl,
-  decodeToken,
-  decryptVerified,
-  isWithinTtl,
+  decryptToken,
   keysOfInstance,
   nowSeconds,
   parseFernetKey,
@@ -15,8 +14,6 @@ import {
   plaintextString,
   randomIv,
   sealToken,
-  timestampOf,
-  verifySignature,
   type FernetKeys,
 } from './_internal/fernet-token'
 
@@ -57,19 +54,6 @@ export interface FernetDecryptOptions {
   ttl?: number | undefined
 }
 
-/** Throws the one generic error every decryption failure gets. */
-function refuse(): never {
-  throw new InvalidTokenError()
-}
-
-/** The shared decrypt path of Fernet: shape, ttl (before the HMAC, as Python), HMAC, AES. */
-function decryptWith(keys: FernetKeys, token: unknown, ttl: number | undefined, now: number): Buffer {
-  const data = decodeToken(token) ?? refuse()
-  if (ttl !== undefined && !isWithinTtl(timestampOf(data), ttl, now)) refuse()
-  if (!verifySignature(keys, data)) refuse()
-  return decryptVerified(keys, data) ?? refuse()
-}
-
 /**
  * Fernet symmetric encryption, token for token compatible with Python's
  * `cryptography.fernet.Fernet` (and so with pytracking's `encryption_bytestring_key`):
@@ -86,6 +70,7 @@ function decryptWith(keys: FernetKeys, token: unknown, ttl: number | undefined, 
  */
 export class Fernet {
   readonly #keys: FernetKeys
+  readonly #keyList: readonly FernetKeys[]
 
   /**
    * @param key - URL-safe base64 text of 32 bytes (Python's form, e.g. from {@link Fernet.generateKey}) or the 32 raw bytes.
@@ -93,7 +78,8 @@ export class Fernet {
    */
   constructor(key: FernetKey) {
     this.#keys = parseFernetKey(key)
-    keysOfInstance.set(this, [this.#keys])
+    this.#keyList = [this.#keys]
+    keysOfInstance.set(this, this.#keyList)
   }
 
   /**
@@ -149,7 +135,7 @@ export class Fernet {
    */
   decrypt(token: FernetToken, options?: FernetDecryptOptions): Buffer {
     const ttl = checkTtl(options?.ttl)
-    return decryptWith(this.#keys, token, ttl, ttl === undefined ? 0 : nowSeconds())
+    return decryptToken(this.#keyList, token, ttl, ttl === undefined ? 0 : nowSeconds())
   }
 
   /**
@@ -164,7 +150,7 @@ export class Fernet {
   decryptAtTime(token: FernetToken, ttl: number, time: number): Buffer {
     const checked = checkTtl(ttl)
     if (checked === undefined) throw new InvalidArgumentError('decryptAtTime needs a ttl; use decrypt() for none')
-    return decryptWith(this.#keys, token, checked, checkTime('time', time))
+    return decryptToken(this.#keyList, token, checked, checkTime('time', time))
   }
 
   /**
@@ -189,8 +175,6 @@ export class Fernet {
    * ```
    */
   extractTimestamp(token: FernetToken): number {
-    const data = decodeToken(token) ?? refuse()
-    if (!verifySignature(this.#keys, data)) refuse()
-    return timestampOf(data)
+    return authenticTimestamp(this.#keyList, token)
   }
 }

@@ -2,10 +2,11 @@ import { InvalidArgumentError } from '@pytrack/core'
 import { InvalidTokenError } from './errors/invalid-token-error'
 import type { Fernet, FernetDecryptOptions, FernetKey, FernetToken } from './fernet'
 import {
+  authenticTimestamp,
   checkTime,
   checkTtl,
   decodeToken,
-  isWithinTtl,
+  decryptToken,
   keysOfInstance,
   nowSeconds,
   openData,
@@ -14,15 +15,11 @@ import {
   plaintextBytes,
   plaintextString,
   randomIv,
+  refuseToken,
   sealToken,
   timestampOf,
-  verifySignature,
   type FernetKeys,
 } from './_internal/fernet-token'
-
-function refuse(): never {
-  throw new InvalidTokenError()
-}
 
 /** The keys of a Fernet (or MultiFernet) instance, or of a key given as text or bytes. */
 export function fernetKeysOf(item: unknown): readonly FernetKeys[] {
@@ -81,12 +78,6 @@ export class MultiFernet {
     return sealToken(this.#keys[0] as FernetKeys, bytes, checkTime('time', time), randomIv())
   }
 
-  #decrypt(token: unknown, ttl: number | undefined, now: number): Buffer {
-    const data = decodeToken(token) ?? refuse()
-    if (ttl !== undefined && !isWithinTtl(timestampOf(data), ttl, now)) refuse()
-    return openData(this.#keys, data) ?? refuse()
-  }
-
   /**
    * Decrypts a token made with any of the keys. Throws {@link InvalidTokenError} when none fits.
    *
@@ -97,7 +88,7 @@ export class MultiFernet {
    */
   decrypt(token: FernetToken, options?: FernetDecryptOptions): Buffer {
     const ttl = checkTtl(options?.ttl)
-    return this.#decrypt(token, ttl, ttl === undefined ? 0 : nowSeconds())
+    return decryptToken(this.#keys, token, ttl, ttl === undefined ? 0 : nowSeconds())
   }
 
   /**
@@ -111,7 +102,7 @@ export class MultiFernet {
   decryptAtTime(token: FernetToken, ttl: number, time: number): Buffer {
     const checked = checkTtl(ttl)
     if (checked === undefined) throw new InvalidArgumentError('decryptAtTime needs a ttl; use decrypt() for none')
-    return this.#decrypt(token, checked, checkTime('time', time))
+    return decryptToken(this.#keys, token, checked, checkTime('time', time))
   }
 
   /**
@@ -137,8 +128,8 @@ export class MultiFernet {
    * ```
    */
   rotate(token: FernetToken): string {
-    const data = decodeToken(token) ?? refuse()
-    const plaintext = openData(this.#keys, data) ?? refuse()
+    const data = decodeToken(token) ?? refuseToken()
+    const plaintext = openData(this.#keys, data) ?? refuseToken()
     return sealToken(this.#keys[0] as FernetKeys, plaintext, timestampOf(data), randomIv())
   }
 
@@ -151,8 +142,6 @@ export class MultiFernet {
    * ```
    */
   extractTimestamp(token: FernetToken): number {
-    const data = decodeToken(token) ?? refuse()
-    if (!this.#keys.some((keys) => verifySignature(keys, data))) refuse()
-    return timestampOf(data)
+    return authenticTimestamp(this.#keys, token)
   }
 }

@@ -190,6 +190,25 @@ export function decryptVerified(keys: FernetKeys, data: Buffer): Buffer | undefi
   return padded.subarray(0, length - pad)
 }
 
+/** Throws the one generic error every refused token gets, so no message says which check failed. */
+export function refuseToken(): never {
+  throw new InvalidTokenError()
+}
+
+/** The decrypt path of Fernet and MultiFernet: shape, ttl (before the HMAC, as Python), HMAC, AES. */
+export function decryptToken(keyList: readonly FernetKeys[], token: unknown, ttl: number | undefined, now: number): Buffer {
+  const data = decodeToken(token) ?? refuseToken()
+  if (ttl !== undefined && !isWithinTtl(timestampOf(data), ttl, now)) refuseToken()
+  return openData(keyList, data) ?? refuseToken()
+}
+
+/** The timestamp of a token that one of the keys signed. */
+export function authenticTimestamp(keyList: readonly FernetKeys[], token: unknown): number {
+  const data = decodeToken(token) ?? refuseToken()
+  if (!keyList.some((keys) => verifySignature(keys, data))) refuseToken()
+  return timestampOf(data)
+}
+
 /** Verifies then decrypts with the first key whose signature matches (MultiFernet's rule). */
 export function openData(keyList: readonly FernetKeys[], data: Buffer): Buffer | undefined {
   for (const keys of keyList) {

@@ -14,11 +14,6 @@ export interface LoadedKeys {
   warnings: string[]
 }
 
-/** A new random key: a Fernet key (32 random bytes, URL-safe base64), also a fine signing secret. */
-export function generateKey(): string {
-  return Fernet.generateKey()
-}
-
 function parseKeyFile(text: string): string[] {
   return text
     .split(/\r?\n/)
@@ -63,7 +58,8 @@ export function loadKeys(settings: Pick<ServerSettings, 'codec' | 'keys' | 'keyF
       mkdirSync(settings.dataDir, { recursive: true, mode: 0o700 })
       chmodSync(settings.dataDir, 0o700)
     }
-    const key = generateKey()
+    // A Fernet key (32 random bytes), also a fine signing secret.
+    const key = Fernet.generateKey()
     // `wx`: if another process made the file meanwhile, use theirs rather than overwrite it.
     writeFileSync(file, `# pytrack link keys, one a line: the first seals new links, all open them.\n${key}\n`, { mode: 0o600, flag: 'wx' })
     return { keys: [key], source: 'created', file, warnings: [] }

@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { InvalidArgumentError, TrackingResult, type TrackingResultJson } from '@pytrack/core'
 import { WebhookVerificationError } from './errors/webhook-verification-error'
-import { checkWebhookId, secretKeys, signature, type WebhookSecret } from './_internal/secret'
+import { checkWebhookId, secretKeys, signature, signatureHeader, type WebhookSecret } from './_internal/secret'
 
 /**
  * Request headers as Node (`IncomingHttpHeaders`), the Fetch API (`Headers`) or a plain object give them.
@@ -217,7 +217,7 @@ export function signWebhook(body: string | Uint8Array, options: SignWebhookOptio
     throw new InvalidArgumentError('timestamp must be whole seconds since the epoch, such as Math.floor(Date.now() / 1000)')
   }
   const keys = secretKeys(options.secret, 'secret')
-  return keys.map((key) => `v1,${signature(key, webhookId, timestamp, body)}`).join(' ')
+  return signatureHeader(keys, webhookId, timestamp, body)
 }
 
 /**

@@ -62,7 +62,7 @@ export function signature(key: Uint8Array, webhookId: string, timestamp: number,
 }
 
 /** The `webhook-signature` header value: `v1,<sig>` for each key, space-separated. */
-export function signatureHeader(keys: readonly Uint8Array[], webhookId: string, timestamp: number, body: string): string {
+export function signatureHeader(keys: readonly Uint8Array[], webhookId: string, timestamp: number, body: string | Uint8Array): string {
   let out = ''
   for (const key of keys) {
     out += `${out === '' ? '' : ' '}v1,${signature(key, webhookId, timestamp, body)}`

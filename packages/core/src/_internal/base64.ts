@@ -7,6 +7,12 @@ export function base64UrlEncodeAscii(text: string): string {
 }
 
 const NON_ASCII = /[^\x00-\x7f]/
+// Where a Buffer exists (Node, Bun, Deno), its native UTF-8 length tells in a few nanoseconds
+// what the regex takes ~0.2 µs to find: a Latin-1 string is ASCII iff its UTF-8 is as long.
+const NodeBuffer = (globalThis as { Buffer?: { byteLength(text: string, encoding: 'utf8'): number } }).Buffer
+const isAscii: (text: string) => boolean = NodeBuffer
+  ? (text) => NodeBuffer.byteLength(text, 'utf8') === text.length
+  : (text) => !NON_ASCII.test(text)
 
 /**
  * Decodes URL-safe (or standard) base64, with or without padding, and reads the bytes as
@@ -25,7 +31,7 @@ export function base64UrlDecodeUtf8(token: string): string | undefined {
     return undefined
   }
   // Python's json.dumps writes pure ASCII, so this is the usual case: bytes are the text.
-  if (!NON_ASCII.test(binary)) return binary
+  if (isAscii(binary)) return binary
   const bytes = new Uint8Array(binary.length)
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
   return decodeUtf8(bytes)

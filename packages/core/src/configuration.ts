@@ -138,7 +138,7 @@ function httpUrl(name: string, value: unknown, base: boolean): string | null {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new ConfigurationError(`${name} must use http or https, not "${url.protocol}"${got}`)
   }
-  if (/[\s]/.test(value)) {
+  if (/\s/.test(value)) {
     throw new ConfigurationError(`${name} must not contain white space (check for a line break read from a file or an environment variable)${got}`)
   }
   if (!base) return value

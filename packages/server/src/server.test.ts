@@ -324,33 +324,49 @@ describe('start-up', () => {
   })
 })
 
+/**
+ * A server on a store that wraps an in-memory SQLite store with the given methods replaced
+ * (a slow or broken database), with an open and a click link of `message_id` to hit.
+ */
+async function startWithStore(replaced: Partial<EventStore>, messageId = 'slow') {
+  const dir = tempDir()
+  const inner = openSqliteEventStore({ file: ':memory:' })
+  const store: EventStore = Object.assign(Object.create(inner) as EventStore, { ...replaced, close: () => inner.close() })
+  const settings = loadSettings({ env: {}, overrides: { dataDir: dir.path, port: 0, logLevel: 'silent', apiToken: TOKEN } })
+  const server = await startServer(settings, { store })
+  const configuration = server.configuration
+  return {
+    inner,
+    server,
+    open: server.url + new URL(getOpenTrackingUrl({ message_id: messageId }, { configuration })).pathname,
+    click: server.url + new URL(getClickTrackingUrl('https://example.com/', { message_id: messageId }, { configuration })).pathname,
+    stop: async (): Promise<void> => {
+      await server.close()
+      dir.remove()
+    },
+  }
+}
+
 describe('answers only after the store has committed', () => {
   it('holds the pixel and the redirect until an asynchronous store resolves, also during shutdown', async () => {
-    const dir = tempDir()
-    const inner = openSqliteEventStore({ file: ':memory:' })
     let committed = 0
     // A store as a network database would be: recordEvent resolves later.
-    const slow: EventStore = Object.assign(Object.create(inner) as EventStore, {
+    const t = await startWithStore({
       recordEvent: async (event: NewTrackingEvent, outbox: readonly NewOutboxItem[]): Promise<RecordedEvent> => {
         await new Promise((resolve) => setTimeout(resolve, 150))
-        const recorded = inner.recordEvent(event, outbox)
+        const recorded = t.inner.recordEvent(event, outbox)
         committed++
         return recorded
       },
       recordEvents: async (batch: readonly RecordRequest[]): Promise<RecordedEvent[]> => {
         await new Promise((resolve) => setTimeout(resolve, 150))
-        const recorded = inner.recordEvents(batch)
+        const recorded = t.inner.recordEvents(batch)
         committed += batch.length
         return recorded
       },
-      close: () => inner.close(),
     })
-    const settings = loadSettings({ env: {}, overrides: { dataDir: dir.path, port: 0, logLevel: 'silent', apiToken: TOKEN } })
-    const server = await startServer(settings, { store: slow })
+    const { open, click, server } = t
     try {
-      const configuration = server.configuration
-      const open = server.url + new URL(getOpenTrackingUrl({ message_id: 'slow' }, { configuration })).pathname
-      const click = server.url + new URL(getClickTrackingUrl('https://example.com/', { message_id: 'slow' }, { configuration })).pathname
       const pixel = await fetch(open, { headers: BROWSER })
       expect(pixel.status).toBe(200)
       expect(committed).toBe(1)
@@ -366,36 +382,30 @@ describe('answers only after the store has committed', () => {
       await closing
       await expect(fetch(open, { headers: BROWSER })).rejects.toThrow()
     } finally {
-      await server.close()
-      dir.remove()
+      await t.stop()
     }
   })
 
   it('commits the hits that arrive together in one transaction, and answers each only after its commit', async () => {
-    const dir = tempDir()
-    const inner = openSqliteEventStore({ file: ':memory:' })
     const batches: number[] = []
     const committedIds = new Set<string>()
-    const slow: EventStore = Object.assign(Object.create(inner) as EventStore, {
+    const t = await startWithStore({
       recordEvents: async (batch: readonly RecordRequest[]): Promise<RecordedEvent[]> => {
         await new Promise((resolve) => setTimeout(resolve, 100))
-        const recorded = inner.recordEvents(batch)
+        const recorded = t.inner.recordEvents(batch)
         batches.push(batch.length)
         for (const { event } of batch) committedIds.add(String(event.metadata.message_id))
         return recorded
       },
-      close: () => inner.close(),
     })
-    const settings = loadSettings({ env: {}, overrides: { dataDir: dir.path, port: 0, logLevel: 'silent', apiToken: TOKEN } })
-    const server = await startServer(settings, { store: slow })
     try {
-      const configuration = server.configuration
+      const configuration = t.server.configuration
       const hit = async (i: number): Promise<void> => {
         const id = `group-${i}`
         const link = i % 2 === 0
           ? getOpenTrackingUrl({ message_id: id }, { configuration })
           : getClickTrackingUrl('https://example.com/', { message_id: id }, { configuration })
-        const response = await fetch(server.url + new URL(link).pathname, { headers: BROWSER, redirect: 'manual' })
+        const response = await fetch(t.server.url + new URL(link).pathname, { headers: BROWSER, redirect: 'manual' })
         expect(response.status).toBe(i % 2 === 0 ? 200 : 302)
         // The answer came after the commit that holds its event.
         expect(committedIds.has(id)).toBe(true)
@@ -404,31 +414,18 @@ describe('answers only after the store has committed', () => {
       expect(batches.reduce((sum, size) => sum + size, 0)).toBe(12)
       // While one commit is under way, the hits behind it wait and share the next one.
       expect(batches.length).toBeLessThan(12)
-      expect(inner.listEvents({ limit: 100 }).items).toHaveLength(12)
+      expect(t.inner.listEvents({ limit: 100 }).items).toHaveLength(12)
     } finally {
-      await server.close()
-      dir.remove()
+      await t.stop()
     }
   })
 
   it('answers 503 when the store fails', async () => {
-    const dir = tempDir()
-    const inner = openSqliteEventStore({ file: ':memory:' })
-    const broken: EventStore = Object.assign(Object.create(inner) as EventStore, {
-      recordEvent: async (): Promise<RecordedEvent> => {
-        throw new StoreError('the database is down')
-      },
-      recordEvents: async (): Promise<RecordedEvent[]> => {
-        throw new StoreError('the database is down')
-      },
-      close: () => inner.close(),
-    })
-    const settings = loadSettings({ env: {}, overrides: { dataDir: dir.path, port: 0, logLevel: 'silent', apiToken: TOKEN } })
-    const server = await startServer(settings, { store: broken })
+    const down = async (): Promise<never> => {
+      throw new StoreError('the database is down')
+    }
+    const { inner, open, click, stop } = await startWithStore({ recordEvent: down, recordEvents: down })
     try {
-      const configuration = server.configuration
-      const open = server.url + new URL(getOpenTrackingUrl({ message_id: 'slow' }, { configuration })).pathname
-      const click = server.url + new URL(getClickTrackingUrl('https://example.com/', { message_id: 'slow' }, { configuration })).pathname
       const pixel = await fetch(open, { headers: BROWSER })
       expect(pixel.status).toBe(503)
       expect(pixel.headers.get('retry-after')).toBe('1')
@@ -438,8 +435,7 @@ describe('answers only after the store has committed', () => {
       expect(redirect.headers.get('location')).toBeNull()
       expect(inner.listEvents().items).toEqual([])
     } finally {
-      await server.close()
-      dir.remove()
+      await stop()
     }
   })
 })

@@ -79,11 +79,12 @@ async function attempt(
     await response.body.dump()
     const status = response.statusCode
     if (status >= 200 && status < 300) return { kind: 'ok', status }
+    const retryable = isRetryableStatus(status)
     return {
       kind: 'status',
       status,
-      retryable: isRetryableStatus(status),
-      retryAfterMs: isRetryableStatus(status) ? retryAfterMs(response.headers['retry-after'], Date.now()) : null,
+      retryable,
+      retryAfterMs: retryable ? retryAfterMs(response.headers['retry-after'], Date.now()) : null,
     }
   } catch (error) {
     const timedOut = controller.signal.reason === TIMEOUT

@@ -67,17 +67,18 @@ const TRACKING_RESULT_BRAND = Symbol.for('@pytrack/core/tracking-result')
  * ```
  */
 export class TrackingResult {
-  readonly isOpenTracking: boolean
-  readonly isClickTracking: boolean
+  // `declare`: assigned once in the constructor, without define-then-assign class fields.
+  declare readonly isOpenTracking: boolean
+  declare readonly isClickTracking: boolean
   /** The destination of a click link; null for opens. */
-  readonly trackedUrl: string | null
+  declare readonly trackedUrl: string | null
   /** The webhook to notify: from the link when `includeWebhookUrl`, else the configuration's. */
-  readonly webhookUrl: string | null
+  declare readonly webhookUrl: string | null
   /** The link's metadata, with the default metadata added when it was not sealed in. */
-  readonly metadata: Record<string, JsonValue>
-  readonly requestData: RequestData | null
+  declare readonly metadata: Record<string, JsonValue>
+  declare readonly requestData: RequestData | null
   /** When the link was decoded, in whole seconds since the epoch (UTC). */
-  readonly timestamp: number
+  declare readonly timestamp: number
 
   constructor(init: TrackingResultInit) {
     if (typeof init !== 'object' || init === null) {

@@ -106,6 +106,36 @@ describe('links', () => {
     }
   })
 
+  it('finds the token where a plain reading of the URL does, for any mix of base, prefix, slashes, query and fragment', () => {
+    // The reference: cut the query and fragment, drop the base URL (or else a scheme and
+    // authority), then take the last non-empty path segment.
+    const reference = (input: string, base: string): string => {
+      let path = input.split(/[?#]/, 1)[0] ?? ''
+      if (path.startsWith(base)) path = path.slice(base.length)
+      else path = path.replace(/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/]*/, '')
+      return path.split('/').filter((segment) => segment !== '').at(-1) ?? ''
+    }
+    const seen: string[] = []
+    const recording: Codec = { name: 'recording', authenticated: false, seal: (payload) => payload, open: (token) => (seen.push(token), '{}') }
+    const withCodec = configuration.with({ codec: recording })
+    const piece = fc.constantFrom('/', '//', '?', '#', '=', 'e30', 'a/b', 'https://t.example.com/c/', 'https://t.example.com/o/', 'http://h:1', 'x://', '://', 'c')
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 8 }), (pieces) => {
+        const input = pieces.join('')
+        const expected = reference(input, 'https://t.example.com/c/')
+        seen.length = 0
+        if (expected === '') {
+          expect(thrownBy(() => getClickTrackingResult(input, { configuration: withCodec }))).toBeInstanceOf(InvalidLinkError)
+          expect(seen).toEqual([])
+        } else {
+          getClickTrackingResult(input, { configuration: withCodec })
+          expect(seen).toEqual([expected])
+        }
+      }),
+      { numRuns: 2000 },
+    )
+  })
+
   it('takes requestData and timestamp from the options', () => {
     const result = getOpenTrackingResult(getOpenTrackingUrl({}, { configuration }), {
       configuration,

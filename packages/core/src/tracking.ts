@@ -187,19 +187,22 @@ function tokenOf(urlOrPath: unknown, base: string | null, maxLength: number): st
   if (urlOrPath.length > maxLength * 2) {
     throw new InvalidLinkError(`tracking link is ${urlOrPath.length} characters, over the limit of ${maxLength * 2}`)
   }
-  let path = urlOrPath
-  let cut = path.indexOf('?')
-  const hash = path.indexOf('#')
-  if (hash !== -1 && (cut === -1 || hash < cut)) cut = hash
-  if (cut !== -1) path = path.slice(0, cut)
-  if (base !== null && path.startsWith(base)) path = path.slice(base.length)
-  else if (path.includes('://')) path = path.replace(ABSOLUTE_URL, '')
-  // The token is the last non-empty segment: handles a leading '/', a route prefix and
-  // append_slash's trailing '/'.
-  let end = path.length
-  while (end > 0 && path.charCodeAt(end - 1) === 0x2f) end--
-  const start = path.lastIndexOf('/', end - 1) + 1
-  let token = path.slice(start, end)
+  // The path ends at the query or the fragment.
+  let pathEnd = urlOrPath.indexOf('?')
+  if (pathEnd === -1) pathEnd = urlOrPath.length
+  const hash = urlOrPath.indexOf('#')
+  if (hash !== -1 && hash < pathEnd) pathEnd = hash
+  // The token is the last non-empty segment after the base URL (or else after a scheme and
+  // authority): handles a leading '/', a route prefix and append_slash's trailing '/'.
+  let end = pathEnd
+  while (end > 0 && urlOrPath.charCodeAt(end - 1) === 0x2f) end--
+  let start = 0
+  if (base !== null && urlOrPath.startsWith(base)) start = base.length
+  else if (urlOrPath.includes('://')) start = Math.min(ABSOLUTE_URL.exec(urlOrPath)?.[0].length ?? 0, pathEnd)
+  // A forward search finds the usual case (no '/' in the token) much faster than lastIndexOf.
+  const slash = urlOrPath.indexOf('/', start)
+  if (slash !== -1 && slash < end) start = urlOrPath.lastIndexOf('/', end - 1) + 1
+  let token = start < end ? urlOrPath.slice(start, end) : ''
   if (token.includes('%')) {
     try {
       token = decodeURIComponent(token)

@@ -6,7 +6,7 @@ import { load } from 'cheerio'
 import { Tokenizer, type TokenizerCallbacks } from 'htmlparser2'
 import { benchWorkload, corpusFiles } from '../../../test-utils/vectors'
 import { findLinks } from '../src/_internal/find-links'
-import { adaptHtml } from '../src/index'
+import { adaptHtml } from '@pytrack/html'
 
 const PYTRACKING_MB_PER_S = 27.5
 const PYTRACKING_MS_PER_TEMPLATE = 1.24

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { getClickTrackingUrl, getOpenTrackingPixel, getOpenTrackingUrl } from '@pytrack/core'
 import { benchWorkload } from '../../../test-utils/vectors'
-import { createNodeHandler } from '../src/node'
+import { createNodeHandler } from '@pytrack/http/node'
 
 const CONNECTIONS = 64
 const WARMUP_SECONDS = 1

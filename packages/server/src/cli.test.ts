@@ -111,10 +111,15 @@ describe('pytrack (the CLI)', () => {
     }
     expect((await cli(['adapt'], { tty: true })).stderr).toMatch(/pipe the email in/)
     expect((await cli(['encode', 'open'], { env: { PYTRACK_CODEC: 'rot13' } })).code).toBe(2)
+    // A data folder that cannot exist fails at once (Node 20's recursive mkdir hangs on it).
+    const noData = await cli(['encode', 'open'], { env: { PYTRACK_DATA_DIR: '/proc/pytrack-nope/data' } })
+    expect([noData.code, noData.stderr]).toEqual([2, expect.stringMatching(/^pytrack: .*cannot create the key file .*ENOENT/)])
     const bad = await cli(['decode', 'http://localhost:8080/open/gAAAAABnotavalidtoken'])
     expect(bad.code).toBe(1)
     expect(bad.stderr).toMatch(/^pytrack: .*Fernet/)
     expect(bad.stderr.split('\n').filter(Boolean)).toHaveLength(1)
+    const notTracking = await cli(['decode', 'https://example.com/some/page'])
+    expect([notTracking.code, notTracking.stderr]).toEqual([1, expect.stringMatching(/not under the click or open base URL \(http:\/\/localhost:8080\/click\/, http:\/\/localhost:8080\/open\/\)/)])
   })
 
   it('serves until SIGTERM, then exits 0', async () => {

@@ -7,7 +7,7 @@ import { once } from 'node:events'
 import { Agent } from 'undici'
 import { Configuration, getClickTrackingResult, getClickTrackingUrl } from '@pytrack/core'
 import { benchWorkload } from '../../../test-utils/vectors'
-import { createWebhookQueue, generateWebhookSecret, sendWebhook, type WebhookOptions } from '../src/index'
+import { createWebhookQueue, generateWebhookSecret, sendWebhook, type WebhookOptions } from '@pytrack/webhook'
 
 const IN_FLIGHT = 64
 const PER_RUN = 10_000

@@ -5,6 +5,7 @@ import {
   getClickTrackingUrl,
   getOpenTrackingResult,
   getOpenTrackingUrl,
+  InvalidLinkError,
   isPytrackError,
   type Configuration,
   type Metadata,
@@ -224,8 +225,18 @@ function decode(configuration: Configuration, url: string): { kind: 'open' | 'cl
   if (configuration.baseOpenTrackingUrl !== null && url.startsWith(configuration.baseOpenTrackingUrl)) {
     return { kind: 'open', result: getOpenTrackingResult(url, options) }
   }
-  // Another host or path: the token decides (a click link carries its destination).
-  const result = getClickTrackingResult(url, options)
+  // Another host or path (a proxy, another deployment): the token decides (a click link
+  // carries its destination). If it does not open either, say the URL was not a tracking route.
+  let result: TrackingResult
+  try {
+    result = getClickTrackingResult(url, options)
+  } catch (error) {
+    const bases = [configuration.baseClickTrackingUrl, configuration.baseOpenTrackingUrl].filter((base) => base !== null)
+    throw new InvalidLinkError(
+      `${(error as Error).message}; note that the URL is not under the click or open base URL (${bases.join(', ')}): is it a tracking link, and is PYTRACK_PUBLIC_URL right?`,
+      { cause: error },
+    )
+  }
   return result.trackedUrl ? { kind: 'click', result } : { kind: 'open', result: getOpenTrackingResult(url, options) }
 }
 

@@ -1,8 +1,9 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Fernet } from '@pytrack/crypto'
 import { SettingsError } from '../errors/settings-error'
 import type { ServerSettings } from '../settings'
+import { makeDirectory } from './make-directory'
 
 /** The keys links are sealed and opened with, and where they came from. */
 export interface LoadedKeys {
@@ -54,10 +55,7 @@ export function loadKeys(settings: Pick<ServerSettings, 'codec' | 'keys' | 'keyF
     return { keys: readKeyFile(file, 'PYTRACK_DATA_DIR'), source: 'file', file, warnings: looseModeWarning(file) }
   }
   try {
-    if (!existsSync(settings.dataDir)) {
-      mkdirSync(settings.dataDir, { recursive: true, mode: 0o700 })
-      chmodSync(settings.dataDir, 0o700)
-    }
+    makeDirectory(settings.dataDir)
     // A Fernet key (32 random bytes), also a fine signing secret.
     const key = Fernet.generateKey()
     // `wx`: if another process made the file meanwhile, use theirs rather than overwrite it.

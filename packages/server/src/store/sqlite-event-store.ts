@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto'
-import { chmodSync, existsSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { InvalidArgumentError, type JsonValue, type RequestData } from '@pytrack/core'
 import { StoreError } from '../errors/store-error'
 import { decodeCursor, encodeCursor, pageLimit } from '../_internal/cursor'
+import { makeDirectory } from '../_internal/make-directory'
 import type {
   EventStore,
   ListEventsQuery,
@@ -219,11 +219,7 @@ export class SqliteEventStore implements EventStore {
     }
     try {
       if (options.file !== ':memory:') {
-        const dir = dirname(options.file)
-        if (!existsSync(dir)) {
-          mkdirSync(dir, { recursive: true, mode: 0o700 })
-          chmodSync(dir, 0o700)
-        }
+        makeDirectory(dirname(options.file))
       }
       this.#db = new Database(options.file)
       this.#db.pragma('journal_mode = WAL')

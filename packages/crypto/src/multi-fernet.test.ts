@@ -1,3 +1,4 @@
+import { createCipheriv, createHmac } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { isPytrackError } from '@pytrack/core'
@@ -55,6 +56,21 @@ describe('MultiFernet', () => {
     expect(() => fresh.decryptAtTime(rotated, 60, madeAt + 61)).toThrow(InvalidTokenError)
     // Once every old token is rotated, the old key can go.
     expect(new MultiFernet([newKey]).decryptToString(rotated)).toBe('rotate me')
+  })
+
+  it('keeps a timestamp past 2^53 seconds exactly when rotating (Python allows 64 bits)', () => {
+    // A token made by hand to the spec, as Python's _encrypt_from_parts would make it.
+    const key = Buffer.from(oldKey, 'base64url')
+    const time = Buffer.from('0100000000000001', 'hex') // 2^56 + 1
+    const iv = Buffer.alloc(16, 7)
+    const cipher = createCipheriv('aes-128-cbc', key.subarray(16), iv)
+    const body = Buffer.concat([Buffer.from([0x80]), time, iv, cipher.update('far future'), cipher.final()])
+    const mac = createHmac('sha256', key.subarray(0, 16)).update(body).digest()
+    const unpadded = Buffer.concat([body, mac]).toString('base64url')
+    const padded = unpadded.padEnd(Math.ceil(unpadded.length / 4) * 4, '=')
+    const rotated = new MultiFernet([newKey, oldKey]).rotate(padded)
+    expect(new Fernet(newKey).decryptToString(rotated)).toBe('far future')
+    expect(Buffer.from(rotated, 'base64url').subarray(1, 9).equals(time)).toBe(true)
   })
 
   it('rotates and decrypts any bytes with any of its keys (property)', () => {

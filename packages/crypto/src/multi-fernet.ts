@@ -17,7 +17,7 @@ import {
   randomIv,
   refuseToken,
   sealToken,
-  timestampOf,
+  timestampBytes,
   type FernetKeys,
 } from './_internal/fernet-token'
 
@@ -130,7 +130,7 @@ export class MultiFernet {
   rotate(token: FernetToken): string {
     const data = decodeToken(token) ?? refuseToken()
     const plaintext = openData(this.#keys, data) ?? refuseToken()
-    return sealToken(this.#keys[0] as FernetKeys, plaintext, timestampOf(data), randomIv())
+    return sealToken(this.#keys[0] as FernetKeys, plaintext, timestampBytes(data), randomIv())
   }
 
   /**

@@ -120,16 +120,23 @@ export function randomIv(): Buffer {
   return iv
 }
 
-/** Builds a token: version ‖ timestamp ‖ IV ‖ AES-128-CBC(PKCS7(plaintext)) ‖ HMAC-SHA256. */
-export function sealToken(keys: FernetKeys, plaintext: Uint8Array, time: number, iv: Uint8Array): string {
+/**
+ * Builds a token: version ‖ timestamp ‖ IV ‖ AES-128-CBC(PKCS7(plaintext)) ‖ HMAC-SHA256.
+ * `time` is seconds, or the 8 timestamp bytes of another token (kept exactly, even past 2^53).
+ */
+export function sealToken(keys: FernetKeys, plaintext: Uint8Array, time: number | Uint8Array, iv: Uint8Array): string {
   const cipher = createCipheriv('aes-128-cbc', keys.encryption, iv)
   const head = cipher.update(plaintext)
   const tail = cipher.final()
   const signed = HEADER + head.length + tail.length
   const token = Buffer.allocUnsafe(signed + MAC)
   token[0] = VERSION
-  token.writeUInt32BE(Math.floor(time / 0x1_0000_0000), 1)
-  token.writeUInt32BE(time >>> 0, 5)
+  if (typeof time === 'number') {
+    token.writeUInt32BE(Math.floor(time / 0x1_0000_0000), 1)
+    token.writeUInt32BE(time >>> 0, 5)
+  } else {
+    token.set(time.subarray(0, 8), 1)
+  }
   token.set(iv, 9)
   token.set(head, HEADER)
   token.set(tail, HEADER + head.length)
@@ -157,6 +164,11 @@ export function decodeToken(token: unknown): Buffer | undefined {
   const data = Buffer.from(text, 'base64url')
   if (data.length < MIN_BYTES || (data.length - HEADER - MAC) % BLOCK !== 0 || data[0] !== VERSION) return undefined
   return data
+}
+
+/** The 8 bytes of a token's timestamp, as they are. */
+export function timestampBytes(data: Buffer): Buffer {
+  return data.subarray(1, 9)
 }
 
 /** The token's timestamp: a 64-bit big-endian unsigned integer (exact up to 2^53). */

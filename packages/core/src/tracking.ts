@@ -197,7 +197,8 @@ function tokenOf(urlOrPath: unknown, base: string | null, maxLength: number): st
   let end = pathEnd
   while (end > 0 && urlOrPath.charCodeAt(end - 1) === 0x2f) end--
   let start = 0
-  if (base !== null && urlOrPath.startsWith(base)) start = base.length
+  // lastIndexOf(base, 0) is startsWith(base) at a fraction of the cost on Node 20 (V8 11).
+  if (base !== null && urlOrPath.lastIndexOf(base, 0) === 0) start = base.length
   else if (urlOrPath.includes('://')) start = Math.min(ABSOLUTE_URL.exec(urlOrPath)?.[0].length ?? 0, pathEnd)
   // A forward search finds the usual case (no '/' in the token) much faster than lastIndexOf.
   const slash = urlOrPath.indexOf('/', start)

@@ -65,15 +65,28 @@ export interface ConfigurationInit {
  * ```
  */
 export interface PytrackingSettings {
+  /** The webhook to notify of tracking events; becomes `webhookUrl`. */
   webhook_url?: string | null
+  /** How long a webhook delivery may take, in seconds; becomes `webhookTimeoutSeconds`. Default: 5. */
   webhook_timeout_seconds?: number | null
+  /** Seal the webhook URL into each link; becomes `includeWebhookUrl`. Default: false. */
   include_webhook_url?: boolean | null
+  /** The absolute http(s) URL open links start with; becomes `baseOpenTrackingUrl`. */
   base_open_tracking_url?: string | null
+  /** The absolute http(s) URL click links start with; becomes `baseClickTrackingUrl`. */
   base_click_tracking_url?: string | null
+  /** Metadata every result carries; becomes `defaultMetadata`. Default: none. */
   default_metadata?: Metadata | null
+  /** Seal the default metadata into each link; becomes `includeDefaultMetadata`. Default: false. */
   include_default_metadata?: boolean | null
+  /**
+   * pytracking's Fernet key (URL-safe base64): links are encrypted with it. Needs `@pytrack/crypto`
+   * imported, or a `codec` given to `fromPytracking`. Default: none (plain base64 links).
+   */
   encryption_bytestring_key?: string | null
+  /** The text encoding: only UTF-8 (`utf-8` or `utf8`, any case), pytracking's default. */
   encoding?: string | null
+  /** End every link with `/` (for Django routes); becomes `appendSlash`. Default: false. */
   append_slash?: boolean | null
   [key: string]: unknown
 }
@@ -236,17 +249,25 @@ const CONFIGURATION_BRAND = Symbol.for('@pytrack/core/configuration')
  * ```
  */
 export class Configuration {
+  /** The webhook to notify of tracking events; null when none. Default: none. */
   readonly webhookUrl: string | null
+  /** How long a webhook delivery may take, in seconds. Default: 5. */
   readonly webhookTimeoutSeconds: number
+  /** Seal `webhookUrl` into each link; decoding then reads it from the link. Default: false. */
   readonly includeWebhookUrl: boolean
   /** The open base URL as links use it: scheme lower-cased, ending in `/`. */
   readonly baseOpenTrackingUrl: string | null
   /** The click base URL as links use it: scheme lower-cased, ending in `/`. */
   readonly baseClickTrackingUrl: string | null
+  /** Metadata every result carries, as a frozen copy; null when none. Default: none. */
   readonly defaultMetadata: Readonly<Record<string, JsonValue>> | null
+  /** Seal `defaultMetadata` into each link instead of adding it when decoding. Default: false. */
   readonly includeDefaultMetadata: boolean
+  /** End every link with `/` (pytracking's `append_slash`, for Django routes). Default: false. */
   readonly appendSlash: boolean
+  /** How the payload is sealed. Default: {@link base64Codec}, pytracking's plain base64. */
   readonly codec: Codec
+  /** The longest link to make or accept, in characters. Default: 2048. */
   readonly maxLinkLength: number
 
   constructor(settings: ConfigurationInit = {}) {

@@ -11,7 +11,9 @@ import { InvalidArgumentError } from './errors/invalid-argument-error'
  * ```
  */
 export interface RequestData {
+  /** The client's `User-Agent` header; null when it sent none. */
   user_agent?: string | null
+  /** The client's IP address, as the handler determined it; null when unknown. */
   user_ip?: string | null
   [key: string]: JsonValue | undefined
 }
@@ -26,12 +28,19 @@ export interface RequestData {
  * ```
  */
 export interface TrackingResultInit {
+  /** True for an open (the tracking pixel was fetched). */
   isOpenTracking: boolean
+  /** True for a click (the tracking link was followed). */
   isClickTracking: boolean
+  /** The destination of a click link. Default: null. */
   trackedUrl?: string | null
+  /** The webhook to notify of the event. Default: null. */
   webhookUrl?: string | null
+  /** The link's metadata. Default: `{}`. */
   metadata?: Record<string, JsonValue>
+  /** What is known about the client (pytracking's `request_data`). Default: null. */
   requestData?: RequestData | null
+  /** When the event happened, in seconds since the epoch. Default: now, in whole seconds. */
   timestamp?: number | undefined
 }
 
@@ -45,11 +54,17 @@ export interface TrackingResultInit {
  * ```
  */
 export interface TrackingResultJson {
+  /** True for an open (the tracking pixel was fetched). */
   is_open_tracking: boolean
+  /** True for a click (the tracking link was followed). */
   is_click_tracking: boolean
+  /** The link's metadata, with the default metadata added when it was not sealed in. */
   metadata: Record<string, JsonValue>
+  /** What is known about the client (`user_agent`, `user_ip`...); null when nothing is. */
   request_data: RequestData | null
+  /** When the link was decoded, in whole seconds since the epoch (UTC). */
   timestamp: number
+  /** The destination of a click link; left out when there is none (opens). */
   tracked_url?: string
 }
 
@@ -68,7 +83,9 @@ const TRACKING_RESULT_BRAND = Symbol.for('@pytrack/core/tracking-result')
  */
 export class TrackingResult {
   // `declare`: assigned once in the constructor, without define-then-assign class fields.
+  /** True for an open (the tracking pixel was fetched), pytracking's `is_open_tracking`. */
   declare readonly isOpenTracking: boolean
+  /** True for a click (the tracking link was followed), pytracking's `is_click_tracking`. */
   declare readonly isClickTracking: boolean
   /** The destination of a click link; null for opens. */
   declare readonly trackedUrl: string | null
@@ -76,6 +93,7 @@ export class TrackingResult {
   declare readonly webhookUrl: string | null
   /** The link's metadata, with the default metadata added when it was not sealed in. */
   declare readonly metadata: Record<string, JsonValue>
+  /** What is known about the client (pytracking's `request_data`); null when nothing is. */
   declare readonly requestData: RequestData | null
   /** When the link was decoded, in whole seconds since the epoch (UTC). */
   declare readonly timestamp: number

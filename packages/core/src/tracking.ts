@@ -19,6 +19,7 @@ import { pythonJsonString, readError, toPythonJsonFrom } from './_internal/pytho
  * ```
  */
 export interface TrackingOptions extends ConfigurationInit {
+  /** The configuration to use; the fields given next to it override it. Default: `new Configuration()`. */
   configuration?: Configuration | undefined
 }
 

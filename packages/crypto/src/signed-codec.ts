@@ -15,7 +15,15 @@ import { base64UrlPadded, shown } from './_internal/fernet-token'
  * const secret: SignedSecret = { id: '2026', secret: process.env.LINK_SECRET! }
  * ```
  */
-export type SignedSecret = string | Uint8Array | { readonly id: string; readonly secret: string | Uint8Array }
+export type SignedSecret =
+  | string
+  | Uint8Array
+  | {
+      /** The key id links carry, so the right secret is found at once. */
+      readonly id: string
+      /** The secret: text (used as its UTF-8 bytes) or bytes, at least 16 bytes long. */
+      readonly secret: string | Uint8Array
+    }
 
 /**
  * Options of {@link signedCodec}.

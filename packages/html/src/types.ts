@@ -83,7 +83,13 @@ export interface AdaptTextOptions extends TrackingOptions {
  * const position: PixelPosition = { placeholder: '<!-- pytrack-pixel -->' }
  * ```
  */
-export type PixelPosition = 'bottom' | 'top' | { readonly placeholder: string }
+export type PixelPosition =
+  | 'bottom'
+  | 'top'
+  | {
+      /** The text of your template the pixel replaces: its first occurrence outside rewritten links. */
+      readonly placeholder: string
+    }
 
 /**
  * Options of {@link adaptHtml}: those of {@link adaptText}, plus the open tracking pixel.
@@ -125,6 +131,7 @@ export interface TrackedLink {
   inConditionalComment: boolean
   /** Where the replaced href value (quotes excluded) or text URL was in the input: `input.slice(start, end)`. */
   start: number
+  /** Where the range ends (exclusive); see `start`. */
   end: number
 }
 
@@ -167,11 +174,15 @@ export type SkipReason =
 export interface SkippedLink {
   /** The href with entities decoded (not trimmed), or null when there is none. */
   href: string | null
+  /** Why it was left alone. */
   reason: SkipReason
+  /** Lower-cased tag name, or null for plain text. */
   tagName: string | null
+  /** The link sits inside an Outlook conditional comment. */
   inConditionalComment: boolean
   /** Where the href value (or text URL) is in the input; for an element without href, both are the offset of its `<`. */
   start: number
+  /** Where the range ends (exclusive); see `start`. */
   end: number
 }
 
@@ -199,7 +210,9 @@ export type AdaptWarningCode =
  * ```
  */
 export interface AdaptWarning {
+  /** What kind of warning it is, for code to test. */
   code: AdaptWarningCode
+  /** What happened and what to do about it, for people. */
   message: string
 }
 
@@ -218,6 +231,7 @@ export interface PixelInsertion {
   html: string
   /** The input range it took the place of: empty (`start === end`) unless it replaced a placeholder. */
   start: number
+  /** Where the range ends (exclusive); see `start`. */
   end: number
 }
 
@@ -238,6 +252,7 @@ export interface AdaptHtmlResult {
   skipped: SkippedLink[]
   /** The inserted pixel, or null when open tracking is off. */
   pixel: PixelInsertion | null
+  /** Things to know about (Gmail clipping, no `<body>`, links too long...); empty when none. */
   warnings: AdaptWarning[]
 }
 
@@ -256,5 +271,6 @@ export interface AdaptTextResult {
   links: TrackedLink[]
   /** URLs left alone, in order, with the reason. */
   skipped: SkippedLink[]
+  /** Things to know about (such as links too long); empty when none. */
   warnings: AdaptWarning[]
 }

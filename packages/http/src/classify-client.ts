@@ -24,7 +24,9 @@ export type ClientKind = 'human' | 'mail-proxy' | 'privacy-prefetch' | 'scanner'
  * ```
  */
 export interface ClientClassification {
+  /** Who is asking: see {@link ClientKind}. */
   kind: ClientKind
+  /** Which rule matched, in words for logs, such as `no machine signal`. */
   reason: string
 }
 
@@ -37,9 +39,13 @@ export interface ClientClassification {
  * ```
  */
 export interface ClientSignals {
+  /** The HTTP method, such as `GET` or `HEAD`. */
   method: string
+  /** The `User-Agent` header. */
   userAgent: string | null
+  /** The `Accept` header. */
   accept: string | null
+  /** The `Accept-Language` header. */
   acceptLanguage: string | null
   /** The client IP address (after trusted proxies). */
   ip: string | null

@@ -40,10 +40,13 @@ export interface StartServerOptions {
 export interface RunningServer {
   /** Where it listens, e.g. `http://127.0.0.1:8080` (the real port when `port` was 0). */
   url: string
+  /** The port it listens on: the one picked when `port` was 0. */
   port: number
   /** The settings it runs with. */
   settings: ServerSettings
+  /** Where it records events and webhook deliveries: `options.store`, or SQLite at `<dataDir>/pytrack.db`. */
   store: EventStore
+  /** Where it logs: `options.logger`, or pino at `settings.logLevel`. */
   logger: Logger
   /** The link configuration (base URLs, codec) the server makes and reads links with. */
   configuration: Configuration

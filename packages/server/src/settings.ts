@@ -45,6 +45,7 @@ export interface ServerSettings {
   dataDir: string
   /** The bearer token of the HTTP API; null leaves the API open, allowed only on a loopback host. */
   apiToken: string | null
+  /** How links are sealed. Default `fernet`; `base64` for pytracking settings without a key. */
   codec: CodecName
   /** Link keys, the first sealing and all opening. Empty: read or create `<dataDir>/keys`. */
   keys: string[]
@@ -54,10 +55,13 @@ export interface ServerSettings {
   maxLinkAgeSeconds: number | null
   /** Where open and click links point: default `<publicUrl>/open/` and `<publicUrl>/click/`. */
   baseOpenTrackingUrl: string
+  /** See `baseOpenTrackingUrl`. Default `<publicUrl>/click/`. */
   baseClickTrackingUrl: string
   /** Metadata every event carries (pytracking's `default_metadata`). */
   defaultMetadata: Metadata | null
+  /** Seal `defaultMetadata` into each link instead of adding it when decoding. Default false. */
   includeDefaultMetadata: boolean
+  /** End every link with `/` (pytracking's `append_slash`, for Django routes). Default false. */
   appendSlash: boolean
   /** Webhooks every event is forwarded to. */
   webhookUrls: string[]
@@ -69,6 +73,7 @@ export interface ServerSettings {
   webhookMaxAttempts: number
   /** The first pause between delivery attempts, doubled each time up to an hour. Default 10 000 ms. */
   webhookRetryBaseMs: number
+  /** The pino log level. Default `info`. */
   logLevel: LogLevel
   /** Proxies whose `X-Forwarded-For`/`Forwarded` headers are believed (IPs or CIDRs). */
   trustedProxies: string[]

@@ -13,7 +13,10 @@ import { checkWebhookId, secretKeys, signature, signatureHeader, type WebhookSec
  * ```
  */
 export type WebhookHeaders =
-  | { get(name: string): string | null }
+  | {
+      /** The header's value (`name` comes in lower case), or null when absent, as `Headers.get` answers. */
+      get(name: string): string | null
+    }
   | Readonly<Record<string, string | readonly string[] | undefined>>
 
 /**

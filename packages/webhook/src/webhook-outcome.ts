@@ -34,6 +34,7 @@ export interface WebhookOutcomeBase {
  * ```
  */
 export interface WebhookDelivered extends WebhookOutcomeBase {
+  /** True: the receiver accepted it. */
   delivered: true
   /** The URL that was posted to. */
   url: string
@@ -51,6 +52,7 @@ export interface WebhookDelivered extends WebhookOutcomeBase {
  * ```
  */
 export interface WebhookFailed extends WebhookOutcomeBase {
+  /** False: the delivery failed for good; see `error`. */
   delivered: false
   /** The URL that was posted to; null when none could be used. */
   url: string | null

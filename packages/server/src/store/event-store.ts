@@ -33,7 +33,9 @@ export interface NewTrackingEvent {
   metadata: Record<string, JsonValue>
   /** Where a click redirected to; null for opens. */
   destination: string | null
+  /** The client's IP address (pytracking's `user_ip`, after trusted proxies); null when unknown. */
   clientIp: string | null
+  /** The client's `User-Agent` (pytracking's `user_agent`); null when it sent none. */
   userAgent: string | null
   /** True when the request came from a machine (mail proxy, privacy prefetch, scanner, bot). */
   machine: boolean
@@ -55,6 +57,7 @@ export interface NewTrackingEvent {
  * ```
  */
 export interface TrackingEvent extends NewTrackingEvent {
+  /** The event's id, increasing in insertion order. */
   id: number
 }
 
@@ -92,21 +95,31 @@ export type OutboxStatus = 'pending' | 'delivering' | 'delivered' | 'failed'
  * ```
  */
 export interface OutboxItem {
+  /** The delivery's id, increasing in insertion order. */
   id: number
   /** The Standard Webhooks `webhook-id`: fixed when the row is written, the same on every retry and restart. */
   webhookId: string
+  /** The id of the {@link TrackingEvent} it delivers. */
   eventId: number
+  /** Where to POST. */
   url: string
+  /** The JSON body to POST (pytracking's webhook payload). */
   payload: string
+  /** Where the delivery stands. */
   status: OutboxStatus
   /** Delivery attempts made so far (each may have retried inside @pytrack/webhook). */
   attempts: number
   /** Not before this time (ms since the epoch) is the next attempt made. */
   nextAttemptAt: number
+  /** Why the last attempt failed; null when none failed, and again once delivered. */
   lastError: string | null
+  /** The HTTP status of the last attempt; null before any, or when the receiver did not answer. */
   lastStatus: number | null
+  /** When the row was written: its event's time, in ms since the epoch. */
   createdAt: number
+  /** When the row last changed (claimed, attempted, retried), in ms since the epoch. */
   updatedAt: number
+  /** When it was delivered, in ms since the epoch; null until then. */
   deliveredAt: number | null
 }
 
@@ -119,9 +132,15 @@ export interface OutboxItem {
  * ```
  */
 export interface RecordedEvent {
+  /** The id of the stored event. */
   id: number
   /** The outbox rows written with the event, in the order given. */
-  outbox: { id: number; webhookId: string }[]
+  outbox: {
+    /** The outbox row's id. */
+    id: number
+    /** Its Standard Webhooks `webhook-id`. */
+    webhookId: string
+  }[]
 }
 
 /**
@@ -134,6 +153,7 @@ export interface RecordedEvent {
  * ```
  */
 export interface Page<T> {
+  /** The items of this page, in insertion order; at most `limit`. */
   items: T[]
   /** Where the next page starts; pass it back as `cursor`. Also given on the last page, so callers can poll for new items. */
   nextCursor: string | null
@@ -150,7 +170,9 @@ export interface Page<T> {
  * ```
  */
 export interface RecordRequest {
+  /** The event to write. */
   event: NewTrackingEvent
+  /** The webhook deliveries to write with it; may be empty. */
   outbox: readonly NewOutboxItem[]
 }
 
@@ -167,6 +189,7 @@ export interface ListEventsQuery {
   cursor?: string | undefined
   /** Items a page, 1 to 1000. Default 100. */
   limit?: number | undefined
+  /** Only opens or only clicks. Default: both. */
   kind?: 'open' | 'click' | undefined
 }
 
@@ -179,8 +202,11 @@ export interface ListEventsQuery {
  * ```
  */
 export interface ListOutboxQuery {
+  /** A `nextCursor` from a previous page; oldest first when absent. */
   cursor?: string | undefined
+  /** Items a page, 1 to 1000. Default 100. */
   limit?: number | undefined
+  /** Only deliveries in this status. Default: all. */
   status?: OutboxStatus | undefined
 }
 
@@ -229,8 +255,11 @@ export interface StatsGroup extends StatsCounts {
  * ```
  */
 export interface Stats {
+  /** The metadata key the groups are by; null when not grouped. */
   groupBy: string | null
+  /** The counts of each value of that key; empty when not grouped. */
   groups: StatsGroup[]
+  /** The counts of all events. */
   total: StatsCounts
 }
 
@@ -256,7 +285,9 @@ export interface StatsQuery {
  * ```
  */
 export interface OutboxFailure {
+  /** Why the attempt failed; kept as `lastError`. */
   error: string
+  /** The HTTP status the receiver answered with; null when it never answered. Kept as `lastStatus`. */
   status: number | null
   /** When to try again (ms since the epoch); null when the retry budget is spent. */
   retryAt: number | null

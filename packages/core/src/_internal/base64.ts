@@ -21,9 +21,10 @@ const isAscii: (text: string) => boolean = NodeBuffer
  * ASCII white space, which Python's decoder skips too.
  */
 export function base64UrlDecodeUtf8(token: string): string | undefined {
+  // A global regex replace measured a little faster than replaceAll before atob (Node 20).
   let standard = token
-  if (standard.includes('-')) standard = standard.replaceAll('-', '+')
-  if (standard.includes('_')) standard = standard.replaceAll('_', '/')
+  if (standard.includes('-')) standard = standard.replace(/-/g, '+')
+  if (standard.includes('_')) standard = standard.replace(/_/g, '/')
   let binary: string
   try {
     binary = atob(standard)

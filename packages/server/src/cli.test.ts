@@ -118,8 +118,10 @@ describe('pytrack (the CLI)', () => {
     expect(bad.code).toBe(1)
     expect(bad.stderr).toMatch(/^pytrack: .*Fernet/)
     expect(bad.stderr.split('\n').filter(Boolean)).toHaveLength(1)
+    // The hint is only for URLs outside both base URLs (compared without case for scheme and host).
+    expect((await cli(['decode', 'HTTP://LOCALHOST:8080/click/gAAAAABnotavalidtoken'])).stderr).not.toMatch(/base URL/)
     const notTracking = await cli(['decode', 'https://example.com/some/page'])
-    expect([notTracking.code, notTracking.stderr]).toEqual([1, expect.stringMatching(/not under the click or open base URL \(http:\/\/localhost:8080\/click\/, http:\/\/localhost:8080\/open\/\)/)])
+    expect([notTracking.code, notTracking.stderr]).toEqual([1, expect.stringMatching(/under neither base URL \(http:\/\/localhost:8080\/click\/, http:\/\/localhost:8080\/open\/\)/)])
   })
 
   it('serves until SIGTERM, then exits 0', async () => {

@@ -217,12 +217,17 @@ function configurationFor(io: CliIo, values: Parameters<typeof linkArgv>[0]): Co
   return linkConfiguration(settings, { info: say('info'), warn: say('warn') } as never)
 }
 
+// Scheme and host are case-insensitive, so HTTP://HOST/click/… is still under http://host/click/.
+function isUnder(url: string, base: string | null): boolean {
+  return base !== null && url.slice(0, base.length).toLowerCase() === base.toLowerCase()
+}
+
 function decode(configuration: Configuration, url: string): { kind: 'open' | 'click'; result: TrackingResult } {
   const options = { configuration }
-  if (configuration.baseClickTrackingUrl !== null && url.startsWith(configuration.baseClickTrackingUrl)) {
+  if (isUnder(url, configuration.baseClickTrackingUrl)) {
     return { kind: 'click', result: getClickTrackingResult(url, options) }
   }
-  if (configuration.baseOpenTrackingUrl !== null && url.startsWith(configuration.baseOpenTrackingUrl)) {
+  if (isUnder(url, configuration.baseOpenTrackingUrl)) {
     return { kind: 'open', result: getOpenTrackingResult(url, options) }
   }
   // Another host or path (a proxy, another deployment): the token decides (a click link
@@ -233,7 +238,7 @@ function decode(configuration: Configuration, url: string): { kind: 'open' | 'cl
   } catch (error) {
     const bases = [configuration.baseClickTrackingUrl, configuration.baseOpenTrackingUrl].filter((base) => base !== null)
     throw new InvalidLinkError(
-      `${(error as Error).message}; note that the URL is not under the click or open base URL (${bases.join(', ')}): is it a tracking link, and is PYTRACK_PUBLIC_URL right?`,
+      `${(error as Error).message}; note that the URL is under neither base URL (${bases.join(', ')}): is it a tracking link, and are the base URLs (PYTRACK_PUBLIC_URL) right?`,
       { cause: error },
     )
   }

@@ -1,4 +1,4 @@
-import { writeFileSync, statSync } from 'node:fs'
+import { statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../../test/helpers'
@@ -17,6 +17,14 @@ describe('makeDirectory', () => {
     }
     makeDirectory(deep)
     expect(statSync(deep).isDirectory()).toBe(true)
+  })
+
+  it('follows a symbolic link before `..`, as the system does', () => {
+    const inner = join(dir.path, 'real', 'inner')
+    makeDirectory(inner)
+    symlinkSync(inner, join(dir.path, 'link'))
+    makeDirectory(`${dir.path}/link/../beside`) // not path.join, which folds the .. as text
+    expect(statSync(join(dir.path, 'real', 'beside')).isDirectory()).toBe(true)
   })
 
   it("fails with the system's code where a folder cannot be made, instead of hanging", () => {

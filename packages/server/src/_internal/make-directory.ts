@@ -1,5 +1,5 @@
 import { chmodSync, mkdirSync, statSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
+import { dirname } from 'node:path'
 
 /**
  * `mkdir -p` with an owner-only (or given) mode on every folder it creates. Node 20's
@@ -10,7 +10,9 @@ import { dirname, resolve } from 'node:path'
  */
 export function makeDirectory(dir: string, mode = 0o700): void {
   const missing: string[] = []
-  for (let current = resolve(dir); !isDirectory(current); current = dirname(current)) {
+  // dirname on the path as given (not path.resolve, which would fold `link/..` as text while
+  // the system follows the link first).
+  for (let current = dir || '.'; !isDirectory(current); current = dirname(current)) {
     missing.push(current)
     if (dirname(current) === current) break
   }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { InvalidArgumentError } from '@pytrack/core'
 import { createTrackingHandler, type TrackingContext, type TrackingHandler, type TrackingHandlerOptions } from './tracking-handler'
-import { coreOf, type CoreResponse } from './_internal/core'
+import { coreOf } from './_internal/core'
 import { NodeCoreRequest, toWebRequest, writeCoreResponse, writeWebResponse } from './_internal/node-bridge'
 
 /**
@@ -46,13 +46,7 @@ export function toExpressHandler(handler: TrackingHandler): ExpressHandler {
       const target = req.originalUrl ?? req.url ?? '/'
       const remoteAddress = req.socket?.remoteAddress
       const context: TrackingContext = { remoteAddress, req, res }
-      let response: CoreResponse | Promise<CoreResponse> | null
-      try {
-        response = core.handle(new NodeCoreRequest(req, target, remoteAddress, true), context)
-      } catch (error) {
-        core.reportUnexpected(error)
-        response = core.internalError
-      }
+      const response = core.handle(new NodeCoreRequest(req, target, remoteAddress, true), context)
       if (response === null) {
         next()
         return

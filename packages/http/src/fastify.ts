@@ -37,14 +37,8 @@ export function toFastifyPlugin(handler: TrackingHandler): FastifyPluginAsync {
         const target = request.url
         const remoteAddress = raw.socket?.remoteAddress
         const context: TrackingContext = { remoteAddress, request, reply }
-        let response: CoreResponse | Promise<CoreResponse> | null
-        try {
-          // Fastify's reply.send may run onSend hooks first: hooks wait for a later loop turn.
-          response = core.handle(new NodeCoreRequest(raw, target, remoteAddress, false), context)
-        } catch (error) {
-          core.reportUnexpected(error)
-          response = core.internalError
-        }
+        // Fastify's reply.send may run onSend hooks first: hooks wait for a later loop turn.
+        const response = core.handle(new NodeCoreRequest(raw, target, remoteAddress, false), context)
         if (response === null) {
           reply.callNotFound()
           return undefined

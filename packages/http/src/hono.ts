@@ -67,13 +67,7 @@ export function toHonoHandler(handler: TrackingHandler, options: HonoAdapterOpti
   return async (c, next) => {
     const raw = c.req.raw
     const context = contextFor(c, remoteAddress)
-    let response
-    try {
-      response = core.handle(new WebCoreRequest(raw, context.remoteAddress), context)
-    } catch (error) {
-      core.reportUnexpected(error)
-      response = core.internalError
-    }
+    const response = core.handle(new WebCoreRequest(raw, context.remoteAddress), context)
     if (response === null) {
       await next()
       return undefined

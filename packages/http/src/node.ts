@@ -42,22 +42,11 @@ export function toNodeHandler(handler: TrackingHandler): NodeHandler {
     return (req, res) => {
       const remoteAddress = req.socket?.remoteAddress
       const context: TrackingContext = { remoteAddress, req, res }
-      let response
-      try {
-        response = core.handle(new NodeCoreRequest(req, req.url ?? '/', remoteAddress, true), context) ?? core.notFound
-      } catch (error) {
-        core.reportUnexpected(error)
-        response = core.internalError
-      }
+      // core.handle never throws, and its promise never rejects.
+      const response = core.handle(new NodeCoreRequest(req, req.url ?? '/', remoteAddress, true), context) ?? core.notFound
       if (response instanceof Promise) {
         // recordEvent is still running: the answer waits for it.
-        response.then(
-          (ready) => send(res, ready),
-          (error: unknown) => {
-            core.reportUnexpected(error)
-            send(res, core.internalError)
-          },
-        )
+        void response.then((ready) => send(res, ready))
       } else {
         send(res, response)
       }

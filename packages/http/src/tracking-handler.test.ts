@@ -5,6 +5,7 @@ import { Configuration, getClickTrackingUrl, getOpenTrackingUrl, isPytrackError,
 import { fernetCodec, signedCodec } from '@pytrack/crypto'
 import { createTrackingHandler, type TrackingHandler } from './index'
 import { describeTrackingBehaviour, type TestServer } from '../test/behaviour-suite'
+import { mountFor } from '../test/servers'
 
 // The Web-standard handler itself, served as a fetch function by @hono/node-server.
 describeTrackingBehaviour('Web-standard handler', async (mounts) => {
@@ -15,9 +16,7 @@ describeTrackingBehaviour('Web-standard handler', async (mounts) => {
         port: 0,
         hostname: '127.0.0.1',
         fetch: (request: Request, env: HttpBindings | Http2Bindings) => {
-          const path = new URL(request.url).pathname
-          const index = mounts.findIndex((mount) => path.startsWith(`${mount.prefix}/`))
-          const handler = handlers[index]
+          const handler = mountFor(mounts, handlers, new URL(request.url).pathname)
           if (!handler) return new Response('no mount here', { status: 404 })
           return handler(request, { remoteAddress: env.incoming.socket.remoteAddress })
         },

@@ -1,4 +1,4 @@
-import { displayIp, parseIp } from './ip'
+import { displayIp, parseIp, type RangeTest } from './ip'
 
 /**
  * Which header trusted proxies write the client chain to.
@@ -47,7 +47,7 @@ function hopsOf(header: string, kind: ForwardedHeader): string[] {
  */
 export function clientIp(
   socketAddress: string | null | undefined,
-  isTrusted: ((address: string) => boolean) | undefined,
+  isTrusted: RangeTest | undefined,
   header: string | null,
   kind: ForwardedHeader,
 ): string | null {
@@ -57,9 +57,11 @@ export function clientIp(
   const hops = hopsOf(header, kind)
   for (let i = hops.length - 1; i >= 0; i--) {
     const hop = hops[i] as string
-    if (!parseIp(hop)) return address
+    const bytes = parseIp(hop)
+    if (!bytes) return address
     address = displayIp(hop)
-    if (!isTrusted(address)) return address
+    // displayIp only drops the ::ffff: of a mapped IPv4, which parses to the same bytes.
+    if (!isTrusted(bytes)) return address
   }
   return address
 }

@@ -19,7 +19,7 @@ import type { TrackingContext, TrackingHandlerOptions } from '../tracking-handle
 import { createClassifier, type Classifier } from './classifier'
 import { clientIp, type ForwardedHeader } from './client-ip'
 import { createLocationResolver } from './destination'
-import { compileRanges } from './ip'
+import { compileRanges, type RangeTest } from './ip'
 
 /** A request as the core needs it. `target` is the path and query (origin-form). */
 export interface CoreRequest {
@@ -51,6 +51,7 @@ export interface TrackingCore {
   /**
    * The response for a tracking route, or null when the path is not one (adapters pass it on).
    * A promise (never rejected) only when `recordEvent` returned one: the answer waits for it.
+   * Never throws: a failure is reported to onHookError and answered with `internalError`.
    */
   handle(request: CoreRequest, context: TrackingContext): CoreResponse | Promise<CoreResponse> | null
   /** What the Web and node handlers answer for paths that are not tracking routes. */
@@ -176,7 +177,7 @@ export function createCore(options: TrackingHandlerOptions): TrackingCore {
   const onDecodingError = optionalFunction('onDecodingError', options.onDecodingError)
   const onHookError = optionalFunction('onHookError', options.onHookError) ?? defaultHookError
 
-  let isTrusted: ((address: string) => boolean) | undefined
+  let isTrusted: RangeTest | undefined
   if (options.trustedProxies !== undefined) {
     if (!Array.isArray(options.trustedProxies)) {
       throw new ConfigurationError('trustedProxies must be an array such as ["loopback", "10.0.0.0/8"]')
@@ -281,6 +282,11 @@ export function createCore(options: TrackingHandlerOptions): TrackingCore {
     }
   }
 
+  // `soon`: as for enqueue.
+  const trackingEvent = (result: TrackingResult, request: CoreRequest, context: TrackingContext, soon: boolean): void => {
+    if (onTrackingEvent) enqueue([true, result, request, context, keepAlive(context)], soon)
+  }
+
   const decodingError = (error: unknown, request: CoreRequest, context: TrackingContext): void => {
     if (!onDecodingError) return
     const pytrackError: PytrackError = isPytrackError(error)
@@ -307,13 +313,13 @@ export function createCore(options: TrackingHandlerOptions): TrackingCore {
       return isHead ? UNAVAILABLE_HEAD : UNAVAILABLE
     }
     if (outcome === null || outcome === undefined || typeof (outcome as { then?: unknown }).then !== 'function') {
-      if (onTrackingEvent) enqueue([true, result, request, context, keepAlive(context)], request.writesAtOnce)
+      trackingEvent(result, request, context, request.writesAtOnce)
       return response
     }
     return Promise.resolve(outcome).then(
       () => {
         // The adapter writes the answer in a later microtask: hooks wait for a later turn.
-        if (onTrackingEvent) enqueue([true, result, request, context, keepAlive(context)], false)
+        trackingEvent(result, request, context, false)
         return response
       },
       (error: unknown) => {
@@ -421,7 +427,7 @@ export function createCore(options: TrackingHandlerOptions): TrackingCore {
       return isHead ? NOT_FOUND_HEAD : NOT_FOUND
     }
     if (recordEvent) return record(result, response, isHead, request, context)
-    if (onTrackingEvent) enqueue([true, result, request, context, keepAlive(context)], request.writesAtOnce)
+    trackingEvent(result, request, context, request.writesAtOnce)
     return response
   }
 

@@ -105,12 +105,15 @@ function parseRange(entry: string): Range | undefined {
   return { bytes, bits: isV4 ? bits + 96 : bits }
 }
 
+/** Whether an address (text, or bytes from {@link parseIp} so it is not parsed again) is in the ranges. */
+export type RangeTest = (address: string | Uint8Array) => boolean
+
 /**
  * Compiles addresses, CIDR ranges (`10.0.0.0/8`, `2001:db8::/32`) and the shortcuts
  * `loopback`, `private`, `linklocal`, `uniquelocal` into a test function. Returns the
  * entry it could not read as a string instead, so callers can explain the mistake.
  */
-export function compileRanges(entries: readonly string[]): ((address: string) => boolean) | string {
+export function compileRanges(entries: readonly string[]): RangeTest | string {
   const ranges: Range[] = []
   for (const entry of entries) {
     if (typeof entry !== 'string') return String(entry)
@@ -121,8 +124,8 @@ export function compileRanges(entries: readonly string[]): ((address: string) =>
       ranges.push(range)
     }
   }
-  return (address: string): boolean => {
-    const bytes = parseIp(address)
+  return (address) => {
+    const bytes = typeof address === 'string' ? parseIp(address) : address
     if (!bytes) return false
     for (const range of ranges) if (inRange(bytes, range)) return true
     return false

@@ -1,7 +1,6 @@
 import type { TrackingResult } from '@pytrack/core'
 import { deliver, notAttempted } from './_internal/deliver'
-import { newWebhookId, notAllowed, payloadOf, prepare, requireSomewhere, route } from './_internal/prepare'
-import { checkWebhookId } from './_internal/secret'
+import { notAllowed, payloadOf, prepare, requireSomewhere, route, webhookIdOf } from './_internal/prepare'
 import type { SendWebhookOptions, SendWebhooksOptions } from './webhook-options'
 import type { WebhookOutcome } from './webhook-outcome'
 
@@ -22,18 +21,9 @@ import type { WebhookOutcome } from './webhook-outcome'
  * ```
  */
 export async function sendWebhook(result: TrackingResult, options: SendWebhookOptions = {}): Promise<WebhookOutcome> {
-  const prepared = prepare(options, false)
-  const body = payloadOf(result)
-  const webhookId = options.webhookId === undefined ? newWebhookId() : checkWebhookId(options.webhookId, 'webhookId')
-  requireSomewhere(result, prepared)
-  const { targets, rejectedWebhookUrl } = route(result, prepared, false)
-  const first = targets[0]
-  const outcome =
-    first === undefined
-      ? notAttempted(notAllowed(), null, webhookId, result, rejectedWebhookUrl)
-      : await deliver(prepared.dispatcher, first, body, webhookId, result, rejectedWebhookUrl, prepared.policy, options.signal)
-  if (!outcome.delivered && options.throwOnFailure === true) throw outcome.error
-  return outcome
+  // Without endpoints there is exactly one outcome: the primary webhook's, or the refused link's.
+  const [outcome] = await send(result, options, false)
+  return outcome!
 }
 
 /**
@@ -51,14 +41,19 @@ export async function sendWebhook(result: TrackingResult, options: SendWebhookOp
  * for (const outcome of outcomes) if (!outcome.delivered) logger.error(outcome.error.message)
  * ```
  */
-export async function sendWebhooks(result: TrackingResult, options: SendWebhooksOptions = {}): Promise<WebhookOutcome[]> {
-  const prepared = prepare(options, true)
+export function sendWebhooks(result: TrackingResult, options: SendWebhooksOptions = {}): Promise<WebhookOutcome[]> {
+  return send(result, options, true)
+}
+
+async function send(result: TrackingResult, options: SendWebhooksOptions, withEndpoints: boolean): Promise<WebhookOutcome[]> {
+  const prepared = prepare(options, withEndpoints)
   const body = payloadOf(result)
-  const webhookId = options.webhookId === undefined ? newWebhookId() : checkWebhookId(options.webhookId, 'webhookId')
+  const webhookId = webhookIdOf(options.webhookId)
   requireSomewhere(result, prepared)
-  const { targets, rejectedWebhookUrl } = route(result, prepared, true)
+  const { targets, rejectedWebhookUrl } = route(result, prepared, withEndpoints)
+  // A primary webhook is always a target, so no targets and a refused link means nothing to fall back to.
   const outcomes: WebhookOutcome[] =
-    targets.length === 0 && rejectedWebhookUrl !== null && prepared.configured === null
+    targets.length === 0 && rejectedWebhookUrl !== null
       ? [notAttempted(notAllowed(), null, webhookId, result, rejectedWebhookUrl)]
       : await Promise.all(
           targets.map((target) =>

@@ -156,15 +156,17 @@ export function verifyWebhook(
   }
 
   const body = typeof rawBody === 'string' ? Buffer.from(rawBody, 'utf8') : rawBody
+  const given: Buffer[] = []
+  for (const entry of signatures.split(' ')) {
+    const comma = entry.indexOf(',')
+    if (comma !== -1 && entry.slice(0, comma) === 'v1') given.push(Buffer.from(entry.slice(comma + 1), 'base64'))
+  }
   let matched = false
   for (const key of keys) {
     const expected = Buffer.from(signature(key, webhookId, timestamp, body), 'base64')
-    for (const entry of signatures.split(' ')) {
-      const comma = entry.indexOf(',')
-      if (comma === -1 || entry.slice(0, comma) !== 'v1') continue
-      const given = Buffer.from(entry.slice(comma + 1), 'base64')
+    for (const candidate of given) {
       // timingSafeEqual needs equal lengths; a length mismatch tells nothing about the key.
-      if (given.length === expected.length && timingSafeEqual(given, expected)) matched = true
+      if (candidate.length === expected.length && timingSafeEqual(candidate, expected)) matched = true
     }
   }
   if (!matched) {

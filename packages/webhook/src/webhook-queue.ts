@@ -1,8 +1,7 @@
 import { setMaxListeners } from 'node:events'
 import { InvalidArgumentError, type TrackingResult } from '@pytrack/core'
 import { deliver, notAttempted, type Target } from './_internal/deliver'
-import { newWebhookId, notAllowed, payloadOf, prepare, route, shown, type Prepared } from './_internal/prepare'
-import { checkWebhookId } from './_internal/secret'
+import { notAllowed, payloadOf, prepare, route, shown, webhookIdOf, type Prepared } from './_internal/prepare'
 import { QueueClosedError } from './errors/queue-closed-error'
 import { WebhookDeliveryError } from './errors/webhook-delivery-error'
 import { QueueFullError } from './errors/queue-full-error'
@@ -284,8 +283,7 @@ export class WebhookQueue {
   #itemsFor(result: TrackingResult, options: EnqueueOptions | undefined): Item[] {
     if (this.#closed) throw new QueueClosedError('the webhook queue is closed: it takes no new deliveries')
     const body = payloadOf(result)
-    const webhookId =
-      options?.webhookId === undefined ? newWebhookId() : checkWebhookId(options.webhookId, 'webhookId')
+    const webhookId = webhookIdOf(options?.webhookId)
     const { targets, rejectedWebhookUrl } = route(result, this.#prepared, true)
     if (targets.length === 0) {
       return rejectedWebhookUrl === null ? [] : [{ result, body, webhookId, target: null, rejectedWebhookUrl }]
@@ -356,7 +354,7 @@ export class WebhookQueue {
     } catch (error) {
       // deliver() reports every failure in its outcome; this would be a defect, still reported.
       outcome = notAttempted(
-        new WebhookDeliveryError(`webhook delivery to ${item.target?.display ?? 'the webhook'} failed unexpectedly`, null, 0, { cause: error }),
+        new WebhookDeliveryError(`webhook delivery to ${item.target?.origin ?? 'the webhook'} failed unexpectedly`, null, 0, { cause: error }),
         item.target?.url ?? null,
         item.webhookId,
         item.result,

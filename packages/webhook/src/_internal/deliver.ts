@@ -9,10 +9,9 @@ import { signatureHeader } from './secret'
 /** One receiver of one delivery, resolved and checked. */
 export interface Target {
   url: string
+  /** Also how messages name it: the path of a webhook URL is often its secret (Slack, Discord, Zapier). */
   origin: string
   path: string
-  /** Where the message may name it: origin and path, never the query or credentials. */
-  display: string
   keys: readonly Uint8Array[] | null
   timeoutMs: number
   headers: Readonly<Record<string, string>> | null
@@ -207,7 +206,7 @@ export async function deliver(
   }
   const cause = last.kind === 'error' ? last.error : undefined
   const error = new WebhookDeliveryError(
-    `webhook delivery to ${target.display} failed: ${why}${stop}`,
+    `webhook delivery to ${target.origin} failed: ${why}${stop}`,
     lastStatus,
     attempts,
     cause === undefined ? undefined : { cause },

@@ -5,7 +5,7 @@ import type { WebhookEndpoint, WebhookEvent, WebhookOptions } from '../webhook-o
 import { WebhookUrlNotAllowedError } from '../errors/webhook-url-not-allowed-error'
 import type { RetryPolicy, Target } from './deliver'
 import { defaultDispatcher } from './dispatcher'
-import { secretKeys } from './secret'
+import { checkWebhookId, secretKeys } from './secret'
 
 /** The longest timeout a link's metadata may ask for: links can be forged. */
 const MAX_LINK_TIMEOUT_SECONDS = 60
@@ -34,9 +34,10 @@ interface PreparedEndpoint {
   url: string
   parsed: URL
   events: ReadonlySet<WebhookEvent> | null
-  /** undefined: use the options' secret. */
-  keys: readonly Uint8Array[] | null | undefined
+  /** Its own secret, else the options'. */
+  keys: readonly Uint8Array[] | null
   timeoutMs: number | null
+  /** The options' headers with its own on top. */
   headers: Readonly<Record<string, string>> | null
 }
 
@@ -103,6 +104,14 @@ function headersOf(value: unknown, name: string): Readonly<Record<string, string
     out[lower] = item
   }
   return Object.keys(out).length === 0 ? null : out
+}
+
+/** `own` on top of `base`; either may be absent. */
+function mergeHeaders(
+  base: Readonly<Record<string, string>> | null,
+  own: Readonly<Record<string, string>> | null,
+): Readonly<Record<string, string>> | null {
+  return base && own ? { ...base, ...own } : (own ?? base)
 }
 
 function keysOf(value: unknown, name: string): readonly Uint8Array[] | null {
@@ -186,7 +195,7 @@ export function prepare(options: WebhookOptions & { endpoints?: unknown }, withE
     for (const [i, item] of (o.endpoints as unknown[]).entries()) {
       const name = `endpoints[${i}]`
       if (typeof item === 'string') {
-        endpoints.push({ url: item, parsed: httpUrl(item, name), events: null, keys: undefined, timeoutMs: null, headers: null })
+        endpoints.push({ url: item, parsed: httpUrl(item, name), events: null, keys, timeoutMs: null, headers })
         continue
       }
       const endpoint = plainObject(item, name) as Partial<WebhookEndpoint>
@@ -201,12 +210,12 @@ export function prepare(options: WebhookOptions & { endpoints?: unknown }, withE
         url: endpoint.url as string,
         parsed: httpUrl(endpoint.url, `${name}.url`),
         events,
-        keys: endpoint.secret === undefined ? undefined : keysOf(endpoint.secret, `${name}.secret`),
+        keys: endpoint.secret === undefined ? keys : keysOf(endpoint.secret, `${name}.secret`),
         timeoutMs:
           endpoint.timeoutSeconds === undefined
             ? null
             : timeoutMsOf(number(endpoint.timeoutSeconds, `${name}.timeoutSeconds`, 0.001, 0)),
-        headers: headersOf(endpoint.headers, `${name}.headers`),
+        headers: mergeHeaders(headers, headersOf(endpoint.headers, `${name}.headers`)),
       })
     }
   }
@@ -250,8 +259,6 @@ function target(
     url,
     origin: parsed.origin,
     path: parsed.pathname + parsed.search,
-    // Only the origin: the path of a webhook URL is often its secret (Slack, Discord, Zapier).
-    display: parsed.origin,
     keys,
     timeoutMs,
     headers: all,
@@ -306,16 +313,7 @@ export function route(result: TrackingResult, prepared: Prepared, withEndpoints:
     for (const endpoint of prepared.endpoints) {
       if (endpoint.events !== null && (kind === null || !endpoint.events.has(kind))) continue
       if (targets.some((t) => t.url === endpoint.url)) continue
-      const headers = endpoint.headers && prepared.headers ? { ...prepared.headers, ...endpoint.headers } : (endpoint.headers ?? prepared.headers)
-      targets.push(
-        target(
-          endpoint.url,
-          endpoint.parsed,
-          endpoint.keys === undefined ? prepared.keys : endpoint.keys,
-          endpoint.timeoutMs ?? timeoutMs,
-          headers,
-        ),
-      )
+      targets.push(target(endpoint.url, endpoint.parsed, endpoint.keys, endpoint.timeoutMs ?? timeoutMs, endpoint.headers))
     }
   }
   return { targets, rejectedWebhookUrl }
@@ -345,7 +343,7 @@ export function payloadOf(result: TrackingResult): string {
   return toPythonJson(result.toJSON())
 }
 
-/** A fresh `webhook-id`. */
-export function newWebhookId(): string {
-  return `msg_${randomUUID().replaceAll('-', '')}`
+/** The caller's `webhook-id`, checked, or a fresh one. */
+export function webhookIdOf(given: string | undefined): string {
+  return given === undefined ? `msg_${randomUUID().replaceAll('-', '')}` : checkWebhookId(given, 'webhookId')
 }

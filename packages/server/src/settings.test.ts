@@ -1,21 +1,19 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { isPytrackError } from '@pytrack/core'
+import { thrownBy } from '../../../test-utils/errors'
+import { tempDir } from '../test/helpers'
 import { isLoopbackHost, loadSettings } from './settings'
 
-const dir = mkdtempSync(join(tmpdir(), 'pytrack-settings-'))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const temp = tempDir('pytrack-settings-')
+const dir = temp.path
+afterAll(() => temp.remove())
 
 function settingsError(run: () => unknown): { setting: string; message: string } {
-  try {
-    run()
-  } catch (error) {
-    expect(isPytrackError(error, 'ERR_PYTRACK_SETTINGS')).toBe(true)
-    return error as { setting: string; message: string }
-  }
-  throw new Error('expected a settings error')
+  const error = thrownBy(run)
+  expect(isPytrackError(error, 'ERR_PYTRACK_SETTINGS')).toBe(true)
+  return error as { setting: string; message: string }
 }
 
 describe('loadSettings', () => {

@@ -1,11 +1,12 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { isPytrackError } from '@pytrack/core'
 import { openSqliteEventStore, type SqliteEventStore } from './store/sqlite-event-store'
 import type { NewTrackingEvent } from './store/event-store'
+import { tempDir } from '../test/helpers'
 
+let temp: ReturnType<typeof tempDir>
 let dir: string
 let store: SqliteEventStore
 
@@ -27,12 +28,13 @@ function event(overrides: Partial<NewTrackingEvent> = {}): NewTrackingEvent {
 }
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'pytrack-store-'))
+  temp = tempDir('pytrack-store-')
+  dir = temp.path
   store = openSqliteEventStore({ file: join(dir, 'db', 'pytrack.db') })
 })
 afterEach(() => {
   store.close()
-  rmSync(dir, { recursive: true, force: true })
+  temp.remove()
 })
 
 describe('SqliteEventStore', () => {

@@ -65,10 +65,6 @@ export class OutboxDispatcher {
     })
   }
 
-  get inFlight(): number {
-    return this.#inFlight.size
-  }
-
   async #pump(): Promise<void> {
     if (this.#closed) return
     if (this.#pumping) {

@@ -33,7 +33,7 @@ function emailIdOf(metadata: Record<string, JsonValue>, emailKey: string): strin
   return canonicalJson(rest)
 }
 
-export function eventOf(result: TrackingResult, emailKey: string): NewTrackingEvent {
+function eventOf(result: TrackingResult, emailKey: string): NewTrackingEvent {
   const data = result.requestData
   const label = typeof data?.client_kind === 'string' ? data.client_kind : 'human'
   const requestTime = typeof data?.request_time === 'string' ? Date.parse(data.request_time) : Number.NaN
@@ -73,7 +73,7 @@ export interface TrackingRoutesOptions {
   trustedProxies: readonly string[]
   redirectAllow: readonly string[]
   /** Called after an event with outbox rows is committed. */
-  onOutboxWritten: (recorded: RecordedEvent) => void
+  onOutboxWritten: () => void
 }
 
 /**
@@ -96,7 +96,7 @@ export function createTrackingRoutes(options: TrackingRoutesOptions): NodeHandle
   const committed = (recorded: RecordedEvent): void => {
     if (recorded.outbox.length === 0) return
     try {
-      options.onOutboxWritten(recorded)
+      options.onOutboxWritten()
     } catch (error) {
       // The event is stored: the answer must not turn into a 503 because of the wake-up call.
       logger.error({ err: error }, 'could not wake the webhook dispatcher; it finds the rows on its next round')

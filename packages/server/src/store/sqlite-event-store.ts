@@ -205,8 +205,6 @@ export class SqliteEventStore implements EventStore {
   /** The database file. */
   readonly file: string
   readonly #db: Database.Database
-  readonly #insertEvent: Database.Statement
-  readonly #insertOutbox: Database.Statement
   readonly #record: (event: NewTrackingEvent, outbox: readonly NewOutboxItem[]) => RecordedEvent
   readonly #recordMany: (batch: readonly RecordRequest[]) => RecordedEvent[]
   #closed = false
@@ -234,16 +232,16 @@ export class SqliteEventStore implements EventStore {
         { cause: error },
       )
     }
-    this.#insertEvent = this.#db.prepare(
+    const insertEvent = this.#db.prepare(
       `INSERT INTO events (kind, time, email_id, metadata, destination, client_ip, user_agent, machine, label, label_reason, request_data)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
-    this.#insertOutbox = this.#db.prepare(
+    const insertOutbox = this.#db.prepare(
       `INSERT INTO outbox (webhook_id, event_id, url, payload, status, attempts, next_attempt_at, created_at, updated_at)
        VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
     )
     const insert = (event: NewTrackingEvent, outbox: readonly NewOutboxItem[]): RecordedEvent => {
-      const info = this.#insertEvent.run(
+      const info = insertEvent.run(
         event.kind,
         event.time,
         event.emailId,
@@ -260,7 +258,7 @@ export class SqliteEventStore implements EventStore {
       const written: RecordedEvent['outbox'] = []
       for (const item of outbox) {
         const webhookId = `msg_${randomUUID().replaceAll('-', '')}`
-        const row = this.#insertOutbox.run(webhookId, id, item.url, item.payload, event.time, event.time, event.time)
+        const row = insertOutbox.run(webhookId, id, item.url, item.payload, event.time, event.time, event.time)
         written.push({ id: Number(row.lastInsertRowid), webhookId })
       }
       return { id, outbox: written }

@@ -5,7 +5,6 @@ import { fileURLToPath } from 'node:url'
 
 export const repoRoot: string = fileURLToPath(new URL('..', import.meta.url))
 export const sharedRoot: string = fileURLToPath(new URL('../../shared/', import.meta.url))
-export const hasShared: boolean = existsSync(sharedRoot)
 
 export interface VectorFile<T> {
   /** Where it was read from, for test names. */

@@ -205,8 +205,13 @@ function deepFreeze<T>(value: T): T {
   return value
 }
 
+// The frozen copies metadataObject made: with() passes them on unchanged, so per-call overrides
+// (pytracking's kwargs) do not serialise and copy the default metadata again on every link.
+const checkedMetadata = new WeakSet<object>()
+
 function metadataObject(value: unknown): Readonly<Record<string, JsonValue>> | null {
   if (value === undefined || value === null) return null
+  if (checkedMetadata.has(value as object)) return value as Readonly<Record<string, JsonValue>>
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new ConfigurationError(`defaultMetadata must be a plain object of JSON values, not ${Array.isArray(value) ? 'an array' : typeof value}`)
   }
@@ -217,7 +222,9 @@ function metadataObject(value: unknown): Readonly<Record<string, JsonValue>> | n
   } catch (error) {
     throw new ConfigurationError(`defaultMetadata is not valid: ${(error as Error).message}`, { cause: error })
   }
-  return deepFreeze(JSON.parse(json) as Record<string, JsonValue>)
+  const copy = deepFreeze(JSON.parse(json) as Record<string, JsonValue>)
+  checkedMetadata.add(copy)
+  return copy
 }
 
 function codecOf(value: unknown): Codec {

@@ -110,11 +110,11 @@ function seal(codec: Codec, payload: string): string {
 
 function buildLink(
   kind: 'open' | 'click',
-  base: string | null,
   configuration: Configuration,
   urlToTrack: string | null,
   metadata: Metadata | null | undefined,
 ): string {
+  const base = kind === 'open' ? configuration.baseOpenTrackingUrl : configuration.baseClickTrackingUrl
   if (base === null) {
     const field = kind === 'open' ? 'baseOpenTrackingUrl' : 'baseClickTrackingUrl'
     throw new ConfigurationError(
@@ -154,7 +154,7 @@ function buildLink(
  */
 export function getOpenTrackingUrl(metadata?: Metadata | null, options?: TrackingOptions): string {
   const configuration = resolveConfiguration(options)
-  return buildLink('open', configuration.baseOpenTrackingUrl, configuration, null, metadata)
+  return buildLink('open', configuration, null, metadata)
 }
 
 /**
@@ -175,7 +175,7 @@ export function getClickTrackingUrl(
     throw new InvalidArgumentError(`urlToTrack must be a string, not ${urlToTrack === null ? 'null' : typeof urlToTrack}`)
   }
   const configuration = resolveConfiguration(options)
-  return buildLink('click', configuration.baseClickTrackingUrl, configuration, urlToTrack, metadata)
+  return buildLink('click', configuration, urlToTrack, metadata)
 }
 
 const ABSOLUTE_URL = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/]*/

@@ -63,7 +63,7 @@ function isPlainObject(value: object): boolean {
 }
 
 /** Where a value sits, built only when an error needs it: `metadata.items[2]`. */
-export type JsonPath = (string | number)[]
+type JsonPath = (string | number)[]
 
 function pathText(path: JsonPath): string {
   let out = ''

@@ -4,10 +4,10 @@ import type { CodecOptions } from './codec-options'
 import { ageOptions, checkAge } from './_internal/age'
 import type { Fernet, FernetKey } from './fernet'
 import type { MultiFernet } from './multi-fernet'
-import { fernetKeysOf } from './multi-fernet'
 import {
   decodeToken,
   decodeUtf8,
+  fernetKeysOf,
   openData,
   parseKeyList,
   plaintextBytes,
@@ -30,7 +30,7 @@ export type FernetKeyring = FernetKey | Fernet | MultiFernet | readonly (FernetK
 
 function keyringOf(keyOrKeys: FernetKeyring): readonly FernetKeys[] {
   return Array.isArray(keyOrKeys)
-    ? parseKeyList(keyOrKeys as readonly unknown[], fernetKeysOf)
+    ? parseKeyList(keyOrKeys as readonly unknown[])
     : fernetKeysOf(keyOrKeys)
 }
 

@@ -5,8 +5,8 @@ import {
   authenticTimestamp,
   base64UrlPadded,
   checkTime,
-  checkTtl,
-  decryptToken,
+  decryptAt,
+  decryptNow,
   keysOfInstance,
   nowSeconds,
   parseFernetKey,
@@ -134,8 +134,7 @@ export class Fernet {
    * ```
    */
   decrypt(token: FernetToken, options?: FernetDecryptOptions): Buffer {
-    const ttl = checkTtl(options?.ttl)
-    return decryptToken(this.#keyList, token, ttl, ttl === undefined ? 0 : nowSeconds())
+    return decryptNow(this.#keyList, token, options)
   }
 
   /**
@@ -148,9 +147,7 @@ export class Fernet {
    * ```
    */
   decryptAtTime(token: FernetToken, ttl: number, time: number): Buffer {
-    const checked = checkTtl(ttl)
-    if (checked === undefined) throw new InvalidArgumentError('decryptAtTime needs a ttl; use decrypt() for none')
-    return decryptToken(this.#keyList, token, checked, checkTime('time', time))
+    return decryptAt(this.#keyList, token, ttl, time)
   }
 
   /**

@@ -1,16 +1,14 @@
-import { InvalidArgumentError } from '@pytrack/core'
 import { InvalidTokenError } from './errors/invalid-token-error'
 import type { Fernet, FernetDecryptOptions, FernetKey, FernetToken } from './fernet'
 import {
   authenticTimestamp,
   checkTime,
-  checkTtl,
   decodeToken,
-  decryptToken,
+  decryptAt,
+  decryptNow,
   keysOfInstance,
   nowSeconds,
   openData,
-  parseFernetKey,
   parseKeyList,
   plaintextBytes,
   plaintextString,
@@ -20,15 +18,6 @@ import {
   timestampBytes,
   type FernetKeys,
 } from './_internal/fernet-token'
-
-/** The keys of a Fernet (or MultiFernet) instance, or of a key given as text or bytes. */
-export function fernetKeysOf(item: unknown): readonly FernetKeys[] {
-  if (typeof item === 'object' && item !== null && !(item instanceof Uint8Array)) {
-    const keys = keysOfInstance.get(item)
-    if (keys) return keys
-  }
-  return [parseFernetKey(item)]
-}
 
 /**
  * Several Fernet keys for key rotation, as Python's `cryptography.fernet.MultiFernet`:
@@ -49,7 +38,7 @@ export class MultiFernet {
    * @throws {@link InvalidKeyError} when the list is empty or a key is not valid.
    */
   constructor(fernets: readonly (Fernet | FernetKey)[]) {
-    this.#keys = parseKeyList(fernets, fernetKeysOf)
+    this.#keys = parseKeyList(fernets)
     keysOfInstance.set(this, this.#keys)
   }
 
@@ -87,8 +76,7 @@ export class MultiFernet {
    * ```
    */
   decrypt(token: FernetToken, options?: FernetDecryptOptions): Buffer {
-    const ttl = checkTtl(options?.ttl)
-    return decryptToken(this.#keys, token, ttl, ttl === undefined ? 0 : nowSeconds())
+    return decryptNow(this.#keys, token, options)
   }
 
   /**
@@ -100,9 +88,7 @@ export class MultiFernet {
    * ```
    */
   decryptAtTime(token: FernetToken, ttl: number, time: number): Buffer {
-    const checked = checkTtl(ttl)
-    if (checked === undefined) throw new InvalidArgumentError('decryptAtTime needs a ttl; use decrypt() for none')
-    return decryptToken(this.#keys, token, checked, checkTime('time', time))
+    return decryptAt(this.#keys, token, ttl, time)
   }
 
   /**

@@ -71,12 +71,24 @@ export function parseFernetKey(key: unknown): FernetKeys {
   return Object.freeze({ signing: bytes.subarray(0, 16), encryption: bytes.subarray(16, 32) })
 }
 
-/** Reads a list of keys or key holders; the first one encrypts. */
-export function parseKeyList<T>(items: readonly T[], keysOf: (item: T) => readonly FernetKeys[]): readonly FernetKeys[] {
+/** The keys of each Fernet and MultiFernet instance, for the classes and codecs of this package only. */
+export const keysOfInstance: WeakMap<object, readonly FernetKeys[]> = new WeakMap()
+
+/** The keys of a Fernet (or MultiFernet) instance, or of a key given as text or bytes. */
+export function fernetKeysOf(item: unknown): readonly FernetKeys[] {
+  if (typeof item === 'object' && item !== null && !(item instanceof Uint8Array)) {
+    const keys = keysOfInstance.get(item)
+    if (keys) return keys
+  }
+  return [parseFernetKey(item)]
+}
+
+/** Reads a list of keys, Fernets or MultiFernets; the first key encrypts. */
+export function parseKeyList(items: readonly unknown[]): readonly FernetKeys[] {
   if (!Array.isArray(items) || items.length === 0) {
     throw new InvalidKeyError('give at least one Fernet key (the first one encrypts, any of them decrypts)')
   }
-  return Object.freeze(items.flatMap(keysOf))
+  return Object.freeze(items.flatMap(fernetKeysOf))
 }
 
 /** Makes the bytes to encrypt from a string (UTF-8) or bytes. */
@@ -177,19 +189,19 @@ export function timestampOf(data: Buffer): number {
 }
 
 /** Python's ttl rule: expired only when `timestamp + ttl < now`; refused when `now + 60 < timestamp`. */
-export function isWithinTtl(timestamp: number, ttl: number, now: number): boolean {
+function isWithinTtl(timestamp: number, ttl: number, now: number): boolean {
   return !(timestamp + ttl < now) && !(now + MAX_CLOCK_SKEW < timestamp)
 }
 
 /** Recomputes the HMAC and compares it in constant time. */
-export function verifySignature(keys: FernetKeys, data: Buffer): boolean {
+function verifySignature(keys: FernetKeys, data: Buffer): boolean {
   const signed = data.length - MAC
   const mac = createHmac('sha256', keys.signing).update(data.subarray(0, signed)).digest()
   return timingSafeEqual(mac, data.subarray(signed))
 }
 
 /** Decrypts and unpads a token whose signature was verified; undefined on bad padding. */
-export function decryptVerified(keys: FernetKeys, data: Buffer): Buffer | undefined {
+function decryptVerified(keys: FernetKeys, data: Buffer): Buffer | undefined {
   const decipher = createDecipheriv('aes-128-cbc', keys.encryption, data.subarray(9, HEADER))
   // Unpadding by hand returns the plaintext in one buffer; there is no oracle to fear
   // because the HMAC was checked first.
@@ -208,10 +220,23 @@ export function refuseToken(): never {
 }
 
 /** The decrypt path of Fernet and MultiFernet: shape, ttl (before the HMAC, as Python), HMAC, AES. */
-export function decryptToken(keyList: readonly FernetKeys[], token: unknown, ttl: number | undefined, now: number): Buffer {
+function decryptToken(keyList: readonly FernetKeys[], token: unknown, ttl: number | undefined, now: number): Buffer {
   const data = decodeToken(token) ?? refuseToken()
   if (ttl !== undefined && !isWithinTtl(timestampOf(data), ttl, now)) refuseToken()
   return openData(keyList, data) ?? refuseToken()
+}
+
+/** `decrypt(token, { ttl })` of Fernet and MultiFernet: an optional ttl, counted from now. */
+export function decryptNow(keyList: readonly FernetKeys[], token: unknown, options: { ttl?: unknown } | undefined): Buffer {
+  const ttl = checkTtl(options?.ttl)
+  return decryptToken(keyList, token, ttl, ttl === undefined ? 0 : nowSeconds())
+}
+
+/** `decryptAtTime(token, ttl, time)` of Fernet and MultiFernet: Python's `decrypt_at_time`, the ttl required. */
+export function decryptAt(keyList: readonly FernetKeys[], token: unknown, ttl: unknown, time: unknown): Buffer {
+  const checked = checkTtl(ttl)
+  if (checked === undefined) throw new InvalidArgumentError('decryptAtTime needs a ttl; use decrypt() for none')
+  return decryptToken(keyList, token, checked, checkTime('time', time))
 }
 
 /** The timestamp of a token that one of the keys signed. */
@@ -241,9 +266,6 @@ export function decodeUtf8(bytes: Uint8Array): string | undefined {
     return undefined
   }
 }
-
-/** The keys of each Fernet and MultiFernet instance, for the classes and codecs of this package only. */
-export const keysOfInstance: WeakMap<object, readonly FernetKeys[]> = new WeakMap()
 
 /** Strict UTF-8 of a decrypted token. */
 export function plaintextString(bytes: Buffer): string {

@@ -1,26 +1,14 @@
-import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
-import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { createTrackingHandler } from './index'
 import { createHonoApp, toHonoHandler } from './hono'
-import { describeTrackingBehaviour, type TestServer } from '../test/behaviour-suite'
-
-function start(app: Hono): Promise<TestServer> {
-  return new Promise((resolve) => {
-    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
-      resolve({
-        origin: `http://127.0.0.1:${info.port}`,
-        close: () => new Promise<void>((done) => server.close(() => done())),
-      })
-    })
-  })
-}
+import { describeTrackingBehaviour } from '../test/behaviour-suite'
+import { serveFetch } from '../test/servers'
 
 describeTrackingBehaviour('Hono', async (mounts) => {
   const app = new Hono()
   for (const mount of mounts) app.route(mount.prefix, createHonoApp(mount.options))
-  return start(app)
+  return serveFetch(app.fetch)
 })
 
 describe('toHonoHandler', () => {
@@ -28,7 +16,7 @@ describe('toHonoHandler', () => {
     const app = new Hono()
     app.use('/t/*', toHonoHandler(createTrackingHandler()))
     app.get('/t/health', (c) => c.text('ok'))
-    const server = await start(app)
+    const server = await serveFetch(app.fetch)
     try {
       expect(await (await fetch(`${server.origin}/t/health`)).text()).toBe('ok')
     } finally {

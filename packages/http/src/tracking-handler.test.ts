@@ -1,29 +1,17 @@
-import { serve, type Http2Bindings, type HttpBindings } from '@hono/node-server'
-import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { Configuration, getClickTrackingUrl, getOpenTrackingUrl, isPytrackError, type PytrackError } from '@pytrack/core'
 import { fernetCodec, signedCodec } from '@pytrack/crypto'
 import { createTrackingHandler, type TrackingHandler } from './index'
-import { describeTrackingBehaviour, type TestServer } from '../test/behaviour-suite'
-import { mountFor } from '../test/servers'
+import { describeTrackingBehaviour } from '../test/behaviour-suite'
+import { mountFor, serveFetch } from '../test/servers'
 
 // The Web-standard handler itself, served as a fetch function by @hono/node-server.
 describeTrackingBehaviour('Web-standard handler', async (mounts) => {
   const handlers = mounts.map((mount) => createTrackingHandler(mount.options))
-  return new Promise<TestServer>((resolve) => {
-    const server = serve(
-      {
-        port: 0,
-        hostname: '127.0.0.1',
-        fetch: (request: Request, env: HttpBindings | Http2Bindings) => {
-          const handler = mountFor(mounts, handlers, new URL(request.url).pathname)
-          if (!handler) return new Response('no mount here', { status: 404 })
-          return handler(request, { remoteAddress: env.incoming.socket.remoteAddress })
-        },
-      },
-      (info: AddressInfo) =>
-        resolve({ origin: `http://127.0.0.1:${info.port}`, close: () => new Promise<void>((done) => server.close(() => done())) }),
-    )
+  return serveFetch((request, env) => {
+    const handler = mountFor(mounts, handlers, new URL(request.url).pathname)
+    if (!handler) return new Response('no mount here', { status: 404 })
+    return handler(request, { remoteAddress: env.incoming.socket.remoteAddress })
   })
 })
 

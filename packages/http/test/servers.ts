@@ -1,4 +1,5 @@
 // Starting and stopping real servers on 127.0.0.1, port 0, for the behaviour suite.
+import { serve, type Http2Bindings, type HttpBindings } from '@hono/node-server'
 import type { AddressInfo } from 'node:net'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { Mount, TestServer } from './behaviour-suite'
@@ -15,6 +16,20 @@ export function listen(server: Server): Promise<TestServer> {
             server.close(() => done())
             server.closeAllConnections()
           }),
+      })
+    })
+  })
+}
+
+/** Serves a fetch function (a Web handler, or a Hono app's `fetch`) with @hono/node-server. */
+export function serveFetch(
+  fetch: (request: Request, env: HttpBindings | Http2Bindings) => Response | Promise<Response>,
+): Promise<TestServer> {
+  return new Promise((resolve) => {
+    const server = serve({ fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
+      resolve({
+        origin: `http://127.0.0.1:${info.port}`,
+        close: () => new Promise<void>((done) => server.close(() => done())),
       })
     })
   })

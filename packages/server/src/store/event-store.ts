@@ -72,7 +72,10 @@ export interface TrackingEvent extends NewTrackingEvent {
 export interface NewOutboxItem {
   /** Where to POST. */
   url: string
-  /** The JSON body to POST (pytracking's webhook payload). */
+  /**
+   * The result as JSON (`TrackingResult.toJSON()`, pytracking's webhook payload). Delivery posts
+   * the same data written as Python's `json.dumps` writes it, so the body's bytes differ.
+   */
   payload: string
 }
 
@@ -103,7 +106,10 @@ export interface OutboxItem {
   eventId: number
   /** Where to POST. */
   url: string
-  /** The JSON body to POST (pytracking's webhook payload). */
+  /**
+   * The result as JSON (`TrackingResult.toJSON()`, pytracking's webhook payload). Delivery posts
+   * the same data written as Python's `json.dumps` writes it, so the body's bytes differ.
+   */
   payload: string
   /** Where the delivery stands. */
   status: OutboxStatus

@@ -239,6 +239,11 @@ function codecOf(value: unknown): Codec {
 // On the prototype, under a registered symbol: shared by every copy of the package, free per instance.
 const CONFIGURATION_BRAND = Symbol.for('@pytrack/core/configuration')
 
+/** `instanceof Configuration` without the `Symbol.hasInstance` protocol (cheaper on the hot path). */
+export function isConfiguration(value: unknown): value is Configuration {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[CONFIGURATION_BRAND] === true
+}
+
 /**
  * How links are made and read: base URLs, webhook, default metadata and the codec that seals
  * the payload. Immutable; every field is checked when it is built. Functions take it as
@@ -310,7 +315,7 @@ export class Configuration {
    * ```
    */
   static [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[CONFIGURATION_BRAND] === true
+    return isConfiguration(value)
   }
 
   /**

@@ -136,6 +136,40 @@ describe('links', () => {
     )
   })
 
+  it("opens base64 links the usual way exactly as through the codec's full path, for any URL", () => {
+    // The built-in codec has a shortcut for `base + token`; a copy of the codec (same functions,
+    // another object) takes the full path. Both must give the same result or the same error.
+    const fullPath: Codec = { name: base64Codec.name, authenticated: false, seal: base64Codec.seal, open: base64Codec.open }
+    const base = 'https://t.example.com/c/'
+    const token = getClickTrackingUrl('https://example.com/?q=1&r=é', { id: 7, s: 'x' }, { configuration }).slice(base.length)
+    const piece = fc.oneof(
+      fc.constantFrom(token, token.slice(0, -1), token.replace(/=+$/, ''), token.slice(0, 8), 'e30=', 'e30', 'e30%3D', 'e3', 'e30=='),
+      fc.constantFrom('/', '?', '#', '%', '%3D', '%2F', '=', ' ', '\t', '\n', '+', '-', '_', 'é', '\u2028', '.'),
+      fc.constantFrom(token + '/', `/${token}`, 'e30/', 'e30/e30=', 'e30=/', '//', token + '?a=1', token + '#x'),
+      fc.string({ unit: fc.constantFrom(...'AZaz09+/-_=%?#/ é'), maxLength: 6 }),
+    )
+    const outcome = (input: string, codec: Codec, maxLinkLength: number): unknown => {
+      const c = configuration.with({ codec, maxLinkLength })
+      try {
+        return getClickTrackingResult(input, { configuration: c, timestamp: 1 })
+      } catch (error) {
+        return { error: (error as Error).constructor.name, message: (error as Error).message }
+      }
+    }
+    fc.assert(
+      fc.property(
+        fc.constantFrom(base, '/c/', 'https://t.example.com/o/', 'HTTPS://t.example.com/c/', ''),
+        fc.array(piece, { maxLength: 4 }),
+        fc.constantFrom(2048, 100, 64),
+        (prefix, pieces, maxLinkLength) => {
+          const input = prefix + pieces.join('')
+          expect(outcome(input, base64Codec, maxLinkLength)).toEqual(outcome(input, fullPath, maxLinkLength))
+        },
+      ),
+      { numRuns: 3000 },
+    )
+  })
+
   it('takes requestData and timestamp from the options', () => {
     const result = getOpenTrackingResult(getOpenTrackingUrl({}, { configuration }), {
       configuration,

@@ -1,5 +1,5 @@
-import type { Codec } from './codec'
-import { Configuration, type ConfigurationInit, type JsonValue, type Metadata } from './configuration'
+import { base64Codec, base64Payload, type Codec } from './codec'
+import { Configuration, isConfiguration, type ConfigurationInit, type JsonValue, type Metadata } from './configuration'
 import { ConfigurationError } from './errors/configuration-error'
 import { InvalidArgumentError } from './errors/invalid-argument-error'
 import { InvalidLinkError } from './errors/invalid-link-error'
@@ -7,6 +7,7 @@ import { LinkTooLongError } from './errors/link-too-long-error'
 import { MetadataError } from './errors/metadata-error'
 import { isPytrackError } from './errors/pytrack-error'
 import { TrackingResult, type RequestData } from './tracking-result'
+import { base64UrlDecodeLatin1 } from './_internal/base64'
 import { pythonJsonString, readError, toPythonJsonFrom } from './_internal/python-json'
 
 /**
@@ -39,7 +40,6 @@ export interface DecodeOptions extends TrackingOptions {
 }
 
 const DEFAULT_CONFIGURATION = new Configuration()
-const NOT_OVERRIDES = new Set(['configuration', 'requestData', 'timestamp'])
 
 function resolveConfiguration(options: TrackingOptions | undefined): Configuration {
   if (options === undefined || options === null) return DEFAULT_CONFIGURATION
@@ -51,7 +51,13 @@ function resolveConfiguration(options: TrackingOptions | undefined): Configurati
   try {
     base = options.configuration ?? DEFAULT_CONFIGURATION
     for (const key in options) {
-      if (!NOT_OVERRIDES.has(key) && (options as Record<string, unknown>)[key] !== undefined) {
+      // Plain comparisons: for-in keys are internalized strings, cheaper to compare than to hash.
+      if (
+        key !== 'configuration' &&
+        key !== 'requestData' &&
+        key !== 'timestamp' &&
+        (options as Record<string, unknown>)[key] !== undefined
+      ) {
         overridden = true
         break
       }
@@ -59,7 +65,7 @@ function resolveConfiguration(options: TrackingOptions | undefined): Configurati
   } catch (error) {
     throw new InvalidArgumentError('options could not be read: a getter or a Proxy trap threw (see the cause)', { cause: error })
   }
-  if (!(base instanceof Configuration)) {
+  if (!isConfiguration(base)) {
     throw new InvalidArgumentError('options.configuration must be a Configuration (new Configuration({...}))')
   }
   return overridden ? base.with(options) : base
@@ -219,6 +225,24 @@ function tokenOf(urlOrPath: unknown, base: string | null, maxLength: number): st
   return token
 }
 
+/**
+ * The usual base64 link, `base + token` (plus append_slash's '/'), opened without the four
+ * searches tokenOf makes for a query, a fragment, a '/' and a percent-escape: atob refuses '?',
+ * '#' and '%', so a payload here is the one tokenOf and the codec would give. Undefined sends
+ * the link the full way (tokenOf then the codec), which also gives every error.
+ */
+function openUsualBase64Link(urlOrPath: string, base: string | null, maxLength: number): string | undefined {
+  if (base === null || urlOrPath.length > maxLength * 2 || urlOrPath.lastIndexOf(base, 0) !== 0) return undefined
+  let end = urlOrPath.length
+  if (urlOrPath.charCodeAt(end - 1) === 0x2f) end--
+  if (end <= base.length || end - base.length > maxLength) return undefined
+  const slash = urlOrPath.indexOf('/', base.length)
+  if (slash !== -1 && slash < end) return undefined
+  const binary = base64UrlDecodeLatin1(urlOrPath.slice(base.length, end))
+  // Once atob took the token, tokenOf would find the same one: bad UTF-8 is the codec's error.
+  return binary === undefined ? undefined : base64Payload(binary)
+}
+
 function isPlainJsonObject(value: unknown): value is Record<string, JsonValue> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
@@ -230,13 +254,19 @@ function decodeLink(
 ): TrackingResult {
   const configuration = resolveConfiguration(options)
   const base = isOpen ? configuration.baseOpenTrackingUrl : configuration.baseClickTrackingUrl
-  const token = tokenOf(urlOrPath, base, configuration.maxLinkLength)
-  let payload: string
-  try {
-    payload = configuration.codec.open(token)
-  } catch (error) {
-    if (isPytrackError(error)) throw error
-    throw new InvalidLinkError(`the ${configuration.codec.name} codec could not open the tracking link`, { cause: error })
+  const codec = configuration.codec
+  let payload =
+    codec === base64Codec && typeof urlOrPath === 'string'
+      ? openUsualBase64Link(urlOrPath, base, configuration.maxLinkLength)
+      : undefined
+  if (payload === undefined) {
+    const token = tokenOf(urlOrPath, base, configuration.maxLinkLength)
+    try {
+      payload = codec.open(token)
+    } catch (error) {
+      if (isPytrackError(error)) throw error
+      throw new InvalidLinkError(`the ${codec.name} codec could not open the tracking link`, { cause: error })
+    }
   }
   let data: unknown
   try {

@@ -137,7 +137,7 @@ function httpUrl(name: string, value: unknown, base: boolean): string | null {
   if (value === null || value === undefined) return null
   const example = base ? 'https://track.example.com/open/' : 'https://hooks.example.com/pytrack'
   if (typeof value !== 'string') {
-    throw new ConfigurationError(`${name} must be a string URL such as ${example}, not ${typeof value}`)
+    throw new ConfigurationError(`${name} must be a string URL such as ${example}, not ${typeof value}`, { setting: name })
   }
   // Base URLs are public (every email shows them); a webhook URL often holds a token in its
   // path or query (Slack, Discord, Zapier), so messages never repeat it.
@@ -146,18 +146,19 @@ function httpUrl(name: string, value: unknown, base: boolean): string | null {
   try {
     url = new URL(value)
   } catch {
-    throw new ConfigurationError(`${name} must be an absolute http(s) URL such as ${example}${got}`)
+    throw new ConfigurationError(`${name} must be an absolute http(s) URL such as ${example}${got}`, { setting: name })
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigurationError(`${name} must use http or https, not "${url.protocol}"${got}`)
+    throw new ConfigurationError(`${name} must use http or https, not "${url.protocol}"${got}`, { setting: name })
   }
   if (/\s/.test(value)) {
-    throw new ConfigurationError(`${name} must not contain white space (check for a line break read from a file or an environment variable)${got}`)
+    throw new ConfigurationError(`${name} must not contain white space (check for a line break read from a file or an environment variable)${got}`, { setting: name })
   }
   if (!base) return value
   if (value.includes('?') || value.includes('#')) {
     throw new ConfigurationError(
       `${name} must not have a query or fragment, since the link's token is appended to it; got "${value}"`,
+      { setting: name },
     )
   }
   // Python's urljoin lower-cases the scheme; keep the rest exactly as given. A missing final
@@ -169,7 +170,7 @@ function httpUrl(name: string, value: unknown, base: boolean): string | null {
 
 function bool(name: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined || value === null) return fallback
-  if (typeof value !== 'boolean') throw new ConfigurationError(`${name} must be true or false, not ${typeof value}`)
+  if (typeof value !== 'boolean') throw new ConfigurationError(`${name} must be true or false, not ${typeof value}`, { setting: name })
   return value
 }
 
@@ -181,7 +182,7 @@ function shown(value: unknown): string {
 function positiveNumber(name: string, value: unknown, fallback: number, min: number): number {
   if (value === undefined || value === null) return fallback
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    throw new ConfigurationError(`${name} must be a finite number of at least ${min}; got ${shown(value)}`)
+    throw new ConfigurationError(`${name} must be a finite number of at least ${min}; got ${shown(value)}`, { setting: name })
   }
   return value
 }
@@ -213,14 +214,16 @@ function metadataObject(value: unknown): Readonly<Record<string, JsonValue>> | n
   if (value === undefined || value === null) return null
   if (checkedMetadata.has(value as object)) return value as Readonly<Record<string, JsonValue>>
   if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new ConfigurationError(`defaultMetadata must be a plain object of JSON values, not ${Array.isArray(value) ? 'an array' : typeof value}`)
+    throw new ConfigurationError(`defaultMetadata must be a plain object of JSON values, not ${Array.isArray(value) ? 'an array' : typeof value}`, {
+      setting: 'defaultMetadata',
+    })
   }
   // Validates (with the same rules as link metadata) and takes a private, frozen copy.
   let json: string
   try {
     json = toPythonJsonFrom(value, 'defaultMetadata')
   } catch (error) {
-    throw new ConfigurationError(`defaultMetadata is not valid: ${(error as Error).message}`, { cause: error })
+    throw new ConfigurationError(`defaultMetadata is not valid: ${(error as Error).message}`, { cause: error, setting: 'defaultMetadata' })
   }
   const copy = deepFreeze(JSON.parse(json) as Record<string, JsonValue>)
   checkedMetadata.add(copy)
@@ -231,7 +234,9 @@ function codecOf(value: unknown): Codec {
   if (value === undefined || value === null) return base64Codec
   const codec = value as Partial<Codec>
   if (typeof codec !== 'object' || typeof codec.seal !== 'function' || typeof codec.open !== 'function') {
-    throw new ConfigurationError('codec must be an object with seal(payload) and open(token) functions, such as base64Codec or fernetCodec(key)')
+    throw new ConfigurationError('codec must be an object with seal(payload) and open(token) functions, such as base64Codec or fernetCodec(key)', {
+      setting: 'codec',
+    })
   }
   return value as Codec
 }
@@ -357,25 +362,32 @@ export class Configuration {
     if (encoding !== undefined && encoding !== null && (typeof encoding !== 'string' || !/^utf-?8$/i.test(encoding))) {
       throw new ConfigurationError(
         `encoding ${typeof encoding === 'string' ? `"${encoding}"` : `(${typeof encoding})`} is not supported: pytrack links are UTF-8, as pytracking's default`,
+        { setting: 'encoding' },
       )
     }
     let codec = options.codec
     const key = settings.encryption_bytestring_key
     if (codec === undefined && key !== undefined && key !== null && key !== '') {
       if (typeof key !== 'string') {
-        throw new ConfigurationError('encryption_bytestring_key must be a string (the Fernet key, URL-safe base64)')
+        throw new ConfigurationError('encryption_bytestring_key must be a string (the Fernet key, URL-safe base64)', {
+          setting: 'encryption_bytestring_key',
+        })
       }
       const factory = getKeyCodecFactory()
       if (!factory) {
         throw new ConfigurationError(
           "encryption_bytestring_key needs Fernet: install @pytrack/crypto and import it once (import '@pytrack/crypto'), or pass { codec: fernetCodec(key) }",
+          { setting: 'encryption_bytestring_key' },
         )
       }
       try {
         codec = factory(key)
       } catch (error) {
         if (isPytrackError(error)) throw error
-        throw new ConfigurationError('encryption_bytestring_key could not be turned into a codec (see the cause)', { cause: error })
+        throw new ConfigurationError('encryption_bytestring_key could not be turned into a codec (see the cause)', {
+          cause: error,
+          setting: 'encryption_bytestring_key',
+        })
       }
     }
     return new Configuration({

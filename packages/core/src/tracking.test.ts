@@ -263,6 +263,28 @@ describe('input checks', () => {
     expect(() => new Configuration({ webhookUrl: 'javascript:alert(1)' })).toThrow(ConfigurationError)
   })
 
+  it('names the wrong field in ConfigurationError.setting', () => {
+    const cases: [() => unknown, string | undefined][] = [
+      [() => new Configuration({ baseOpenTrackingUrl: 'track.example.com' }), 'baseOpenTrackingUrl'],
+      [() => new Configuration({ baseClickTrackingUrl: 'https://t.example.com/c/?x=1' }), 'baseClickTrackingUrl'],
+      [() => new Configuration({ webhookUrl: 'ftp://h.example/' }), 'webhookUrl'],
+      [() => new Configuration({ appendSlash: 'yes' as never }), 'appendSlash'],
+      [() => new Configuration({ maxLinkLength: 10 }), 'maxLinkLength'],
+      [() => new Configuration({ webhookTimeoutSeconds: -1 }), 'webhookTimeoutSeconds'],
+      [() => new Configuration({ defaultMetadata: [] as never }), 'defaultMetadata'],
+      [() => new Configuration({ defaultMetadata: { n: NaN } }), 'defaultMetadata'],
+      [() => new Configuration({ codec: {} as never }), 'codec'],
+      [() => Configuration.fromPytracking({ encoding: 'latin-1' }), 'encoding'],
+      [() => Configuration.fromPytracking({ encryption_bytestring_key: 7 as never }), 'encryption_bytestring_key'],
+      [() => new Configuration('x' as never), undefined],
+    ]
+    for (const [make, setting] of cases) {
+      const error = thrownBy(make)
+      expect(error, String(setting)).toBeInstanceOf(ConfigurationError)
+      expect((error as ConfigurationError).setting, String(setting)).toBe(setting)
+    }
+  })
+
   it('says which base URL is missing', () => {
     expect(() => getOpenTrackingUrl({})).toThrow(/baseOpenTrackingUrl is not set/)
     expect(() => getClickTrackingUrl('https://x.example/')).toThrow(/baseClickTrackingUrl is not set/)

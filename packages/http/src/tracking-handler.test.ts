@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Configuration, getClickTrackingUrl, getOpenTrackingUrl, isPytrackError, type PytrackError } from '@pytrack/core'
+import { Configuration, type ConfigurationError, getClickTrackingUrl, getOpenTrackingUrl, isPytrackError, type PytrackError } from '@pytrack/core'
 import { fernetCodec, signedCodec } from '@pytrack/crypto'
 import { createTrackingHandler, type TrackingHandler } from './index'
 import { describeTrackingBehaviour } from '../test/behaviour-suite'
@@ -181,22 +181,28 @@ describe('createTrackingHandler', () => {
   })
 
   it('throws ConfigurationError for options that cannot work, saying which', () => {
-    const bad: [unknown, RegExp][] = [
-      [{ trustedProxies: ['10.0.0.0/33'] }, /trustedProxies entry "10.0.0.0\/33"/],
-      [{ trustedProxies: 'loopback' }, /trustedProxies must be an array/],
-      [{ allowedDestinations: ['https://x.example/path'] }, /without path/],
-      [{ allowedDestinations: ['a b'] }, /not a host name/],
-      [{ routes: { open: '/open/' } }, /routes.open/],
-      [{ routes: { open: 'x', click: 'x' } }, /must differ/],
-      [{ forwardedHeader: 'x-real-ip' }, /forwardedHeader/],
-      [{ classification: { applePrivateRelayRanges: ['nope'] } }, /applePrivateRelayRanges entry "nope"/],
-      [{ maxPathLength: 1.5 }, /maxPathLength/],
-      [{ onTrackingEvent: 'log' }, /onTrackingEvent must be a function/],
-      [{ recordEvent: 'db' }, /recordEvent must be a function/],
-      [{ configuration: { baseOpenTrackingUrl: 'nope' } }, /baseOpenTrackingUrl/],
-      [null, /object of options/],
+    // [options, message, the option named in error.setting]
+    const bad: [unknown, RegExp, string | undefined][] = [
+      [{ trustedProxies: ['10.0.0.0/33'] }, /trustedProxies entry "10.0.0.0\/33"/, 'trustedProxies'],
+      [{ trustedProxies: 'loopback' }, /trustedProxies must be an array/, 'trustedProxies'],
+      [{ allowedDestinations: ['https://x.example/path'] }, /without path/, 'allowedDestinations'],
+      [{ allowedDestinations: ['a b'] }, /not a host name/, 'allowedDestinations'],
+      [{ allowedDestinations: 'x.example' }, /allowedDestinations must be an array/, 'allowedDestinations'],
+      [{ routes: { open: '/open/' } }, /routes.open/, 'routes'],
+      [{ routes: { open: 'x', click: 'x' } }, /must differ/, 'routes'],
+      [{ prefix: '/t?x' }, /prefix must be a path/, 'prefix'],
+      [{ forwardedHeader: 'x-real-ip' }, /forwardedHeader/, 'forwardedHeader'],
+      [{ trustUnauthenticatedLinks: 'yes' }, /trustUnauthenticatedLinks/, 'trustUnauthenticatedLinks'],
+      [{ classification: { applePrivateRelayRanges: ['nope'] } }, /applePrivateRelayRanges entry "nope"/, 'classification'],
+      [{ classification: 'on' }, /classification must be/, 'classification'],
+      [{ maxPathLength: 1.5 }, /maxPathLength/, 'maxPathLength'],
+      [{ onTrackingEvent: 'log' }, /onTrackingEvent must be a function/, 'onTrackingEvent'],
+      [{ recordEvent: 'db' }, /recordEvent must be a function/, 'recordEvent'],
+      [{ configuration: { baseOpenTrackingUrl: 'nope' } }, /baseOpenTrackingUrl/, 'baseOpenTrackingUrl'],
+      [{ configuration: 'nope' }, /configuration must be a Configuration/, 'configuration'],
+      [null, /object of options/, undefined],
     ]
-    for (const [options, message] of bad) {
+    for (const [options, message, setting] of bad) {
       let caught: unknown
       try {
         createTrackingHandler(options as never)
@@ -205,6 +211,7 @@ describe('createTrackingHandler', () => {
       }
       expect(isPytrackError(caught, 'ERR_PYTRACK_CONFIGURATION'), String(message)).toBe(true)
       expect((caught as Error).message).toMatch(message)
+      expect((caught as ConfigurationError).setting, String(message)).toBe(setting)
     }
   })
 })

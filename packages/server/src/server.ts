@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { Configuration, isPytrackError } from '@pytrack/core'
+import { Configuration, isPytrackError, type ConfigurationError } from '@pytrack/core'
 import { pino, type Logger } from 'pino'
 import { SettingsError } from './errors/settings-error'
 import { createApiHandler } from './_internal/api'
@@ -12,6 +12,12 @@ import { createTrackingRoutes } from './_internal/tracking-routes'
 import { isLoopbackHost, type ServerSettings } from './settings'
 import type { EventStore } from './store/event-store'
 import { openSqliteEventStore } from './store/sqlite-event-store'
+
+// The tracking handler's options the server fills from an environment variable.
+const VARIABLE_OF_OPTION = new Map([
+  ['trustedProxies', 'PYTRACK_TRUSTED_PROXIES'],
+  ['allowedDestinations', 'PYTRACK_REDIRECT_ALLOW'],
+])
 
 /**
  * Options of {@link startServer} beyond the settings.
@@ -210,12 +216,8 @@ export async function startServer(settings: ServerSettings, options: StartServer
   } catch (error) {
     await store.close()
     if (isPytrackError(error, 'ERR_PYTRACK_CONFIGURATION')) {
-      // @pytrack/http checks these lists; name the variable the operator wrote.
-      const setting = /trustedProxies/.test(error.message)
-        ? 'PYTRACK_TRUSTED_PROXIES'
-        : /allowedDestinations|destination/i.test(error.message)
-          ? 'PYTRACK_REDIRECT_ALLOW'
-          : 'settings'
+      // @pytrack/http checks these lists and names the option; name the variable the operator wrote.
+      const setting = VARIABLE_OF_OPTION.get((error as ConfigurationError).setting ?? '') ?? 'settings'
       throw new SettingsError(setting, `${setting}: ${error.message}`, { cause: error })
     }
     throw error

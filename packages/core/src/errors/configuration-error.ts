@@ -1,6 +1,19 @@
 import { PytrackError, type PytrackErrorOptions } from './pytrack-error'
 
 /**
+ * Options of a {@link ConfigurationError}: {@link PytrackErrorOptions} plus the setting to blame.
+ *
+ * @example
+ * ```ts
+ * throw new ConfigurationError('trustedProxies must be an array', { setting: 'trustedProxies' })
+ * ```
+ */
+export interface ConfigurationErrorOptions extends PytrackErrorOptions {
+  /** The option or field that is wrong, such as `trustedProxies`. */
+  setting?: string | undefined
+}
+
+/**
  * A configuration value is missing or wrong (a base URL that is not an absolute http(s) URL,
  * a negative timeout, an unknown codec).
  *
@@ -10,8 +23,15 @@ import { PytrackError, type PytrackErrorOptions } from './pytrack-error'
  * ```
  */
 export class ConfigurationError extends PytrackError {
-  constructor(message: string, options?: PytrackErrorOptions) {
+  /**
+   * The option or field that is wrong, such as `trustedProxies`, when the thrower names one;
+   * lets a caller point at its own name for it (an environment variable, a form field).
+   */
+  readonly setting: string | undefined
+
+  constructor(message: string, options?: ConfigurationErrorOptions) {
     super('ERR_PYTRACK_CONFIGURATION', message, options)
     this.name = 'ConfigurationError'
+    this.setting = options?.setting
   }
 }

@@ -38,10 +38,10 @@ function rule(kind: ClientKind, reason: string): ClientClassification {
 
 function ranges(name: string, value: readonly string[] | undefined): ((ip: string) => boolean) | undefined {
   if (value === undefined) return undefined
-  if (!Array.isArray(value)) throw new ConfigurationError(`classification.${name} must be an array of addresses or CIDR ranges`)
+  if (!Array.isArray(value)) throw new ConfigurationError(`classification.${name} must be an array of addresses or CIDR ranges`, { setting: 'classification' })
   const compiled = compileRanges(value)
   if (typeof compiled === 'string') {
-    throw new ConfigurationError(`classification.${name} entry "${compiled}" is not an IP address or CIDR range such as 17.0.0.0/8`)
+    throw new ConfigurationError(`classification.${name} entry "${compiled}" is not an IP address or CIDR range such as 17.0.0.0/8`, { setting: 'classification' })
   }
   return compiled
 }

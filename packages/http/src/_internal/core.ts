@@ -124,7 +124,7 @@ export function coreOf(handler: unknown): TrackingCore | undefined {
 function routeName(name: unknown, fallback: string, which: string): string {
   if (name === undefined) return fallback
   if (typeof name !== 'string' || !/^[A-Za-z0-9._~!$&'()*+,;=:@%-]+(\/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)*$/.test(name)) {
-    throw new ConfigurationError(`routes.${which} must be one or more path segments such as "${fallback}" or "t/${fallback}", without leading or trailing "/"`)
+    throw new ConfigurationError(`routes.${which} must be one or more path segments such as "${fallback}" or "t/${fallback}", without leading or trailing "/"`, { setting: 'routes' })
   }
   return name
 }
@@ -132,7 +132,7 @@ function routeName(name: unknown, fallback: string, which: string): string {
 function prefixOf(prefix: unknown): string | undefined {
   if (prefix === undefined) return undefined
   if (typeof prefix !== 'string' || /[?#\s]/.test(prefix)) {
-    throw new ConfigurationError('prefix must be a path such as "/t" (no query, fragment or spaces)')
+    throw new ConfigurationError('prefix must be a path such as "/t" (no query, fragment or spaces)', { setting: 'prefix' })
   }
   let value = prefix.replace(/\/+$/, '')
   if (value !== '' && !value.startsWith('/')) value = `/${value}`
@@ -143,13 +143,13 @@ function configurationOf(value: TrackingHandlerOptions['configuration']): Config
   if (value === undefined) return new Configuration()
   if (value instanceof Configuration) return value
   if (typeof value !== 'object' || value === null) {
-    throw new ConfigurationError('configuration must be a Configuration or an object of its fields, such as { baseClickTrackingUrl }')
+    throw new ConfigurationError('configuration must be a Configuration or an object of its fields, such as { baseClickTrackingUrl }', { setting: 'configuration' })
   }
   return new Configuration(value)
 }
 
 function optionalFunction<T>(name: string, value: T | undefined): T | undefined {
-  if (value !== undefined && typeof value !== 'function') throw new ConfigurationError(`${name} must be a function`)
+  if (value !== undefined && typeof value !== 'function') throw new ConfigurationError(`${name} must be a function`, { setting: name })
   return value
 }
 
@@ -167,7 +167,7 @@ export function createCore(options: TrackingHandlerOptions): TrackingCore {
   const routes = options.routes ?? {}
   const open = routeName(routes.open, 'open', 'open')
   const click = routeName(routes.click, 'click', 'click')
-  if (open === click) throw new ConfigurationError('routes.open and routes.click must differ')
+  if (open === click) throw new ConfigurationError('routes.open and routes.click must differ', { setting: 'routes' })
   const prefix = prefixOf(options.prefix)
   const openPath = `${prefix ?? ''}/${open}`
   const clickPath = `${prefix ?? ''}/${click}`
@@ -180,21 +180,21 @@ export function createCore(options: TrackingHandlerOptions): TrackingCore {
   let isTrusted: RangeTest | undefined
   if (options.trustedProxies !== undefined) {
     if (!Array.isArray(options.trustedProxies)) {
-      throw new ConfigurationError('trustedProxies must be an array such as ["loopback", "10.0.0.0/8"]')
+      throw new ConfigurationError('trustedProxies must be an array such as ["loopback", "10.0.0.0/8"]', { setting: 'trustedProxies' })
     }
     const compiled = compileRanges(options.trustedProxies)
     if (typeof compiled === 'string') {
-      throw new ConfigurationError(`trustedProxies entry "${compiled}" is not an IP address, a CIDR range or one of loopback, private, linklocal, uniquelocal`)
+      throw new ConfigurationError(`trustedProxies entry "${compiled}" is not an IP address, a CIDR range or one of loopback, private, linklocal, uniquelocal`, { setting: 'trustedProxies' })
     }
     if (options.trustedProxies.length > 0) isTrusted = compiled
   }
   const forwardedHeader: ForwardedHeader = options.forwardedHeader ?? 'x-forwarded-for'
   if (forwardedHeader !== 'x-forwarded-for' && forwardedHeader !== 'forwarded') {
-    throw new ConfigurationError('forwardedHeader must be "x-forwarded-for" or "forwarded"')
+    throw new ConfigurationError('forwardedHeader must be "x-forwarded-for" or "forwarded"', { setting: 'forwardedHeader' })
   }
 
   const trustUnauthenticated = options.trustUnauthenticatedLinks ?? false
-  if (typeof trustUnauthenticated !== 'boolean') throw new ConfigurationError('trustUnauthenticatedLinks must be true or false')
+  if (typeof trustUnauthenticated !== 'boolean') throw new ConfigurationError('trustUnauthenticatedLinks must be true or false', { setting: 'trustUnauthenticatedLinks' })
   const locationFor = createLocationResolver(
     trustUnauthenticated || configuration.codec.authenticated === true,
     options.allowedDestinations,
@@ -204,11 +204,11 @@ export function createCore(options: TrackingHandlerOptions): TrackingCore {
   let classify: Classifier | undefined
   if (classification === true) classify = createClassifier()
   else if (typeof classification === 'object' && classification !== null) classify = createClassifier(classification)
-  else if (classification !== false) throw new ConfigurationError('classification must be true, false or an object of address ranges')
+  else if (classification !== false) throw new ConfigurationError('classification must be true, false or an object of address ranges', { setting: 'classification' })
 
   const maxPathLength = options.maxPathLength ?? configuration.maxLinkLength * 2
   if (typeof maxPathLength !== 'number' || !Number.isInteger(maxPathLength) || maxPathLength < 16) {
-    throw new ConfigurationError(`maxPathLength must be a whole number of characters, at least 16; got ${typeof maxPathLength === 'number' ? String(maxPathLength) : typeof maxPathLength}`)
+    throw new ConfigurationError(`maxPathLength must be a whole number of characters, at least 16; got ${typeof maxPathLength === 'number' ? String(maxPathLength) : typeof maxPathLength}`, { setting: 'maxPathLength' })
   }
 
   const reportHookError = (error: unknown): void => {

@@ -122,6 +122,7 @@ function hostnameOf(text: string, entry: string): string {
   } catch {
     throw new ConfigurationError(
       `allowedDestinations entry "${entry}" is not a host name, "*.host" or an origin such as https://shop.example.com`,
+      { setting: 'allowedDestinations' },
     )
   }
 }
@@ -131,25 +132,32 @@ function compileAllowedDestinations(allowed: AllowedDestinations | undefined): (
   if (allowed === undefined) return undefined
   if (typeof allowed === 'function') return allowed
   if (!Array.isArray(allowed)) {
-    throw new ConfigurationError('allowedDestinations must be an array of hosts or origins, or a function (url) => boolean')
+    throw new ConfigurationError('allowedDestinations must be an array of hosts or origins, or a function (url) => boolean', {
+      setting: 'allowedDestinations',
+    })
   }
   const origins = new Set<string>()
   const hosts = new Set<string>()
   const suffixes: string[] = []
   for (const entry of allowed as readonly unknown[]) {
     if (typeof entry !== 'string' || entry.trim() === '') {
-      throw new ConfigurationError('allowedDestinations entries must be non-empty strings such as "shop.example.com"')
+      throw new ConfigurationError('allowedDestinations entries must be non-empty strings such as "shop.example.com"', {
+        setting: 'allowedDestinations',
+      })
     }
     if (entry.includes('://')) {
       let url: URL
       try {
         url = new URL(entry)
       } catch {
-        throw new ConfigurationError(`allowedDestinations entry "${entry}" is not a valid origin such as https://shop.example.com`)
+        throw new ConfigurationError(`allowedDestinations entry "${entry}" is not a valid origin such as https://shop.example.com`, {
+          setting: 'allowedDestinations',
+        })
       }
       if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.pathname !== '/' || url.search || url.hash) {
         throw new ConfigurationError(
           `allowedDestinations entry "${entry}" must be an http(s) origin without path, query or fragment, such as https://shop.example.com`,
+          { setting: 'allowedDestinations' },
         )
       }
       origins.add(url.origin)

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from './errors/invalid-argument-error'
 import { InvalidLinkError } from './errors/invalid-link-error'
-import { base64UrlDecodeLatin1, base64UrlEncodeAscii, latin1AsUtf8 } from './_internal/base64'
+import { base64Payload, base64UrlDecodeLatin1, base64UrlEncodeAscii } from './_internal/base64'
 
 /**
  * How the payload of a tracking link is sealed into its last path segment.
@@ -47,18 +47,6 @@ export const base64Codec: Codec = Object.freeze({
     return base64Payload(base64UrlDecodeLatin1(token))
   },
 })
-
-/**
- * The payload in the bytes of a base64 token (undefined when it was not base64), read as strict
- * UTF-8; throws the base64 codec's error otherwise. Internal: the decoder's shortcut shares it.
- */
-export function base64Payload(binary: string | undefined): string {
-  const payload = binary === undefined ? undefined : latin1AsUtf8(binary)
-  if (payload === undefined) {
-    throw new InvalidLinkError('tracking link is not valid URL-safe base64 of UTF-8 text')
-  }
-  return payload
-}
 
 /**
  * A function that builds a codec from a pytracking `encryption_bytestring_key`.

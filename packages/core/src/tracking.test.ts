@@ -146,10 +146,11 @@ describe('links', () => {
       fc.constantFrom(token, token.slice(0, -1), token.replace(/=+$/, ''), token.slice(0, 8), 'e30=', 'e30', 'e30%3D', 'e3', 'e30=='),
       fc.constantFrom('/', '?', '#', '%', '%3D', '%2F', '=', ' ', '\t', '\n', '+', '-', '_', 'é', '\u2028', '.'),
       fc.constantFrom(token + '/', `/${token}`, 'e30/', 'e30/e30=', 'e30=/', '//', token + '?a=1', token + '#x'),
+      fc.constantFrom('-'.repeat(9), '_'.repeat(9), `${'_-'.repeat(5)}e30=`, `e3${' '.repeat(2)}0=`, 'e\n30='),
       fc.string({ unit: fc.constantFrom(...'AZaz09+/-_=%?#/ é'), maxLength: 6 }),
     )
-    const outcome = (input: string, codec: Codec, maxLinkLength: number): unknown => {
-      const c = configuration.with({ codec, maxLinkLength })
+    const outcome = (input: string, codec: Codec, maxLinkLength: number, baseClickTrackingUrl: string): unknown => {
+      const c = configuration.with({ codec, maxLinkLength, baseClickTrackingUrl })
       try {
         return getClickTrackingResult(input, { configuration: c, timestamp: 1 })
       } catch (error) {
@@ -158,12 +159,13 @@ describe('links', () => {
     }
     fc.assert(
       fc.property(
-        fc.constantFrom(base, '/c/', 'https://t.example.com/o/', 'HTTPS://t.example.com/c/', ''),
+        fc.constantFrom(base, 'https://t.example.com/%7Ee%CC%81/c/'),
+        fc.constantFrom('base', '/c/', 'https://t.example.com/o/', 'HTTPS://t.example.com/c/', ''),
         fc.array(piece, { maxLength: 4 }),
-        fc.constantFrom(2048, 100, 64),
-        (prefix, pieces, maxLinkLength) => {
-          const input = prefix + pieces.join('')
-          expect(outcome(input, base64Codec, maxLinkLength)).toEqual(outcome(input, fullPath, maxLinkLength))
+        fc.constantFrom(2048, 100, 99.5, 64, token.length),
+        (baseUrl, prefix, pieces, maxLinkLength) => {
+          const input = (prefix === 'base' ? baseUrl : prefix) + pieces.join('')
+          expect(outcome(input, base64Codec, maxLinkLength, baseUrl)).toEqual(outcome(input, fullPath, maxLinkLength, baseUrl))
         },
       ),
       { numRuns: 3000 },

@@ -1,4 +1,4 @@
-import { base64Codec, base64Payload, type Codec } from './codec'
+import { base64Codec, type Codec } from './codec'
 import { Configuration, isConfiguration, type ConfigurationInit, type JsonValue, type Metadata } from './configuration'
 import { ConfigurationError } from './errors/configuration-error'
 import { InvalidArgumentError } from './errors/invalid-argument-error'
@@ -7,7 +7,7 @@ import { LinkTooLongError } from './errors/link-too-long-error'
 import { MetadataError } from './errors/metadata-error'
 import { isPytrackError } from './errors/pytrack-error'
 import { TrackingResult, type RequestData } from './tracking-result'
-import { base64UrlDecodeLatin1 } from './_internal/base64'
+import { base64Payload, base64UrlDecodeLatin1 } from './_internal/base64'
 import { pythonJsonString, readError, toPythonJsonFrom } from './_internal/python-json'
 
 /**
@@ -51,7 +51,7 @@ function resolveConfiguration(options: TrackingOptions | undefined): Configurati
   try {
     base = options.configuration ?? DEFAULT_CONFIGURATION
     for (const key in options) {
-      // Plain comparisons: for-in keys are internalized strings, cheaper to compare than to hash.
+      // DecodeOptions' own fields, which are not Configuration fields to override.
       if (
         key !== 'configuration' &&
         key !== 'requestData' &&
@@ -227,9 +227,10 @@ function tokenOf(urlOrPath: unknown, base: string | null, maxLength: number): st
 
 /**
  * The usual base64 link, `base + token` (plus append_slash's '/'), opened with fewer searches
- * than tokenOf makes: atob refuses '?', '#' and '%', so a payload here is the one tokenOf and the
- * codec would give. Undefined sends the link the full way (tokenOf then the codec), which also
- * gives every error.
+ * than tokenOf makes. It gives what tokenOf then the codec would, because a base URL never holds
+ * a '?' or '#' (Configuration refuses them) and atob refuses '?', '#' and '%' in the token. The
+ * '?' and '%' searches are for speed only: atob's exception costs several decodes. Undefined
+ * sends the link the full way, which also gives every error.
  */
 function openUsualBase64Link(urlOrPath: string, base: string | null, maxLength: number): string | undefined {
   if (base === null || urlOrPath.length > maxLength * 2 || urlOrPath.lastIndexOf(base, 0) !== 0) return undefined
@@ -238,8 +239,8 @@ function openUsualBase64Link(urlOrPath: string, base: string | null, maxLength: 
   if (end <= base.length || end - base.length > maxLength) return undefined
   const slash = urlOrPath.indexOf('/', base.length)
   if (slash !== -1 && slash < end) return undefined
-  // A query or percent-escapes (%3D for '='): atob would refuse them too, but its exception costs
-  // several decodes. A fragment never reaches a server, so it is left to atob.
+  // A query, or percent-escapes (%3D for '='), go the full way before atob throws on them; a
+  // fragment, which never reaches a server, is left to atob.
   if (urlOrPath.indexOf('?', base.length) !== -1 || urlOrPath.indexOf('%', base.length) !== -1) return undefined
   const binary = base64UrlDecodeLatin1(urlOrPath.slice(base.length, end))
   // Once atob took the token, tokenOf would find the same one: bad UTF-8 is the codec's error.
@@ -258,6 +259,7 @@ function decodeLink(
   const configuration = resolveConfiguration(options)
   const base = isOpen ? configuration.baseOpenTrackingUrl : configuration.baseClickTrackingUrl
   const codec = configuration.codec
+  // By identity: the built-in codec of another copy of core (ESM next to CJS) takes the full way.
   let payload =
     codec === base64Codec && typeof urlOrPath === 'string'
       ? openUsualBase64Link(urlOrPath, base, configuration.maxLinkLength)

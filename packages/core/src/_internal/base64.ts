@@ -1,3 +1,5 @@
+import { InvalidLinkError } from '../errors/invalid-link-error'
+
 // URL-safe base64 for the ASCII payloads of tracking links. atob/btoa are Web-standard and,
 // on Node 20, faster than Buffer for strings of this size.
 
@@ -20,8 +22,8 @@ const UNDERSCORES = /_/g
 /**
  * Decodes URL-safe (or standard) base64, with or without padding, into a Latin-1 string of its
  * bytes. Returns undefined for anything that is not base64. Like Python's decoder it accepts
- * both alphabets; atob refuses every other character except ASCII white space, which Python's
- * decoder skips too.
+ * both alphabets. It is stricter than Python's (which drops any character outside the alphabet):
+ * atob skips ASCII white space only and refuses every other character.
  */
 export function base64UrlDecodeLatin1(token: string): string | undefined {
   try {
@@ -41,26 +43,32 @@ export function latin1AsUtf8(binary: string): string | undefined {
 }
 
 /**
- * Decodes URL-safe (or standard) base64, with or without padding, and reads the bytes as
- * strict UTF-8. Returns undefined for anything that is not base64 of UTF-8 text.
+ * The payload in a Latin-1 string of a token's bytes (undefined when the token was not base64),
+ * read as strict UTF-8; throws the base64 codec's InvalidLinkError otherwise.
  */
-export function base64UrlDecodeUtf8(token: string): string | undefined {
-  const binary = base64UrlDecodeLatin1(token)
-  return binary === undefined ? undefined : latin1AsUtf8(binary)
+export function base64Payload(binary: string | undefined): string {
+  const payload = binary === undefined ? undefined : latin1AsUtf8(binary)
+  if (payload === undefined) {
+    throw new InvalidLinkError('tracking link is not valid URL-safe base64 of UTF-8 text')
+  }
+  return payload
 }
 
+// Past this many, swapped() hands the rest to a regex replace.
+const SLICED_SWAPS = 8
+
 /**
- * `text` with every `from` replaced by `to`. A URL-safe token holds few of either character, and
- * for a few, slices joined (flattened once by atob) cost less than a regex replace (Node 20);
- * past eight, the regex `all` (matching `from` globally) does the rest.
+ * `text` with every `from` (one character) replaced by `to`; `all` is `from` as a global regex.
+ * A URL-safe token holds few of either character, and for a few, slices joined (flattened once
+ * by atob) cost less than a regex replace on Node 20; past SLICED_SWAPS the regex does the rest.
  */
-function swapped(text: string, from: string, to: string, all: RegExp): string {
+export function swapped(text: string, from: string, to: string, all: RegExp): string {
   let at = text.indexOf(from)
   if (at === -1) return text
   let result = ''
   let start = 0
   for (let count = 0; at !== -1; count++) {
-    if (count === 8) return result + text.slice(start).replace(all, to)
+    if (count === SLICED_SWAPS) return result + text.slice(start).replace(all, to)
     result += text.slice(start, at) + to
     start = at + 1
     at = text.indexOf(from, start)

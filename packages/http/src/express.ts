@@ -1,3 +1,9 @@
+/**
+ * The tracking handler as Express middleware.
+ *
+ * @module @pytrack/http/express
+ */
+
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { InvalidArgumentError } from '@pytrack/core'
 import { createTrackingHandler, type TrackingContext, type TrackingHandler, type TrackingHandlerOptions } from './tracking-handler'

@@ -1,3 +1,9 @@
+/**
+ * The tracking handler as a Fastify plugin.
+ *
+ * @module @pytrack/http/fastify
+ */
+
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { InvalidArgumentError } from '@pytrack/core'
 import { createTrackingHandler, type TrackingContext, type TrackingHandler, type TrackingHandlerOptions } from './tracking-handler'

@@ -1,3 +1,9 @@
+/**
+ * The tracking handler as a Hono handler.
+ *
+ * @module @pytrack/http/hono
+ */
+
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import { InvalidArgumentError } from '@pytrack/core'
 import { createTrackingHandler, type TrackingContext, type TrackingHandler, type TrackingHandlerOptions } from './tracking-handler'

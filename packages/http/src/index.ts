@@ -1,3 +1,9 @@
+/**
+ * The framework-neutral tracking handler (Web `Request` in, `Response` out), client classification and errors.
+ *
+ * @module @pytrack/http
+ */
+
 export { createTrackingHandler } from './tracking-handler'
 export type {
   AllowedDestinations,

@@ -1,3 +1,9 @@
+/**
+ * The tracking handler for node:http (`http.createServer`), with a fast path for its requests.
+ *
+ * @module @pytrack/http/node
+ */
+
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { InvalidArgumentError } from '@pytrack/core'
 import { createTrackingHandler, type TrackingContext, type TrackingHandler, type TrackingHandlerOptions } from './tracking-handler'

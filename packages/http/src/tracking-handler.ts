@@ -3,6 +3,7 @@ import type { ClassificationOptions } from './classify-client'
 import { attachCore, createCore } from './_internal/core'
 import { toWebResponse, WebCoreRequest } from './_internal/web-bridge'
 import type { AllowedDestinations } from './_internal/destination'
+import type { ForwardedHeader } from './_internal/client-ip'
 
 export type { AllowedDestinations } from './_internal/destination'
 export type { ForwardedHeader } from './_internal/client-ip'
@@ -97,7 +98,7 @@ export interface TrackingHandlerOptions {
    */
   trustedProxies?: readonly string[] | undefined
   /** Which header trusted proxies write: `x-forwarded-for` (default) or `forwarded` (RFC 7239). */
-  forwardedHeader?: 'x-forwarded-for' | 'forwarded' | undefined
+  forwardedHeader?: ForwardedHeader | undefined
   /**
    * Where click links sealed by a codec anyone can forge (plain base64) may redirect: host
    * names (`shop.example.com`), subdomains (`*.example.com`), origins

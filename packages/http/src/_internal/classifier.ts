@@ -1,6 +1,6 @@
 import { ConfigurationError } from '@pytrack/core'
 import type { ClassificationOptions, ClientClassification, ClientKind } from '../classify-client'
-import { compileRanges } from './ip'
+import { compileRanges, parseIp, type RangeTest } from './ip'
 
 /** Where the classifier reads the headers it needs only for some requests (Accept, Accept-Language). */
 export interface HeaderSource {
@@ -36,7 +36,7 @@ function rule(kind: ClientKind, reason: string): ClientClassification {
   return Object.freeze({ kind, reason })
 }
 
-function ranges(name: string, value: readonly string[] | undefined): ((ip: string) => boolean) | undefined {
+function ranges(name: string, value: readonly string[] | undefined): RangeTest | undefined {
   if (value === undefined) return undefined
   if (!Array.isArray(value)) throw new ConfigurationError(`classification.${name} must be an array of addresses or CIDR ranges`, { setting: 'classification' })
   const compiled = compileRanges(value)
@@ -52,9 +52,10 @@ export function createClassifier(options: ClassificationOptions = {}): Classifie
   const isScanner = ranges('scannerRanges', options.scannerRanges)
   return (method, ua, ip, headers) => {
     if (method === 'HEAD') return HEAD
-    if (ip !== null) {
-      if (isApple?.(ip)) return APPLE
-      if (isScanner?.(ip)) return SCANNER_RANGE
+    if (ip !== null && (isApple || isScanner)) {
+      const bytes = parseIp(ip) // once for both lists
+      if (bytes && isApple?.(bytes)) return APPLE
+      if (bytes && isScanner?.(bytes)) return SCANNER_RANGE
     }
     if (ua) {
       if (ua.includes('GoogleImageProxy')) return GMAIL_PROXY

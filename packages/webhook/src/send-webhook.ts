@@ -1,5 +1,5 @@
 import type { TrackingResult } from '@pytrack/core'
-import { deliver, notAttempted } from './_internal/deliver'
+import { deliver, notAttempted, type Message } from './_internal/deliver'
 import { notAllowed, payloadOf, prepare, requireSomewhere, route, webhookIdOf } from './_internal/prepare'
 import type { SendWebhookOptions, SendWebhooksOptions } from './webhook-options'
 import type { WebhookOutcome } from './webhook-outcome'
@@ -51,15 +51,12 @@ async function send(result: TrackingResult, options: SendWebhooksOptions, withEn
   const webhookId = webhookIdOf(options.webhookId)
   requireSomewhere(result, prepared)
   const { targets, rejectedWebhookUrl } = route(result, prepared, withEndpoints)
+  const message: Message = { body, webhookId, result, rejectedWebhookUrl }
   // A primary webhook is always a target, so no targets and a refused link means nothing to fall back to.
   const outcomes: WebhookOutcome[] =
     targets.length === 0 && rejectedWebhookUrl !== null
-      ? [notAttempted(notAllowed(), null, webhookId, result, rejectedWebhookUrl)]
-      : await Promise.all(
-          targets.map((target) =>
-            deliver(prepared.dispatcher, target, body, webhookId, result, rejectedWebhookUrl, prepared.policy, options.signal),
-          ),
-        )
+      ? [notAttempted(notAllowed(), null, message)]
+      : await Promise.all(targets.map((target) => deliver(prepared, target, message, options.signal)))
   if (options.throwOnFailure === true) {
     for (const outcome of outcomes) if (!outcome.delivered) throw outcome.error
   }

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events'
 import { InvalidArgumentError, type TrackingResult } from '@pytrack/core'
-import { deliver, notAttempted, type Target } from './_internal/deliver'
+import { deliver, notAttempted, type Message, type Target } from './_internal/deliver'
 import { notAllowed, payloadOf, prepare, route, shown, webhookIdOf, type Prepared } from './_internal/prepare'
 import { QueueClosedError } from './errors/queue-closed-error'
 import { WebhookDeliveryError } from './errors/webhook-delivery-error'
@@ -64,12 +64,8 @@ export interface CloseOptions {
   abortInFlight?: boolean | undefined
 }
 
-interface Item {
-  result: TrackingResult
-  body: string
-  webhookId: string
+interface Item extends Message {
   target: Target | null
-  rejectedWebhookUrl: string | null
 }
 
 interface RoomWaiter {
@@ -270,7 +266,7 @@ export class WebhookQueue {
       this.#head = 0
       const error = new QueueClosedError('the webhook queue was closed with discardQueued before this delivery started')
       for (const item of discarded) {
-        call(this.#onFailed, notAttempted(error, item.target?.url ?? null, item.webhookId, item.result, item.rejectedWebhookUrl))
+        call(this.#onFailed, notAttempted(error, item.target?.url ?? null, item))
       }
     }
     if (options.abortInFlight === true) {
@@ -340,25 +336,14 @@ export class WebhookQueue {
     try {
       outcome =
         item.target === null
-          ? notAttempted(notAllowed(), null, item.webhookId, item.result, item.rejectedWebhookUrl)
-          : await deliver(
-              this.#prepared.dispatcher,
-              item.target,
-              item.body,
-              item.webhookId,
-              item.result,
-              item.rejectedWebhookUrl,
-              this.#prepared.policy,
-              this.#abort.signal,
-            )
+          ? notAttempted(notAllowed(), null, item)
+          : await deliver(this.#prepared, item.target, item, this.#abort.signal)
     } catch (error) {
       // deliver() reports every failure in its outcome; this would be a defect, still reported.
       outcome = notAttempted(
         new WebhookDeliveryError(`webhook delivery to ${item.target?.origin ?? 'the webhook'} failed unexpectedly`, null, 0, { cause: error }),
         item.target?.url ?? null,
-        item.webhookId,
-        item.result,
-        item.rejectedWebhookUrl,
+        item,
       )
     }
     this.#inFlight--

@@ -17,6 +17,21 @@ export interface Target {
   headers: Readonly<Record<string, string>> | null
 }
 
+/** What one result sends: the same to every target. */
+export interface Message {
+  readonly body: string
+  readonly webhookId: string
+  readonly result: TrackingResult
+  /** A webhook URL the link carried and the allow-list refused, reported in the outcome. */
+  readonly rejectedWebhookUrl: string | null
+}
+
+/** How deliveries are made: the HTTP client and the retry policy. */
+export interface Sender {
+  readonly dispatcher: Dispatcher
+  readonly policy: RetryPolicy
+}
+
 /** The retry policy, checked. */
 export interface RetryPolicy {
   attempts: number
@@ -133,13 +148,9 @@ function seconds(ms: number): string {
  * delivery failure: the outcome says what happened.
  */
 export async function deliver(
-  dispatcher: Dispatcher,
+  { dispatcher, policy }: Sender,
   target: Target,
-  body: string,
-  webhookId: string,
-  result: TrackingResult,
-  rejectedWebhookUrl: string | null,
-  policy: RetryPolicy,
+  { body, webhookId, result, rejectedWebhookUrl }: Message,
   signal: AbortSignal | undefined,
 ): Promise<WebhookOutcome> {
   const started = performance.now()
@@ -228,9 +239,7 @@ export async function deliver(
 export function notAttempted(
   error: PytrackError,
   url: string | null,
-  webhookId: string,
-  result: TrackingResult,
-  rejectedWebhookUrl: string | null,
+  { webhookId, result, rejectedWebhookUrl }: Message,
 ): WebhookFailed {
   return { delivered: false, url, status: null, error, webhookId, attempts: 0, durationMs: 0, result, rejectedWebhookUrl }
 }

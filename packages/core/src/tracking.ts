@@ -226,23 +226,25 @@ function tokenOf(urlOrPath: unknown, base: string | null, maxLength: number): st
 }
 
 /**
- * The usual base64 link, `base + token` (plus append_slash's '/'), opened with fewer searches
- * than tokenOf makes. It gives what tokenOf then the codec would, because a base URL never holds
- * a '?' or '#' (Configuration refuses them) and atob refuses '?', '#' and '%' in the token. The
- * '?' and '%' searches are for speed only: atob's exception costs several decodes. Undefined
- * sends the link the full way, which also gives every error.
+ * The usual base64 link, `base + token` or the bare token an HTTP handler passes (plus
+ * append_slash's '/'), opened with fewer searches than tokenOf makes. It gives what tokenOf then
+ * the codec would, because a base URL never holds a '?' or '#' (Configuration refuses them), the
+ * token holds no '/', '?', '#' or '%', and atob refuses anything else tokenOf would treat apart.
+ * Undefined sends the link the full way, which also gives every error.
  */
 function openUsualBase64Link(urlOrPath: string, base: string | null, maxLength: number): string | undefined {
-  if (base === null || urlOrPath.length > maxLength * 2 || urlOrPath.lastIndexOf(base, 0) !== 0) return undefined
+  if (urlOrPath.length > maxLength * 2) return undefined
+  const start = base !== null && urlOrPath.lastIndexOf(base, 0) === 0 ? base.length : 0
   let end = urlOrPath.length
   if (urlOrPath.charCodeAt(end - 1) === 0x2f) end--
-  if (end <= base.length || end - base.length > maxLength) return undefined
-  const slash = urlOrPath.indexOf('/', base.length)
+  if (end <= start || end - start > maxLength) return undefined
+  const slash = urlOrPath.indexOf('/', start)
   if (slash !== -1 && slash < end) return undefined
-  // A query, or percent-escapes (%3D for '='), go the full way before atob throws on them; a
-  // fragment, which never reaches a server, is left to atob.
-  if (urlOrPath.indexOf('?', base.length) !== -1 || urlOrPath.indexOf('%', base.length) !== -1) return undefined
-  const binary = base64UrlDecodeLatin1(urlOrPath.slice(base.length, end))
+  // atob would refuse these too, but its exception costs several decodes.
+  if (urlOrPath.indexOf('?', start) !== -1 || urlOrPath.indexOf('#', start) !== -1 || urlOrPath.indexOf('%', start) !== -1) {
+    return undefined
+  }
+  const binary = base64UrlDecodeLatin1(urlOrPath.slice(start, end))
   // Once atob took the token, tokenOf would find the same one: bad UTF-8 is the codec's error.
   return binary === undefined ? undefined : base64Payload(binary)
 }

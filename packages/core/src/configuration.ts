@@ -390,17 +390,25 @@ export class Configuration {
         })
       }
     }
-    return new Configuration({
-      webhookUrl: settings.webhook_url,
-      webhookTimeoutSeconds: settings.webhook_timeout_seconds ?? undefined,
-      includeWebhookUrl: settings.include_webhook_url ?? undefined,
-      baseOpenTrackingUrl: settings.base_open_tracking_url,
-      baseClickTrackingUrl: settings.base_click_tracking_url,
-      defaultMetadata: settings.default_metadata,
-      includeDefaultMetadata: settings.include_default_metadata ?? undefined,
-      appendSlash: settings.append_slash ?? undefined,
-      codec,
-    })
+    try {
+      return new Configuration({
+        webhookUrl: settings.webhook_url,
+        webhookTimeoutSeconds: settings.webhook_timeout_seconds ?? undefined,
+        includeWebhookUrl: settings.include_webhook_url ?? undefined,
+        baseOpenTrackingUrl: settings.base_open_tracking_url,
+        baseClickTrackingUrl: settings.base_click_tracking_url,
+        defaultMetadata: settings.default_metadata,
+        includeDefaultMetadata: settings.include_default_metadata ?? undefined,
+        appendSlash: settings.append_slash ?? undefined,
+        codec,
+      })
+    } catch (error) {
+      // Name the key the caller wrote: base_open_tracking_url, not baseOpenTrackingUrl.
+      const setting = isPytrackError(error, 'ERR_PYTRACK_CONFIGURATION') ? (error as ConfigurationError).setting : undefined
+      if (setting === undefined || (setting === 'codec' && options.codec !== undefined)) throw error
+      const key = setting === 'codec' ? 'encryption_bytestring_key' : setting.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)
+      throw new ConfigurationError((error as ConfigurationError).message.replaceAll(setting, key), { cause: error, setting: key })
+    }
   }
 }
 

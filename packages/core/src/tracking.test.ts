@@ -278,6 +278,14 @@ describe('input checks', () => {
       [() => new Configuration({ codec: {} as never }), 'codec'],
       [() => Configuration.fromPytracking({ encoding: 'latin-1' }), 'encoding'],
       [() => Configuration.fromPytracking({ encryption_bytestring_key: 7 as never }), 'encryption_bytestring_key'],
+      [() => Configuration.fromPytracking({ base_open_tracking_url: 'nope' }), 'base_open_tracking_url'],
+      [() => Configuration.fromPytracking({ default_metadata: { n: NaN } }), 'default_metadata'],
+      [() => Configuration.fromPytracking({ webhook_timeout_seconds: -1 }), 'webhook_timeout_seconds'],
+      [() => Configuration.fromPytracking({}, { codec: {} as never }), 'codec'],
+      [() => configuration.with({ maxLinkLength: 1 }), 'maxLinkLength'],
+      [() => getOpenTrackingUrl({}), 'baseOpenTrackingUrl'],
+      [() => getClickTrackingUrlPath('https://x/', { baseClickTrackingUrl: null }), 'baseClickTrackingUrl'],
+      [() => getOpenTrackingUrl({}, { configuration, codec: { name: 'x', authenticated: false, seal: () => '', open: (t) => t } }), 'codec'],
       [() => new Configuration('x' as never), undefined],
     ]
     for (const [make, setting] of cases) {
@@ -285,6 +293,10 @@ describe('input checks', () => {
       expect(error, String(setting)).toBeInstanceOf(ConfigurationError)
       expect((error as ConfigurationError).setting, String(setting)).toBe(setting)
     }
+    // fromPytracking names the snake_case key in the message too.
+    expect((thrownBy(() => Configuration.fromPytracking({ default_metadata: { n: NaN } })) as Error).message).toMatch(
+      /^default_metadata is not valid: default_metadata\.n /,
+    )
   })
 
   it('says which base URL is missing', () => {

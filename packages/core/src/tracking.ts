@@ -106,10 +106,12 @@ function seal(codec: Codec, payload: string): string {
     token = codec.seal(payload)
   } catch (error) {
     if (isPytrackError(error)) throw error
-    throw new ConfigurationError(`the ${codec.name} codec could not seal the tracking link (see the cause)`, { cause: error })
+    throw new ConfigurationError(`the ${codec.name} codec could not seal the tracking link (see the cause)`, { cause: error, setting: 'codec' })
   }
   if (typeof token !== 'string' || token === '') {
-    throw new ConfigurationError(`the ${codec.name} codec's seal() returned ${token === '' ? 'an empty string' : typeof token}, not a token`)
+    throw new ConfigurationError(`the ${codec.name} codec's seal() returned ${token === '' ? 'an empty string' : typeof token}, not a token`, {
+      setting: 'codec',
+    })
   }
   return token
 }
@@ -125,6 +127,7 @@ function buildLink(
     const field = kind === 'open' ? 'baseOpenTrackingUrl' : 'baseClickTrackingUrl'
     throw new ConfigurationError(
       `${field} is not set: give it in the Configuration or the options, e.g. { ${field}: 'https://track.example.com/${kind}/' }`,
+      { setting: field },
     )
   }
   // The payload's keys in pytracking's order: url, metadata, webhook.
@@ -346,7 +349,7 @@ function urlPath(kind: 'open' | 'click', url: string, options: TrackingOptions |
   const base = kind === 'open' ? configuration.baseOpenTrackingUrl : configuration.baseClickTrackingUrl
   const field = kind === 'open' ? 'baseOpenTrackingUrl' : 'baseClickTrackingUrl'
   if (typeof url !== 'string') throw new InvalidArgumentError(`url must be a string, not ${typeof url}`)
-  if (base === null) throw new ConfigurationError(`${field} is not set, so the ${kind} link path cannot be found`)
+  if (base === null) throw new ConfigurationError(`${field} is not set, so the ${kind} link path cannot be found`, { setting: field })
   if (!url.startsWith(base)) throw new InvalidLinkError(`the URL does not start with ${field} (${base})`)
   return url.slice(base.length)
 }

@@ -375,6 +375,16 @@ describe('adaptHtml errors', () => {
   it('says which base URL is missing', () => {
     expect(code(() => adaptHtml('<p>x</p>', null, { baseOpenTrackingUrl: 'https://t.example.com/o/' }))).toBe('ERR_PYTRACK_CONFIGURATION')
     expect(code(() => adaptHtml('<p>x</p>', null, { baseClickTrackingUrl: 'https://t.example.com/c/' }))).toBe('ERR_PYTRACK_CONFIGURATION')
+    const setting = (options: object): unknown => {
+      try {
+        adaptHtml('<p>x</p>', null, options)
+      } catch (error) {
+        return (error as { setting?: unknown }).setting
+      }
+      return 'no error'
+    }
+    expect(setting({ baseOpenTrackingUrl: 'https://t.example.com/o/' })).toBe('baseClickTrackingUrl')
+    expect(setting({ baseClickTrackingUrl: 'https://t.example.com/c/' })).toBe('baseOpenTrackingUrl')
     const clicksOnly = new Configuration({ baseClickTrackingUrl: 'https://t.example.com/c/' })
     expect(adaptHtml('<p>x</p>', null, { configuration: clicksOnly, openTracking: false }).html).toBe('<p>x</p>')
   })

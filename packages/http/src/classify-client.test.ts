@@ -43,6 +43,10 @@ describe('classifyClient', () => {
     expect(classifyClient({ ...BROWSER, ip: '40.93.1.1' }, options).kind).toBe('scanner')
     expect(classifyClient({ ...BROWSER, ip: '40.94.1.1' }, options).kind).toBe('human')
     expect(classifyClient({ ...BROWSER, ip: null }, options).kind).toBe('human')
+    // From JavaScript, a missing or non-string address is no address, not a crash.
+    expect(classifyClient({ ...BROWSER, ip: undefined as never }, options).kind).toBe('human')
+    expect(classifyClient({ ...BROWSER, ip: 7 as never }, options).kind).toBe('human')
+    expect(classifyClient({ ...BROWSER, ip: 'not an ip' }, options).kind).toBe('human')
   })
 
   it('throws ConfigurationError for a range it cannot read', () => {

@@ -24,8 +24,10 @@ export interface ConfigurationErrorOptions extends PytrackErrorOptions {
  */
 export class ConfigurationError extends PytrackError {
   /**
-   * The option or field that is wrong, such as `trustedProxies`, when the thrower names one;
-   * lets a caller point at its own name for it (an environment variable, a form field).
+   * The option or field that is wrong, such as `baseClickTrackingUrl` or `trustedProxies`, so a
+   * caller can point at its own name for it (an environment variable, a form field). Undefined
+   * when no single field is at fault (the whole options object is wrong). `fromPytracking`
+   * names pytracking's snake_case key; a nested option is named by its top level (`routes`).
    */
   readonly setting: string | undefined
 

@@ -121,6 +121,7 @@ export class LinkTracker {
     if (base === null) {
       throw new ConfigurationError(
         "baseClickTrackingUrl is not set: give it in the Configuration or the options (e.g. { baseClickTrackingUrl: 'https://track.example.com/click/' }), or pass { clickTracking: false }",
+        { setting: 'baseClickTrackingUrl' },
       )
     }
     this.clickBase = base.toLowerCase()

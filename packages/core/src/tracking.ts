@@ -232,8 +232,8 @@ function tokenOf(urlOrPath: unknown, base: string | null, maxLength: number): st
  * The usual base64 link, `base + token` or the bare token an HTTP handler passes (plus
  * append_slash's '/'), opened with fewer searches than tokenOf makes. It gives what tokenOf then
  * the codec would, because a base URL never holds a '?' or '#' (Configuration refuses them), the
- * token holds no '/', '?', '#' or '%', and atob refuses anything else tokenOf would treat apart.
- * Undefined sends the link the full way, which also gives every error.
+ * token holds no '/', '?', '#' or '%', which are all tokenOf treats apart. Undefined sends any
+ * other link the full way.
  */
 function openUsualBase64Link(urlOrPath: string, base: string | null, maxLength: number): string | undefined {
   if (urlOrPath.length > maxLength * 2) return undefined
@@ -247,9 +247,9 @@ function openUsualBase64Link(urlOrPath: string, base: string | null, maxLength: 
   if (urlOrPath.indexOf('?', start) !== -1 || urlOrPath.indexOf('#', start) !== -1 || urlOrPath.indexOf('%', start) !== -1) {
     return undefined
   }
-  const binary = base64UrlDecodeLatin1(urlOrPath.slice(start, end))
-  // Once atob took the token, tokenOf would find the same one: bad UTF-8 is the codec's error.
-  return binary === undefined ? undefined : base64Payload(binary)
+  // tokenOf would find this same token, so the codec's answer (or error) is final here: junk
+  // pays atob's exception once, not twice.
+  return base64Payload(base64UrlDecodeLatin1(urlOrPath.slice(start, end)))
 }
 
 function isPlainJsonObject(value: unknown): value is Record<string, JsonValue> {

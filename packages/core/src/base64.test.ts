@@ -19,14 +19,6 @@ async function withoutBuffer(): Promise<Base64> {
 const b64 = (bytes: Uint8Array | string): string => Buffer.from(bytes).toString('base64url')
 
 type Base64 = typeof import('./_internal/base64')
-// The decoder's two steps, as the codec and the decode shortcut use them; undefined for an error.
-const decoded = (m: Base64, token: string): string | undefined => {
-  try {
-    return m.base64Payload(m.base64UrlDecodeLatin1(token))
-  } catch {
-    return undefined
-  }
-}
 
 describe('base64 decoding with and without Buffer', () => {
   it('agrees on ASCII, UTF-8, invalid UTF-8 and non-base64 input', async () => {
@@ -36,13 +28,12 @@ describe('base64 decoding with and without Buffer', () => {
       b64('{"a": 1}'), b64('{"a": "é 😀"}'), b64(new Uint8Array([0x7b, 0xff, 0x7d])), b64(new Uint8Array([0xc3])),
       b64('\u0000\u007f'), b64(new Uint8Array([0x80])), '!!!!', '', 'e30',
     ]
-    for (const token of tokens) expect(decoded(web, token), token).toBe(decoded(node, token))
-    expect(decoded(node, b64('{"a": "é 😀"}'))).toBe('{"a": "é 😀"}')
-    expect(decoded(node, b64(new Uint8Array([0xff])))).toBeUndefined()
-    expect(() => node.base64Payload(undefined)).toThrow(/not valid URL-safe base64/)
+    for (const token of tokens) expect(web.base64UrlDecodeUtf8(token), token).toBe(node.base64UrlDecodeUtf8(token))
+    expect(node.base64UrlDecodeUtf8(b64('{"a": "é 😀"}'))).toBe('{"a": "é 😀"}')
+    expect(node.base64UrlDecodeUtf8(b64(new Uint8Array([0xff])))).toBeUndefined()
     fc.assert(
       fc.property(fc.oneof(fc.uint8Array().map(b64), fc.string({ unit: 'binary' }).map(b64)), (token) => {
-        expect(decoded(web, token)).toBe(decoded(node, token))
+        expect(web.base64UrlDecodeUtf8(token)).toBe(node.base64UrlDecodeUtf8(token))
       }),
       { numRuns: 1000 },
     )

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from './errors/invalid-argument-error'
 import { InvalidLinkError } from './errors/invalid-link-error'
-import { base64Payload, base64UrlDecodeLatin1, base64UrlEncodeAscii } from './_internal/base64'
+import { base64UrlDecodeUtf8, base64UrlEncodeAscii } from './_internal/base64'
 
 /**
  * How the payload of a tracking link is sealed into its last path segment.
@@ -44,7 +44,11 @@ export const base64Codec: Codec = Object.freeze({
   authenticated: false,
   seal: base64UrlEncodeAscii,
   open(token: string): string {
-    return base64Payload(base64UrlDecodeLatin1(token))
+    const payload = base64UrlDecodeUtf8(token)
+    if (payload === undefined) {
+      throw new InvalidLinkError('tracking link is not valid URL-safe base64 of UTF-8 text')
+    }
+    return payload
   },
 })
 

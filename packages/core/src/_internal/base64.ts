@@ -1,5 +1,3 @@
-import { InvalidLinkError } from '../errors/invalid-link-error'
-
 // URL-safe base64 for the ASCII payloads of tracking links. atob/btoa are Web-standard and,
 // on Node 20, faster than Buffer for strings of this size.
 
@@ -23,38 +21,23 @@ const DASHES = /-/g
 const UNDERSCORES = /_/g
 
 /**
- * Decodes URL-safe (or standard) base64, with or without padding, into a Latin-1 string of its
- * bytes. Returns undefined for anything that is not base64. Like Python's decoder it accepts
- * both alphabets. It is stricter than Python's (which drops any character outside the alphabet):
- * atob skips ASCII white space only and refuses every other character.
+ * Decodes URL-safe (or standard) base64, with or without padding, and reads the bytes as strict
+ * UTF-8. Returns undefined for anything that is not base64 of UTF-8 text. Like Python's decoder
+ * it accepts both alphabets. It is stricter than Python's (which drops any character outside the
+ * alphabet): atob skips ASCII white space only and refuses every other character.
  */
-export function base64UrlDecodeLatin1(token: string): string | undefined {
+export function base64UrlDecodeUtf8(token: string): string | undefined {
+  let binary: string
   try {
-    return atob(swapped(swapped(token, '-', '+', DASHES), '_', '/', UNDERSCORES))
+    binary = atob(swapped(swapped(token, '-', '+', DASHES), '_', '/', UNDERSCORES))
   } catch {
     return undefined
   }
-}
-
-/** Reads a Latin-1 string of bytes as strict UTF-8 text; undefined on bad bytes. */
-export function latin1AsUtf8(binary: string): string | undefined {
   // Python's json.dumps writes pure ASCII, so this is the usual case: bytes are the text.
   if (isAscii(binary)) return binary
   const bytes = new Uint8Array(binary.length)
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
   return decodeUtf8(bytes)
-}
-
-/**
- * The payload in a Latin-1 string of a token's bytes (undefined when the token was not base64),
- * read as strict UTF-8; throws the base64 codec's InvalidLinkError otherwise.
- */
-export function base64Payload(binary: string | undefined): string {
-  const payload = binary === undefined ? undefined : latin1AsUtf8(binary)
-  if (payload === undefined) {
-    throw new InvalidLinkError('tracking link is not valid URL-safe base64 of UTF-8 text')
-  }
-  return payload
 }
 
 // Past this many, swapped() hands the rest to a regex replace.

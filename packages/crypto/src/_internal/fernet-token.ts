@@ -109,7 +109,7 @@ export function checkTime(name: string, time: unknown): number {
 }
 
 /** Checks a time-to-live in seconds. */
-export function checkTtl(ttl: unknown): number | undefined {
+function checkTtl(ttl: unknown): number | undefined {
   if (ttl === undefined || ttl === null) return undefined
   if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 0) {
     throw new InvalidArgumentError(`ttl must be a finite number of seconds (≥ 0); got ${shown(ttl)}`)

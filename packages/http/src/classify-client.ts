@@ -90,5 +90,7 @@ export interface ClassificationOptions {
  */
 export function classifyClient(signals: ClientSignals, options?: ClassificationOptions): ClientClassification {
   const headers = { header: (name: string) => (name === 'accept' ? signals.accept : name === 'accept-language' ? signals.acceptLanguage : null) }
-  return createClassifier(options)(signals.method, signals.userAgent, signals.ip, headers)
+  // From JavaScript, anything but a string address is no address.
+  const ip = typeof signals.ip === 'string' ? signals.ip : null
+  return createClassifier(options)(signals.method, signals.userAgent, ip, headers)
 }

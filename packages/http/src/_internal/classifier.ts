@@ -52,7 +52,7 @@ export function createClassifier(options: ClassificationOptions = {}): Classifie
   const isScanner = ranges('scannerRanges', options.scannerRanges)
   return (method, ua, ip, headers) => {
     if (method === 'HEAD') return HEAD
-    if (typeof ip === 'string' && (isApple || isScanner)) {
+    if (ip !== null && (isApple || isScanner)) {
       const bytes = parseIp(ip) // once for both lists
       if (bytes && isApple?.(bytes)) return APPLE
       if (bytes && isScanner?.(bytes)) return SCANNER_RANGE

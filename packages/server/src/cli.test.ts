@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -114,6 +114,16 @@ describe('pytrack (the CLI)', () => {
     // A data folder that cannot exist fails at once (Node 20's recursive mkdir hangs on it).
     const noData = await cli(['encode', 'open'], { env: { PYTRACK_DATA_DIR: '/proc/pytrack-nope/data' } })
     expect([noData.code, noData.stderr]).toEqual([2, expect.stringMatching(/^pytrack: .*cannot create the key file .*ENOENT/)])
+    // A file where the data folder should be is said so, not taken for another process's key file.
+    const scratch = tempDir()
+    try {
+      const aFile = join(scratch.path, 'a-file')
+      writeFileSync(aFile, '')
+      const fileInTheWay = await cli(['encode', 'open'], { env: { PYTRACK_DATA_DIR: aFile } })
+      expect([fileInTheWay.code, fileInTheWay.stderr]).toEqual([2, expect.stringMatching(/^pytrack: .*cannot create the key file .*EEXIST/)])
+    } finally {
+      scratch.remove()
+    }
     const bad = await cli(['decode', 'http://localhost:8080/open/gAAAAABnotavalidtoken'])
     expect(bad.code).toBe(1)
     expect(bad.stderr).toMatch(/^pytrack: .*Fernet/)

@@ -62,7 +62,10 @@ export function loadKeys(settings: Pick<ServerSettings, 'codec' | 'keys' | 'keyF
     writeFileSync(file, `# pytrack link keys, one a line: the first seals new links, all open them.\n${key}\n`, { mode: 0o600, flag: 'wx' })
     return { keys: [key], source: 'created', file, warnings: [] }
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return { keys: readKeyFile(file, 'PYTRACK_DATA_DIR'), source: 'file', file, warnings: [] }
+    // Only the key file itself existing means another process won; EEXIST from makeDirectory is a file in the way.
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST' && (error as NodeJS.ErrnoException).path === file) {
+      return { keys: readKeyFile(file, 'PYTRACK_DATA_DIR'), source: 'file', file, warnings: [] }
+    }
     throw new SettingsError('PYTRACK_DATA_DIR', `cannot create the key file ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}; check the data folder is writable`, { cause: error })
   }
 }

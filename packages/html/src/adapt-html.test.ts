@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs'
-import { Configuration, getClickTrackingResult, isPytrackError } from '@pytrack/core'
+import { Configuration, getClickTrackingResult, isPytrackError, type ConfigurationError } from '@pytrack/core'
 import { load } from 'cheerio'
 import { describe, expect, it } from 'vitest'
+import { thrownBy } from '../../../test-utils/errors'
 import { configuration, expectFaithful } from '../test/fidelity'
 import { adaptHtml, type AdaptHtmlResult, type LinkContext } from './index'
 
@@ -375,14 +376,7 @@ describe('adaptHtml errors', () => {
   it('says which base URL is missing', () => {
     expect(code(() => adaptHtml('<p>x</p>', null, { baseOpenTrackingUrl: 'https://t.example.com/o/' }))).toBe('ERR_PYTRACK_CONFIGURATION')
     expect(code(() => adaptHtml('<p>x</p>', null, { baseClickTrackingUrl: 'https://t.example.com/c/' }))).toBe('ERR_PYTRACK_CONFIGURATION')
-    const setting = (options: object): unknown => {
-      try {
-        adaptHtml('<p>x</p>', null, options)
-      } catch (error) {
-        return (error as { setting?: unknown }).setting
-      }
-      return 'no error'
-    }
+    const setting = (options: object): unknown => (thrownBy(() => adaptHtml('<p>x</p>', null, options)) as ConfigurationError).setting
     expect(setting({ baseOpenTrackingUrl: 'https://t.example.com/o/' })).toBe('baseClickTrackingUrl')
     expect(setting({ baseClickTrackingUrl: 'https://t.example.com/c/' })).toBe('baseOpenTrackingUrl')
     const clicksOnly = new Configuration({ baseClickTrackingUrl: 'https://t.example.com/c/' })

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getOpenTrackingUrl, getClickTrackingUrl, isPytrackError } from '@pytrack/core'
 import { Fernet, fernetCodec } from '@pytrack/crypto'
-import { BROWSER, TOKEN, startTestServer, tempDir, type TestServer } from '../test/helpers'
+import { BROWSER, TOKEN, startTestServer, tempDir, wrapStore, type TestServer } from '../test/helpers'
 import { loadSettings } from './settings'
 import { startServer } from './server'
 import { StoreError } from './errors/store-error'
@@ -326,24 +326,18 @@ describe('start-up', () => {
 
 /**
  * A server on a store that wraps an in-memory SQLite store with the given methods replaced
- * (a slow or broken database), with an open and a click link of `message_id` to hit.
+ * (a slow or broken database), with an open and a click link to hit.
  */
-async function startWithStore(replaced: Partial<EventStore>, messageId = 'slow') {
-  const dir = tempDir()
+async function startWithStore(replaced: Partial<EventStore>) {
   const inner = openSqliteEventStore({ file: ':memory:' })
-  const store: EventStore = Object.assign(Object.create(inner) as EventStore, { ...replaced, close: () => inner.close() })
-  const settings = loadSettings({ env: {}, overrides: { dataDir: dir.path, port: 0, logLevel: 'silent', apiToken: TOKEN } })
-  const server = await startServer(settings, { store })
-  const configuration = server.configuration
+  const t = await startTestServer({}, undefined, { store: wrapStore(inner, replaced) })
+  const configuration = t.server.configuration
   return {
     inner,
-    server,
-    open: server.url + new URL(getOpenTrackingUrl({ message_id: messageId }, { configuration })).pathname,
-    click: server.url + new URL(getClickTrackingUrl('https://example.com/', { message_id: messageId }, { configuration })).pathname,
-    stop: async (): Promise<void> => {
-      await server.close()
-      dir.remove()
-    },
+    server: t.server,
+    open: t.local(getOpenTrackingUrl({ message_id: 'slow' }, { configuration })),
+    click: t.local(getClickTrackingUrl('https://example.com/', { message_id: 'slow' }, { configuration })),
+    stop: t.stop,
   }
 }
 

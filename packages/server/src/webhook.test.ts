@@ -4,10 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { getClickTrackingUrl, getOpenTrackingUrl } from '@pytrack/core'
 import { generateWebhookSecret, verifyWebhook } from '@pytrack/webhook'
 import { pino } from 'pino'
-import { BROWSER, startTestServer, tempDir, TOKEN, type TestServer } from '../test/helpers'
+import { BROWSER, startTestServer, tempDir, wrapStore, type TestServer } from '../test/helpers'
 import { StoreError } from './errors/store-error'
-import { startServer } from './server'
-import { loadSettings } from './settings'
 import { openSqliteEventStore } from './store/sqlite-event-store'
 import type { OutboxItem } from './store/event-store'
 
@@ -176,16 +174,10 @@ describe('webhook forwarding through the outbox', () => {
     cleanups.push(dir.remove)
     const sqlite = openSqliteEventStore({ file: join(dir.path, 'pytrack.db') })
     let refusals = 0
-    const store = new Proxy(sqlite, {
-      get(target, key, receiver_) {
-        if (key === 'completeOutbox') {
-          return () => {
-            refusals++
-            throw new StoreError('the disk is full')
-          }
-        }
-        const value = Reflect.get(target, key, receiver_) as unknown
-        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
+    const store = wrapStore(sqlite, {
+      completeOutbox: () => {
+        refusals++
+        throw new StoreError('the disk is full')
       },
     })
     const lines: string[] = []
@@ -194,14 +186,10 @@ describe('webhook forwarding through the outbox', () => {
     const onUnhandled = (reason: unknown): void => void unhandled.push(reason)
     process.on('unhandledRejection', onUnhandled)
     cleanups.push(() => void process.off('unhandledRejection', onUnhandled))
-    const settings = loadSettings({
-      env: {},
-      overrides: { port: 0, dataDir: join(dir.path, 'data'), logLevel: 'silent', apiToken: TOKEN, webhookUrls: [`http://127.0.0.1:${port}/hook`], webhookSecret: secret },
-    })
-    const server = await startServer(settings, { store, logger })
-    cleanups.push(() => server.close())
-    const link = getOpenTrackingUrl({ message_id: 'kept' }, { configuration: server.configuration })
-    expect((await fetch(server.url + new URL(link).pathname, { headers: BROWSER })).status).toBe(200)
+    const t = await startTestServer({ webhookUrls: [`http://127.0.0.1:${port}/hook`], webhookSecret: secret }, undefined, { store, logger })
+    cleanups.push(t.stop)
+    const link = getOpenTrackingUrl({ message_id: 'kept' }, { configuration: t.server.configuration })
+    expect((await fetch(t.local(link), { headers: BROWSER })).status).toBe(200)
     await until(async () => lines.some((line) => line.includes('outcome could not be recorded')), 'the error log')
     await new Promise((resolve) => setTimeout(resolve, 20))
     expect(unhandled).toEqual([])

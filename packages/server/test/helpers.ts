@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadSettings, type ServerSettings } from '../src/settings'
-import { startServer, type RunningServer } from '../src/server'
+import { startServer, type RunningServer, type StartServerOptions } from '../src/server'
+import type { EventStore } from '../src/store/event-store'
 
 export const TOKEN = 'test-token-0123456789abcdef'
 export const BROWSER = {
@@ -26,13 +27,17 @@ export interface TestServer {
   stop: () => Promise<void>
 }
 
-export async function startTestServer(overrides: Partial<ServerSettings> = {}, dataDir?: string): Promise<TestServer> {
+export async function startTestServer(
+  overrides: Partial<ServerSettings> = {},
+  dataDir?: string,
+  options: StartServerOptions = {},
+): Promise<TestServer> {
   const dir = dataDir === undefined ? tempDir() : undefined
   const settings = loadSettings({
     env: {},
     overrides: { port: 0, dataDir: dataDir ?? join(dir?.path ?? '', 'data'), logLevel: 'silent', apiToken: TOKEN, ...overrides },
   })
-  const server = await startServer(settings)
+  const server = await startServer(settings, options)
   const api = (path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> => {
     const headers = new Headers(init.headers)
     if (!headers.has('authorization')) headers.set('authorization', `Bearer ${TOKEN}`)
@@ -53,4 +58,15 @@ export async function startTestServer(overrides: Partial<ServerSettings> = {}, d
       dir?.remove()
     },
   }
+}
+
+/** `inner` with some methods replaced (a slow or failing store); the others run on `inner` itself. */
+export function wrapStore(inner: EventStore, replaced: Partial<EventStore>): EventStore {
+  return new Proxy(inner, {
+    get(target, key) {
+      if (Object.hasOwn(replaced, key)) return replaced[key as keyof EventStore]
+      const value = Reflect.get(target, key, target) as unknown
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
+    },
+  })
 }

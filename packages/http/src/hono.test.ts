@@ -4,6 +4,7 @@ import { createTrackingHandler } from './index'
 import { createHonoApp, toHonoHandler } from './hono'
 import { describeTrackingBehaviour } from '../test/behaviour-suite'
 import { serveFetch } from '../test/servers'
+import { deferred } from '../../../test-utils/wait'
 
 describeTrackingBehaviour('Hono', async (mounts) => {
   const app = new Hono()
@@ -25,18 +26,17 @@ describe('toHonoHandler', () => {
   })
 
   it('takes the client address from the option on runtimes other than Node', async () => {
-    let seen: unknown
+    const seen = deferred<unknown>()
     const app = new Hono()
     app.use(
       '/t/*',
-      toHonoHandler(createTrackingHandler({ onTrackingEvent: (result) => void (seen = result.requestData?.user_ip) }), {
+      toHonoHandler(createTrackingHandler({ onTrackingEvent: (result) => seen.resolve(result.requestData?.user_ip) }), {
         remoteAddress: () => '192.0.2.44',
       }),
     )
     const response = await app.request('/t/open/e30=')
     expect(response.status).toBe(200)
-    await new Promise((resolve) => setTimeout(resolve, 5))
-    expect(seen).toBe('192.0.2.44')
+    expect(await seen.promise).toBe('192.0.2.44')
   })
 
   it('refuses what is not a handler with a pytrack error', () => {

@@ -4,6 +4,7 @@ import { createTrackingHandler, type TrackingHandler } from './index'
 import { createNodeHandler, toNodeHandler } from './node'
 import { describeTrackingBehaviour } from '../test/behaviour-suite'
 import { listen, mountFor, notFound } from '../test/servers'
+import { deferred } from '../../../test-utils/wait'
 
 // The fast path: a handler made by createTrackingHandler, served without building a Request.
 describeTrackingBehaviour('node:http', async (mounts) => {
@@ -48,16 +49,16 @@ describe('toNodeHandler', () => {
   })
 
   it('gives hooks a Request built on first use, whose clone() is a genuine Request', async () => {
-    let seen: Request | undefined
-    const server = await listen(createServer(createNodeHandler({ onTrackingEvent: (_result, request) => void (seen = request) })))
+    const hooked = deferred<Request>()
+    const server = await listen(createServer(createNodeHandler({ onTrackingEvent: (_result, request) => hooked.resolve(request) })))
     try {
       expect((await fetch(`${server.origin}/open/e30=?x=1`, { headers: { 'x-a': 'b' } })).status).toBe(200)
-      await new Promise((resolve) => setTimeout(resolve, 10))
+      const seen: Request = await hooked.promise
       expect(seen).toBeInstanceOf(Request)
       expect(seen?.method).toBe('GET')
       expect(seen?.url).toBe(`${server.origin}/open/e30=?x=1`)
       expect(seen?.headers.get('x-a')).toBe('b')
-      const copy = new Request(seen!.clone())
+      const copy = new Request(seen.clone())
       expect(copy.headers.get('x-a')).toBe('b')
     } finally {
       await server.close()

@@ -4,6 +4,8 @@ import { fernetCodec, signedCodec } from '@pytrack/crypto'
 import { createTrackingHandler, type TrackingHandler } from './index'
 import { describeTrackingBehaviour } from '../test/behaviour-suite'
 import { mountFor, serveFetch } from '../test/servers'
+// Hooks run after the answer, in a later loop turn: settle() lets that turn run (no I/O here).
+import { settle } from '../../../test-utils/wait'
 
 // The Web-standard handler itself, served as a fetch function by @hono/node-server.
 describeTrackingBehaviour('Web-standard handler', async (mounts) => {
@@ -19,7 +21,6 @@ const BASE = { baseOpenTrackingUrl: 'https://t.example.com/open/', baseClickTrac
 const call = (handler: TrackingHandler, path: string, init?: RequestInit): Promise<Response> =>
   handler(new Request(`https://t.example.com${path}`, init), { remoteAddress: '::ffff:192.0.2.1' })
 const token = (link: string): string => link.slice(link.lastIndexOf('/') + 1)
-const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 5))
 
 describe('createTrackingHandler', () => {
   it('refuses a 100 KB path with 414 before decoding, and reports it', async () => {
@@ -27,7 +28,7 @@ describe('createTrackingHandler', () => {
     const handler = createTrackingHandler({ onDecodingError: (error) => void errors.push(error) })
     const response = await call(handler, `/open/${'A'.repeat(100_000)}`)
     expect(response.status).toBe(414)
-    await tick()
+    await settle()
     expect(errors.map((error) => error.code)).toEqual(['ERR_PYTRACK_LINK_TOO_LONG'])
     expect(errors[0]?.message).not.toContain('AAAA')
   })
@@ -79,7 +80,7 @@ describe('createTrackingHandler', () => {
     expect((await call(handler, `/click/${token(getClickTrackingUrl('https://a.example/ok/1', null, BASE))}`)).status).toBe(302)
     expect((await call(handler, `/click/${token(getClickTrackingUrl('https://a.example/no', null, BASE))}`)).status).toBe(404)
     expect((await call(handler, `/click/${token(getClickTrackingUrl('https://throws.example/ok/', null, BASE))}`)).status).toBe(404)
-    await tick()
+    await settle()
     expect(errors.map((error) => (error as PytrackError & { reason: string }).reason)).toEqual(['not-allowed', 'not-allowed'])
     expect(errors[1]?.cause).toEqual(new Error('predicate bug'))
   })
@@ -107,7 +108,7 @@ describe('createTrackingHandler', () => {
     let data: unknown
     const handler = createTrackingHandler({ classification: false, onTrackingEvent: (result) => void (data = result.requestData) })
     expect((await call(handler, `/open/${token(getOpenTrackingUrl({ a: 1 }, BASE))}`)).status).toBe(200)
-    await tick()
+    await settle()
     expect(data).toMatchObject({ user_ip: '192.0.2.1', method: 'GET', referer: null })
     expect(data).not.toHaveProperty('client_kind')
   })
@@ -121,27 +122,27 @@ describe('createTrackingHandler', () => {
     expect(waited).toHaveLength(1)
     let settled = false
     void waited[0]?.then(() => (settled = true))
-    await tick()
+    await settle()
     expect(settled).toBe(false)
     finish()
-    await tick()
+    await settle()
     expect(settled).toBe(true)
   })
 
   it('waits for any thenable recordEvent returns, and keeps onTrackingEvent alive with waitUntil after it', async () => {
     const order: string[] = []
     const waited: Promise<unknown>[] = []
-    let settle: (value: unknown) => void = () => {}
+    let resolveRecord: (value: unknown) => void = () => {}
     const handler = createTrackingHandler({
       // A thenable that is not a native Promise, as some database clients return.
-      recordEvent: () => ({ then: (resolve: (value: unknown) => void) => (settle = resolve) }),
+      recordEvent: () => ({ then: (resolve: (value: unknown) => void) => (resolveRecord = resolve) }),
       onTrackingEvent: () => void order.push('event'),
     })
     const answer = handler(new Request('https://t.example.com/open/e30='), { waitUntil: (promise) => void waited.push(promise) })
       .then((response) => (order.push('answer'), response))
-    await tick()
+    await settle()
     expect(order).toEqual([])
-    settle(undefined)
+    resolveRecord(undefined)
     expect((await answer).status).toBe(200)
     await Promise.all(waited)
     expect(order).toEqual(['answer', 'event'])
@@ -159,7 +160,7 @@ describe('createTrackingHandler', () => {
         },
       })
       expect((await call(handler, '/open/e30=')).status).toBe(200)
-      await tick()
+      await settle()
       expect(logged).toHaveLength(1)
     } finally {
       console.error = original

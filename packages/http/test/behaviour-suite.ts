@@ -15,6 +15,7 @@ import {
   type TrackingResult,
 } from '@pytrack/core'
 import { loadVectors } from '../../../test-utils/vectors'
+import { createWatch, settle } from '../../../test-utils/wait'
 import type { TrackingContext, TrackingHandlerOptions } from '../src/index'
 
 export interface Mount {
@@ -94,18 +95,6 @@ function djangoIriToUri(iri: string): string {
   return out
 }
 
-async function settle(): Promise<void> {
-  for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve))
-}
-
-async function waitFor<T>(find: () => T | undefined): Promise<T> {
-  for (;;) {
-    const found = find()
-    if (found !== undefined) return found
-    await new Promise((resolve) => setTimeout(resolve, 2))
-  }
-}
-
 export function describeTrackingBehaviour(name: string, factory: ServerFactory): void {
   describe(`${name}: tracking behaviour over real HTTP`, () => {
     const events: Seen[] = []
@@ -115,19 +104,25 @@ export function describeTrackingBehaviour(name: string, factory: ServerFactory):
     let release: (() => void) | undefined
     const recorded: Recorded[] = []
     const held = new Map<string, () => void>()
+    // Every hook below notifies after recording what it saw, so tests wait for that event.
+    const watch = createWatch()
+    const waitFor = <T>(find: () => T | undefined): Promise<T> => watch.until(find)
 
     const hooks = (mount: string): TrackingHandlerOptions => ({
       onTrackingEvent(result, request, context) {
         const id = request.headers.get('x-test-id')
         events.push({ id, mount, result, request, context })
+        watch.notify()
         if (request.headers.get('x-hook') === 'hold') return new Promise<void>((resolve) => (release = resolve))
         return undefined
       },
       onDecodingError(error, request) {
         errors.push({ id: request.headers.get('x-test-id'), mount, error })
+        watch.notify()
       },
       onHookError(error) {
         hookErrors.push(error)
+        watch.notify()
       },
     })
 
@@ -183,6 +178,7 @@ export function describeTrackingBehaviour(name: string, factory: ServerFactory):
             recordEvent(result, request, context) {
               const id = request.headers.get('x-test-id')
               recorded.push({ id, result, request, context, eventSeenFirst: events.some((event) => event.id === id) })
+              watch.notify()
               switch (request.headers.get('x-record')) {
                 case 'hold':
                   return new Promise<void>((resolve) => held.set(id ?? '', resolve))
@@ -211,6 +207,7 @@ export function describeTrackingBehaviour(name: string, factory: ServerFactory):
             },
             onHookError(error) {
               hookErrors.push(error)
+              watch.notify()
               throw new Error('even the error hook throws')
             },
           },
@@ -474,11 +471,11 @@ export function describeTrackingBehaviour(name: string, factory: ServerFactory):
 
     describe('recordEvent', () => {
       const recordedFor = (id: string): Promise<Recorded> => waitFor(() => recorded.find((entry) => entry.id === id))
-      const later = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
       // Asserts order, not time: the client can only see the answer after the test let the
-      // recorder resolve. (The pause before letting go only gives a handler that did not
-      // wait the chance to answer early, which then fails the test.)
+      // recorder resolve. (The round trip of another hit before letting go only gives a handler
+      // that did not wait the chance to answer early, which then fails the test: such a handler
+      // writes its answer when recordEvent returns, before it reads the later request.)
       const answeredAfterRecording = async (path: string, method = 'GET'): Promise<{ response: Response; body: Buffer; id: string }> => {
         const id = randomUUID()
         let recordedBeforeAnswer: boolean | undefined
@@ -493,7 +490,8 @@ export function describeTrackingBehaviour(name: string, factory: ServerFactory):
         })
         const entry = await recordedFor(id)
         expect(entry.eventSeenFirst).toBe(false)
-        await later(50)
+        await eventFor((await get(openPath('/t'))).id)
+        await settle()
         expect(recordedBeforeAnswer).toBeUndefined()
         expect(events.some((event) => event.id === id)).toBe(false) // onTrackingEvent comes after
         resolved = true

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { Fernet } from '@pytrack/crypto'
 import { runCli, type CliIo } from './_internal/cli-main'
 import { BROWSER, tempDir } from '../test/helpers'
+import { createWatch } from '../../../test-utils/wait'
 
 const dir = tempDir('pytrack-cli-')
 afterAll(() => dir.remove())
@@ -137,6 +138,7 @@ describe('pytrack (the CLI)', () => {
   it('serves until SIGTERM, then exits 0', async () => {
     let handler: ((signal: string) => void) | undefined
     let url = ''
+    const watch = createWatch()
     const io: CliIo = {
       argv: ['serve', '--port', '0', '--log-level', 'silent'],
       env: { PYTRACK_DATA_DIR: join(dir.path, 'data') },
@@ -147,17 +149,19 @@ describe('pytrack (the CLI)', () => {
       stdinIsTty: false,
       onServing: (server) => {
         url = server.url
+        watch.notify()
       },
       onSignal: (h) => {
         handler = h
+        watch.notify()
         return () => undefined
       },
     }
     const exit = runCli(io)
-    while (handler === undefined || url === '') await new Promise((resolve) => setTimeout(resolve, 10))
+    const stop = await watch.until(() => url !== '' && handler)
     const open = (await cli(['encode', 'open', '--meta', 'message_id=serve'])).stdout.trim()
     expect((await fetch(url + new URL(open).pathname, { headers: BROWSER })).status).toBe(200)
-    handler('SIGTERM')
+    stop('SIGTERM')
     expect(await exit).toBe(0)
     expect(existsSync(join(dir.path, 'data', 'pytrack.db'))).toBe(true)
   })

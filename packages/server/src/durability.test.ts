@@ -3,6 +3,7 @@ import { Configuration, getClickTrackingUrl, getOpenTrackingUrl } from '@pytrack
 import { fernetCodec } from '@pytrack/crypto'
 import { spawnServer } from '../test/child-server'
 import { BROWSER, TOKEN, tempDir } from '../test/helpers'
+import { createWatch } from '../../../test-utils/wait'
 
 const KEY = 'XdhWbQZnqCIPLBL0ViPIW2vBTsmUNxAS-7mOtTdu6ZM='
 const WORKERS = 32
@@ -19,6 +20,7 @@ describe('durability: kill -9 under load', () => {
         codec: fernetCodec(KEY),
       })
       const answered = new Set<string>()
+      const watch = createWatch()
       let next = 0
       let killed = false
       const worker = async (): Promise<void> => {
@@ -31,7 +33,10 @@ describe('durability: kill -9 under load', () => {
           try {
             const response = await fetch(link, { headers: BROWSER, redirect: 'manual' })
             await response.arrayBuffer()
-            if (response.status === 200 || response.status === 302) answered.add(id)
+            if (response.status === 200 || response.status === 302) {
+              answered.add(id)
+              watch.notify()
+            }
           } catch {
             // The server is gone: requests in flight fail, which is the point.
           }
@@ -39,7 +44,7 @@ describe('durability: kill -9 under load', () => {
       }
       const workers = Array.from({ length: WORKERS }, worker)
       // Kill in the middle of the load, with requests in flight.
-      while (answered.size < 400) await new Promise((resolve) => setTimeout(resolve, 20))
+      await watch.until(() => answered.size >= 400)
       first.child.kill('SIGKILL')
       const { signal } = await first.exited
       killed = true

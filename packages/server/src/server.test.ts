@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getOpenTrackingUrl, getClickTrackingUrl, isPytrackError } from '@pytrack/core'
 import { Fernet, fernetCodec } from '@pytrack/crypto'
 import { BROWSER, TOKEN, startTestServer, tempDir, wrapStore, type TestServer } from '../test/helpers'
+import { createWatch, deferred } from '../../../test-utils/wait'
 import { loadSettings } from './settings'
 import { startServer } from './server'
 import { StoreError } from './errors/store-error'
@@ -344,16 +345,25 @@ async function startWithStore(replaced: Partial<EventStore>) {
 describe('answers only after the store has committed', () => {
   it('holds the pixel and the redirect until an asynchronous store resolves, also during shutdown', async () => {
     let committed = 0
-    // A store as a network database would be: recordEvent resolves later.
+    // A store as a network database would be: each commit resolves when the test lets it.
+    const commits: (() => void)[] = []
+    const watch = createWatch()
+    const held = async (): Promise<void> => {
+      const gate = deferred()
+      commits.push(gate.resolve)
+      watch.notify()
+      await gate.promise
+    }
+    const commitNext = async (): Promise<void> => (await watch.until(() => commits.shift()))()
     const t = await startWithStore({
       recordEvent: async (event: NewTrackingEvent, outbox: readonly NewOutboxItem[]): Promise<RecordedEvent> => {
-        await new Promise((resolve) => setTimeout(resolve, 150))
+        await held()
         const recorded = t.inner.recordEvent(event, outbox)
         committed++
         return recorded
       },
       recordEvents: async (batch: readonly RecordRequest[]): Promise<RecordedEvent[]> => {
-        await new Promise((resolve) => setTimeout(resolve, 150))
+        await held()
         const recorded = t.inner.recordEvents(batch)
         committed += batch.length
         return recorded
@@ -361,16 +371,19 @@ describe('answers only after the store has committed', () => {
     })
     const { open, click, server } = t
     try {
-      const pixel = await fetch(open, { headers: BROWSER })
-      expect(pixel.status).toBe(200)
+      const pixel = fetch(open, { headers: BROWSER })
+      await commitNext()
+      expect((await pixel).status).toBe(200)
       expect(committed).toBe(1)
-      const redirect = await fetch(click, { headers: BROWSER, redirect: 'manual' })
-      expect(redirect.status).toBe(302)
+      const redirect = fetch(click, { headers: BROWSER, redirect: 'manual' })
+      await commitNext()
+      expect((await redirect).status).toBe(302)
       expect(committed).toBe(2)
-      // Shutdown lets a request in flight finish (it waits for its commit), then refuses new ones.
+      // Shutdown lets a request in flight (its commit under way) finish, then refuses new ones.
       const inFlight = fetch(open, { headers: BROWSER })
-      await new Promise((resolve) => setTimeout(resolve, 50))
+      await watch.until(() => commits.length > 0)
       const closing = server.close()
+      await commitNext()
       expect((await inFlight).status).toBe(200)
       expect(committed).toBe(3)
       await closing
@@ -383,9 +396,16 @@ describe('answers only after the store has committed', () => {
   it('commits the hits that arrive together in one transaction, and answers each only after its commit', async () => {
     const batches: number[] = []
     const committedIds = new Set<string>()
+    // The first commit waits until the server has answered a request sent after all the hits,
+    // so the hits behind it have arrived while it was under way.
+    const firstCommit = deferred()
+    let first = true
     const t = await startWithStore({
       recordEvents: async (batch: readonly RecordRequest[]): Promise<RecordedEvent[]> => {
-        await new Promise((resolve) => setTimeout(resolve, 100))
+        if (first) {
+          first = false
+          await firstCommit.promise
+        }
         const recorded = t.inner.recordEvents(batch)
         batches.push(batch.length)
         for (const { event } of batch) committedIds.add(String(event.metadata.message_id))
@@ -404,7 +424,10 @@ describe('answers only after the store has committed', () => {
         // The answer came after the commit that holds its event.
         expect(committedIds.has(id)).toBe(true)
       }
-      await Promise.all(Array.from({ length: 12 }, (_, i) => hit(i)))
+      const hits = Promise.all(Array.from({ length: 12 }, (_, i) => hit(i)))
+      expect((await fetch(`${t.server.url}/healthz`)).status).toBe(200)
+      firstCommit.resolve()
+      await hits
       expect(batches.reduce((sum, size) => sum + size, 0)).toBe(12)
       // While one commit is under way, the hits behind it wait and share the next one.
       expect(batches.length).toBeLessThan(12)

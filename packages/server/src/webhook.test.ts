@@ -5,6 +5,7 @@ import { getClickTrackingUrl, getOpenTrackingUrl } from '@pytrack/core'
 import { generateWebhookSecret, verifyWebhook } from '@pytrack/webhook'
 import { pino } from 'pino'
 import { BROWSER, startTestServer, tempDir, wrapStore, type TestServer } from '../test/helpers'
+import { createWatch, settle } from '../../../test-utils/wait'
 import { StoreError } from './errors/store-error'
 import { openSqliteEventStore } from './store/sqlite-event-store'
 import type { OutboxItem } from './store/event-store'
@@ -54,12 +55,22 @@ async function deliveries(t: TestServer): Promise<OutboxItem[]> {
   return body.deliveries
 }
 
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 25_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
+/**
+ * A logger that wakes `until` on every line: the dispatcher logs each delivery outcome after
+ * recording it, so a check that fails waits for the next outcome, never for a guessed time.
+ */
+function outcomeLog(level: 'debug' | 'error' = 'debug') {
+  const lines: string[] = []
+  const watch = createWatch()
+  const logger = pino({ level }, { write: (line: string) => void (lines.push(line), watch.notify()) })
+  const until = async (check: () => boolean | Promise<boolean>): Promise<void> => {
+    for (;;) {
+      const seen = lines.length
+      if (await check()) return
+      await watch.until(() => lines.length > seen)
+    }
   }
+  return { logger, lines, until }
 }
 
 const cleanups: (() => Promise<void> | void)[] = []
@@ -80,7 +91,8 @@ describe('webhook forwarding through the outbox', () => {
       webhookMaxAttempts: 1000,
     }
     const dataDir = join(dir.path, 'data')
-    const first = await startTestServer(settings, dataDir)
+    const log = outcomeLog()
+    const first = await startTestServer(settings, dataDir, { logger: log.logger })
     const configuration = first.server.configuration
     const ids = Array.from({ length: 20 }, (_, i) => `hook-${i}`)
     for (const [i, id] of ids.entries()) {
@@ -89,18 +101,18 @@ describe('webhook forwarding through the outbox', () => {
       expect([200, 302]).toContain(response.status)
     }
     // The receiver is down: deliveries are tried, fail, and wait in the outbox.
-    await until(async () => (await deliveries(first)).some((d) => d.attempts > 0 && d.lastError !== null), 'a failed attempt')
+    await log.until(async () => (await deliveries(first)).some((d) => d.attempts > 0 && d.lastError !== null))
     const pending = await deliveries(first)
     expect(pending).toHaveLength(20)
     expect(pending.every((d) => d.status !== 'delivered')).toBe(true)
     await first.server.close()
 
     // A new process on the same data folder, and the receiver comes back (refusing a few more first).
-    const second = await startTestServer(settings, dataDir)
+    const second = await startTestServer(settings, dataDir, { logger: log.logger })
     cleanups.push(() => second.server.close())
     const receiver = await startReceiver(port, secret, 6)
     cleanups.push(receiver.close)
-    await until(async () => (await deliveries(second)).every((d) => d.status === 'delivered'), 'every delivery')
+    await log.until(async () => (await deliveries(second)).every((d) => d.status === 'delivered'))
 
     const rows = await deliveries(second)
     expect(rows.map((row) => row.webhookId).sort()).toEqual(pending.map((row) => row.webhookId).sort())
@@ -119,16 +131,21 @@ describe('webhook forwarding through the outbox', () => {
     const secret = generateWebhookSecret()
     const receiver = await startReceiver(port, secret, 1_000_000, 500)
     cleanups.push(receiver.close)
-    const t = await startTestServer({
-      webhookUrls: [`http://127.0.0.1:${port}/hook`],
-      webhookSecret: secret,
-      webhookRetryBaseMs: 20,
-      webhookMaxAttempts: 2,
-    })
+    const log = outcomeLog()
+    const t = await startTestServer(
+      {
+        webhookUrls: [`http://127.0.0.1:${port}/hook`],
+        webhookSecret: secret,
+        webhookRetryBaseMs: 20,
+        webhookMaxAttempts: 2,
+      },
+      undefined,
+      { logger: log.logger },
+    )
     cleanups.push(t.stop)
     const link = getOpenTrackingUrl({ message_id: 'doomed' }, { configuration: t.server.configuration })
     expect((await fetch(t.local(link), { headers: BROWSER })).status).toBe(200)
-    await until(async () => (await deliveries(t)).some((d) => d.status === 'failed'), 'a failed delivery')
+    await log.until(async () => (await deliveries(t)).some((d) => d.status === 'failed'))
     const failed = (await (await t.api('/api/v1/webhooks/deliveries?status=failed')).json()) as { deliveries: OutboxItem[] }
     expect(failed.deliveries).toHaveLength(1)
     const [row] = failed.deliveries as [OutboxItem]
@@ -141,7 +158,7 @@ describe('webhook forwarding through the outbox', () => {
     receiver.refused.length = 1_000_001
     const retry = await t.api(`/api/v1/webhooks/deliveries/${row.id}/retry`, { method: 'POST' })
     expect(retry.status).toBe(202)
-    await until(async () => (await deliveries(t)).every((d) => d.status === 'delivered'), 'the retried delivery')
+    await log.until(async () => (await deliveries(t)).every((d) => d.status === 'delivered'))
     expect(receiver.delivered).toEqual([{ webhookId: row.webhookId, messageId: 'doomed' }])
   }, 60_000)
 
@@ -180,8 +197,7 @@ describe('webhook forwarding through the outbox', () => {
         throw new StoreError('the disk is full')
       },
     })
-    const lines: string[] = []
-    const logger = pino({ level: 'error' }, { write: (line: string) => void lines.push(line) })
+    const { logger, lines, until } = outcomeLog('error')
     const unhandled: unknown[] = []
     const onUnhandled = (reason: unknown): void => void unhandled.push(reason)
     process.on('unhandledRejection', onUnhandled)
@@ -190,8 +206,9 @@ describe('webhook forwarding through the outbox', () => {
     cleanups.push(t.stop)
     const link = getOpenTrackingUrl({ message_id: 'kept' }, { configuration: t.server.configuration })
     expect((await fetch(t.local(link), { headers: BROWSER })).status).toBe(200)
-    await until(async () => lines.some((line) => line.includes('outcome could not be recorded')), 'the error log')
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    await until(() => lines.some((line) => line.includes('outcome could not be recorded')))
+    // An unhandled rejection would be reported once the queued work has run.
+    await settle()
     expect(unhandled).toEqual([])
     expect(refusals).toBe(1)
     expect(receiver.delivered).toHaveLength(1)

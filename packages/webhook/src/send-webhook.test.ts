@@ -261,8 +261,9 @@ describe('retries', () => {
           attempts: 5,
           baseDelayMs: 60_000,
           maxDelayMs: 60_000,
+          // The wait starts right after random() returns, before this microtask runs.
           random: () => {
-            setTimeout(() => controller.abort(), 10)
+            queueMicrotask(() => controller.abort())
             return 0.99
           },
         },
@@ -277,7 +278,7 @@ describe('retries', () => {
     const r = await receiver(hang)
     const controller = new AbortController()
     const pending = sendWebhook(click, { webhookUrl: r.url, signal: controller.signal })
-    while (r.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+    await r.arrived(1)
     controller.abort()
     const outcome = failed(await pending)
     expect(outcome).toMatchObject({ status: null, attempts: 1 })

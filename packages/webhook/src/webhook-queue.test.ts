@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
 import { TrackingResult, isPytrackError } from '@pytrack/core'
 import { type Answer, type Receiver, ok, startReceiver, status } from '../test/receiver'
+import { settle } from '../../../test-utils/wait'
 import {
   QueueClosedError,
   QueueFullError,
@@ -40,9 +41,7 @@ async function gate(): Promise<{ r: Receiver; release(): void; arrived(n: number
       open = true
       for (const response of held.splice(0)) response.end('ok')
     },
-    async arrived(n) {
-      while (r.requests.length < n) await new Promise((resolve) => setTimeout(resolve, 2))
-    },
+    arrived: (n) => r.arrived(n),
   }
 }
 
@@ -104,7 +103,8 @@ describe('createWebhookQueue', () => {
     const waiting = queue.enqueueAndWait(result(2)).then(() => {
       admitted = true
     })
-    await new Promise((resolve) => setTimeout(resolve, 30))
+    // Room comes only from a delivery ending, and the gate holds the one in flight.
+    await settle()
     expect(admitted).toBe(false)
     // While someone waits, enqueue does not jump the line.
     expect(queue.enqueue(result(3))).toBe(false)
@@ -185,7 +185,8 @@ describe('close', () => {
     expect(queue.closed).toBe(true)
     expect(() => queue.enqueue(result(2))).toThrow(QueueClosedError)
     await expect(queue.enqueueAndWait(result(2))).rejects.toMatchObject({ code: 'ERR_PYTRACK_QUEUE_CLOSED' })
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    // The gate holds the delivery in flight, so nothing can let close() finish yet.
+    await settle()
     expect(closed).toBe(false)
     g.release()
     await closing

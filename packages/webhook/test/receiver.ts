@@ -2,6 +2,7 @@
 // and lets each test decide how to answer the n-th one.
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { createWatch } from '../../../test-utils/wait'
 
 export interface Received {
   method: string
@@ -23,6 +24,8 @@ export interface Receiver {
   /** Requests being handled now, and the most there ever were at once. */
   open: number
   maxOpen: number
+  /** Resolves once `n` requests have arrived (whole, before they are answered). */
+  arrived(n: number): Promise<void>
   close(): Promise<void>
 }
 
@@ -53,6 +56,7 @@ export const hang: Answer = () => {}
 export async function startReceiver(answer: Answer = ok, path = '/hook'): Promise<Receiver> {
   const state = { open: 0, maxOpen: 0 }
   const requests: Received[] = []
+  const watch = createWatch()
   const server = createServer((raw, response) => {
     const chunks: Buffer[] = []
     raw.on('data', (chunk: Buffer) => chunks.push(chunk))
@@ -70,6 +74,7 @@ export async function startReceiver(answer: Answer = ok, path = '/hook'): Promis
       state.maxOpen = Math.max(state.maxOpen, state.open)
       response.on('close', () => state.open--)
       answer(request, response, index, raw)
+      watch.notify()
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -85,6 +90,7 @@ export async function startReceiver(answer: Answer = ok, path = '/hook'): Promis
     get maxOpen() {
       return state.maxOpen
     },
+    arrived: (n) => watch.until(() => requests.length >= n).then(() => undefined),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections()

@@ -17,19 +17,11 @@ import {
   type Candidate,
 } from './_internal/link-tracker'
 import { findLinks, type FoundElement } from './_internal/find-links'
+import { hasNotrackScheme, hasOptOutAttribute, withoutNotrack } from './_internal/opt-outs'
 import { exceedsUtf8Bytes } from './_internal/utf8'
 
 /** Where Gmail clips a message ("[Message clipped]"): about 102 KB of HTML. */
 const GMAIL_CLIP_BYTES = 102 * 1024
-
-/** Attributes other senders use to leave one link untracked; kept in the output as written. */
-function isOptedOut(attributes: Map<string, string>): boolean {
-  if (attributes.has('data-notrack') || attributes.has('data-pm-no-track') || attributes.has('ses:no-track')) {
-    return true
-  }
-  const sendgrid = attributes.get('clicktracking')
-  return sendgrid !== undefined && decodeAttribute(sendgrid).trim().toLowerCase() === 'off'
-}
 
 function attributesOf(element: FoundElement): () => Readonly<Record<string, string>> {
   return () => {
@@ -74,8 +66,10 @@ function pixelPositionOf(options: AdaptHtmlOptions): 'bottom' | 'top' | string {
  * Tracked: `<a>` and `<area>` hrefs starting with `http:`, `https:` (any case) or `//`, entities
  * decoded once, white space trimmed; VML buttons (`<v:roundrect href>`) inside `<!--[if mso]>`
  * comments get the same tracking URL as their HTML twin. Left alone: other schemes, anchors,
- * merge tags (`{{ }}`, `*|...|*`, ...), opted-out links (`data-notrack`, `clicktracking="off"`,
- * `data-pm-no-track`, `ses:no-track`), and what the domain lists or `shouldTrackLink` refuse.
+ * merge tags (`{{ }}`, `*|...|*`, ...), links opted out the way senders write it (`data-notrack`,
+ * SendGrid's `clicktracking="off"`, SparkPost's `data-msys-clicktrack="0"`, Postal's
+ * `https+notrack://`, which is written out as `https://`, and the rest of the README's table),
+ * and what the domain lists or `shouldTrackLink` refuse.
  * The pixel goes before `</body>` unless `pixelPosition` says otherwise, at the end without a body.
  *
  * Throws `InvalidArgumentError` for a non-string `html` or bad options, `ConfigurationError` when
@@ -130,6 +124,9 @@ export function adaptHtml(html: string, metadata?: Metadata | null, options?: Ad
       const quoted = element.hrefUnquoted ? `"${value}"` : value
       splices.push({ start: element.hrefStart, end: element.hrefEnd, text: quoted })
     } else {
+      if (decision.reason === 'opt-out' && decision.href !== null && hasNotrackScheme(hrefToUrl(decision.href))) {
+        splices.push({ start: element.hrefStart, end: element.hrefEnd, text: notrackWrittenOut(html, element, decision.href) })
+      }
       skipped.push({
         href: decision.href,
         reason: decision.reason,
@@ -265,7 +262,7 @@ function candidateOf(element: FoundElement, url: string, index: number | null): 
 }
 
 function decide(tracker: LinkTracker, element: FoundElement, candidate: Candidate, href: string): Decision {
-  const reason = isOptedOut(element.rawAttributes) ? 'opt-out' : tracker.reasonToSkip(candidate)
+  const reason = hasOptOutAttribute(element.rawAttributes) || hasNotrackScheme(candidate.url) ? 'opt-out' : tracker.reasonToSkip(candidate)
   if (reason !== null) return { link: null, reason, href }
   const trackingUrl = tracker.trackingUrl(candidate)
   if (trackingUrl === null) return { link: null, reason: 'link-too-long', href }
@@ -282,6 +279,19 @@ function decide(tracker: LinkTracker, element: FoundElement, candidate: Candidat
     },
     reason: null,
   }
+}
+
+/**
+ * Postal's `https+notrack://` written out as `https://` (a mail client cannot follow the other):
+ * the raw value with `+notrack` cut out, so entities and quotes stay as written.
+ */
+function notrackWrittenOut(html: string, element: FoundElement, href: string): string {
+  const raw = html.slice(element.hrefStart, element.hrefEnd)
+  const cut = /^([\t\n\f\r ]*https?)\+notrack:/i.exec(raw)
+  if (cut !== null) return cut[1] + raw.slice(cut[0].length - 1)
+  // The scheme itself was written with character references: write the whole URL afresh.
+  const value = escapeAttributeValue(withoutNotrack(hrefToUrl(href)))
+  return element.hrefUnquoted ? `"${value}"` : value
 }
 
 /** The first occurrence of the placeholder at or after `from` that is not inside a rewritten href. */

@@ -1,9 +1,13 @@
 import { InvalidArgumentError, type Metadata } from '@pytrack/core'
 import type { AdaptTextOptions, AdaptTextResult, SkippedLink, TrackedLink } from './types'
 import { LinkTracker, booleanOption, noAttributes, optionsObject, resolveConfiguration } from './_internal/link-tracker'
+import { textSuffixAt, withoutNotrack } from './_internal/opt-outs'
 
-/** A bare http(s) URL: up to white space, `<`, `>` or `"`; not glued to a preceding letter or digit. */
-const BARE_URL = /(?<![A-Za-z0-9])https?:\/\/[^\s<>"]+/gi
+/**
+ * A bare http(s) URL (or Postal's `https+notrack://`): up to white space, `<`, `>` or `"`; not
+ * glued to a preceding letter or digit.
+ */
+const BARE_URL = /(?<![A-Za-z0-9])https?(\+notrack)?:\/\/[^\s<>"]+/gi
 /** Punctuation that ends a sentence rather than a URL. */
 const TRAILING = new Set(['.', ',', ';', ':', '!', '?', "'", '"'])
 const OPENER_TO_CLOSER: Record<string, string> = { '(': ')', '[': ']', '{': '}' }
@@ -37,6 +41,9 @@ function urlLength(match: string): number {
  * URL (any case) becomes its tracking URL, everything else is left as it was. Trailing
  * punctuation (`.`, `,`, `)` without its `(`...) stays outside the URL. The exclusions of
  * {@link adaptHtml} apply: merge tags, the domain lists, `shouldTrackLink`, links already tracked.
+ * The opt-outs senders define for text are honoured, and their markers taken out as those
+ * senders do: SparkPost's `URL[[data-msys-clicktrack="0"]]` becomes `URL`, Postal's
+ * `https+notrack://...` becomes `https://...`; both untracked.
  *
  * @example
  * ```ts
@@ -57,12 +64,26 @@ export function adaptText(text: string, metadata?: Metadata | null, options?: Ad
   let output = ''
   let cursor = 0
   let index = 0
+  let changed = false
   for (const match of text.matchAll(BARE_URL)) {
     const start = match.index
-    const end = start + urlLength(match[0])
+    // SparkPost's marker right after the URL (`URL[[data-msys-clicktrack="0"]]`) ends it.
+    const bracket = match[0].indexOf('[[')
+    const marker = bracket === -1 ? 0 : textSuffixAt(text, start + bracket)
+    const end = marker > 0 ? start + bracket : start + urlLength(match[0])
     const url = text.slice(start, end)
     // Only punctuation after the scheme: not a URL.
     if (url.indexOf('//') + 2 >= url.length) continue
+    if (marker > 0 || match[1] !== undefined) {
+      // Opted out. The marker, or the `+notrack` that no mail client can follow, is taken out
+      // as the sender's own service would: the reader gets the plain URL.
+      skipped.push({ href: url, reason: 'opt-out', tagName: null, inConditionalComment: false, start, end })
+      output += text.slice(cursor, start) + (match[1] === undefined ? url : withoutNotrack(url))
+      cursor = end + marker
+      changed = true
+      index++
+      continue
+    }
     const candidate = { url, tagName: null, id: null, index: index++, inConditionalComment: false, attributes: noAttributes }
     const reason = tracker.reasonToSkip(candidate)
     const trackingUrl = reason === null ? tracker.trackingUrl(candidate) : null
@@ -73,6 +94,7 @@ export function adaptText(text: string, metadata?: Metadata | null, options?: Ad
     links.push({ url, trackingUrl, index: candidate.index, id: null, tagName: null, inConditionalComment: false, start, end })
     output += text.slice(cursor, start) + trackingUrl
     cursor = end
+    changed = true
   }
-  return { text: links.length === 0 ? text : output + text.slice(cursor), links, skipped, warnings: tracker.warnings() }
+  return { text: changed ? output + text.slice(cursor) : text, links, skipped, warnings: tracker.warnings() }
 }

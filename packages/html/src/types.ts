@@ -138,7 +138,8 @@ export interface TrackedLink {
 /**
  * Why a link was left as it was.
  * - `no-href`: an `<a>` or `<area>` without href.
- * - `opt-out`: `data-notrack`, `clicktracking="off"`, `data-pm-no-track` or `ses:no-track`.
+ * - `opt-out`: the link carries a sender's opt-out (`data-notrack`, `clicktracking="off"`,
+ *   `data-msys-clicktrack="0"`, Postal's `https+notrack://`...; the README lists them all).
  * - `empty`: the href is empty or white space.
  * - `placeholder`: a merge tag such as `{{ url }}` or `*|UNSUB|*`; track after personalising.
  * - `not-http`: `mailto:`, `tel:`, `sms:`, `#anchor`, `javascript:`, `data:`, a relative path...

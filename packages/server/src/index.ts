@@ -13,6 +13,7 @@ export type {
   OutboxItem,
   OutboxStatus,
   OutboxFailure,
+  OutboxClaim,
   RecordedEvent,
   RecordRequest,
   Page,

@@ -17,11 +17,11 @@ afterAll(async () => {
 
 async function allEvents(): Promise<TrackingEvent[]> {
   const events: TrackingEvent[] = []
-  let cursor: string | undefined
+  let after = 0
   for (;;) {
-    const page = await t.server.store.listEvents({ cursor, limit: 1000 })
+    const page = await t.server.store.listEvents({ after, limit: 1000 })
     events.push(...page.items)
-    cursor = page.nextCursor ?? undefined
+    after = page.items.at(-1)?.id ?? after
     if (!page.hasMore) return events
   }
 }

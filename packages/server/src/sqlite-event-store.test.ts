@@ -1,159 +1,69 @@
+import { spawnSync } from 'node:child_process'
 import { statSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describeEventStore, newEvent, newOutboxItem } from '#test-utils/event-store-contract'
+import { thrownBy } from '#test-utils/errors'
 import { isPytrackError } from '@pytrack/core'
-import { openSqliteEventStore, type SqliteEventStore } from './store/sqlite-event-store'
-import type { NewTrackingEvent } from './store/event-store'
+import { openSqliteEventStore } from './store/sqlite-event-store'
 import { tempDir } from '../test/helpers'
 
-let temp: ReturnType<typeof tempDir>
-let dir: string
-let store: SqliteEventStore
-
-function event(overrides: Partial<NewTrackingEvent> = {}): NewTrackingEvent {
-  return {
-    kind: 'open',
-    time: Date.now(),
-    emailId: 'm-1',
-    metadata: { message_id: 'm-1', campaign: 'fall' },
-    destination: null,
-    clientIp: '203.0.113.9',
-    userAgent: 'Mozilla/5.0',
-    machine: false,
-    label: 'human',
-    labelReason: null,
-    requestData: { user_ip: '203.0.113.9', user_agent: 'Mozilla/5.0' },
-    ...overrides,
-  }
-}
-
-beforeEach(() => {
-  temp = tempDir('pytrack-store-')
-  dir = temp.path
-  store = openSqliteEventStore({ file: join(dir, 'db', 'pytrack.db') })
-})
-afterEach(() => {
-  store.close()
-  temp.remove()
+describeEventStore('SQLite', {
+  create() {
+    const temp = tempDir('pytrack-contract-')
+    const file = join(temp.path, 'pytrack.db')
+    return { open: () => openSqliteEventStore({ file }), destroy: temp.remove }
+  },
 })
 
 describe('SqliteEventStore', () => {
+  let temp: ReturnType<typeof tempDir>
+  beforeEach(() => {
+    temp = tempDir('pytrack-store-')
+  })
+  afterEach(() => temp.remove())
+
   it('creates its folder owner-only and answers health checks', () => {
-    expect(statSync(join(dir, 'db')).mode & 0o777).toBe(0o700)
+    const store = openSqliteEventStore({ file: join(temp.path, 'db', 'pytrack.db') })
+    expect(statSync(join(temp.path, 'db')).mode & 0o777).toBe(0o700)
     expect(() => store.check()).not.toThrow()
+    store.close()
   })
 
-  it('records events and lists them oldest first with a cursor', () => {
-    const ids = Array.from({ length: 5 }, (_, i) => store.recordEvent(event({ emailId: `m-${i}` }), []).id)
-    const first = store.listEvents({ limit: 2 })
-    expect(first.items.map((e) => e.id)).toEqual(ids.slice(0, 2))
-    expect(first.hasMore).toBe(true)
-    const second = store.listEvents({ limit: 2, cursor: first.nextCursor ?? undefined })
-    expect(second.items.map((e) => e.id)).toEqual(ids.slice(2, 4))
-    const last = store.listEvents({ limit: 2, cursor: second.nextCursor ?? undefined })
-    expect(last.items.map((e) => e.id)).toEqual(ids.slice(4))
-    expect(last.hasMore).toBe(false)
-    // The last page's cursor lets a poller pick up new events later.
-    const later = store.recordEvent(event(), []).id
-    expect(store.listEvents({ cursor: last.nextCursor ?? undefined }).items.map((e) => e.id)).toEqual([later])
-    expect(first.items[0]).toMatchObject({ kind: 'open', metadata: { campaign: 'fall' }, machine: false, clientIp: '203.0.113.9' })
+  it('upgrades a database of the previous schema version, keeping its rows', () => {
+    const file = join(temp.path, 'old.db')
+    const store = openSqliteEventStore({ file })
+    store.recordEvent(newEvent({ emailId: 'kept' }), [newOutboxItem()])
+    store.close()
+    // Back to version 1: the outbox without its lease column.
+    const db = new Database(file)
+    db.exec('ALTER TABLE outbox DROP COLUMN lease; PRAGMA user_version = 1;')
+    db.close()
+    const reopened = openSqliteEventStore({ file, synchronous: 'full' })
+    expect(reopened.listEvents().items.map((e) => e.emailId)).toEqual(['kept'])
+    expect(reopened.claimOutbox({ lease: 'l', limit: 1, leaseMs: 1_000 })).toHaveLength(1)
+    reopened.close()
+    const newer = new Database(file)
+    newer.pragma('user_version = 99')
+    newer.close()
+    expect(thrownBy(() => openSqliteEventStore({ file }))).toMatchObject({ code: 'ERR_PYTRACK_STORE', message: expect.stringMatching(/schema version 99.*upgrade pytrack/) })
   })
 
-  it('writes a batch in one transaction, all or none', () => {
-    const recorded = store.recordEvents([
-      { event: event({ emailId: 'a' }), outbox: [] },
-      { event: event({ emailId: 'b' }), outbox: [{ url: 'https://a.example/hook', payload: '{}' }] },
-    ])
-    expect(recorded.map((r) => r.outbox.length)).toEqual([0, 1])
-    expect(recorded[1]?.id).toBe((recorded[0]?.id ?? 0) + 1)
-    // A bad row (kind violates the CHECK) rolls the whole batch back.
-    expect(() =>
-      store.recordEvents([{ event: event({ emailId: 'c' }), outbox: [] }, { event: event({ kind: 'bounce' as 'open' }), outbox: [] }]),
-    ).toThrow(expect.objectContaining({ code: 'ERR_PYTRACK_STORE' }))
-    expect(store.listEvents().items.map((e) => e.emailId)).toEqual(['a', 'b'])
-    expect(store.recordEvents([])).toEqual([])
+  it('throws typed errors for a bad option or when the file cannot be opened', () => {
+    expect(thrownBy(() => openSqliteEventStore({ file: ':memory:', synchronous: 'off' as 'full' }))).toMatchObject({ code: 'ERR_PYTRACK_INVALID_ARGUMENT' })
+    const error = thrownBy(() => openSqliteEventStore({ file: join(temp.path, 'no-such', 'dir', '\0bad') }))
+    expect(isPytrackError(error, 'ERR_PYTRACK_STORE')).toBe(true)
   })
 
-  it('filters by kind and refuses a forged cursor or a bad limit', () => {
-    store.recordEvent(event(), [])
-    store.recordEvent(event({ kind: 'click', destination: 'https://example.com/' }), [])
-    expect(store.listEvents({ kind: 'click' }).items).toHaveLength(1)
-    for (const query of [{ cursor: 'not a cursor' }, { cursor: 'aGVsbG8' }, { limit: 0 }, { limit: 1001 }, { limit: 1.5 }]) {
-      expect(() => store.listEvents(query)).toThrow(expect.objectContaining({ code: 'ERR_PYTRACK_INVALID_ARGUMENT' }))
-    }
-  })
-
-  it('counts totals and uniques; a click counts as an open of its email; machines apart', () => {
-    const rows: Partial<NewTrackingEvent>[] = [
-      { emailId: 'a', metadata: { campaign: 'fall' } },
-      { emailId: 'a', metadata: { campaign: 'fall' } },
-      { emailId: 'b', kind: 'click', metadata: { campaign: 'fall' }, destination: 'https://x.example/' },
-      { emailId: 'c', machine: true, label: 'privacy-prefetch', metadata: { campaign: 'fall' } },
-      { emailId: 'd', kind: 'click', machine: true, label: 'scanner', metadata: { campaign: 'spring' } },
-      { emailId: 'e', metadata: {} },
-    ]
-    for (const row of rows) store.recordEvent(event(row), [])
-    const stats = store.stats({ groupBy: 'campaign' })
-    expect(stats.total).toEqual({ opens: 3, uniqueOpens: 3, clicks: 1, uniqueClicks: 1, machineOpens: 1, machineClicks: 1 })
-    const fall = stats.groups.find((g) => g.value === 'fall')
-    expect(fall).toEqual({ value: 'fall', opens: 2, uniqueOpens: 2, clicks: 1, uniqueClicks: 1, machineOpens: 1, machineClicks: 0 })
-    expect(stats.groups.find((g) => g.value === null)).toMatchObject({ opens: 1, uniqueOpens: 1 })
-    expect(stats.groups.find((g) => g.value === 'spring')).toMatchObject({ opens: 0, uniqueOpens: 0, machineClicks: 1 })
-    expect(() => store.stats({ groupBy: "x') OR 1=1 --" })).toThrow(expect.objectContaining({ code: 'ERR_PYTRACK_INVALID_ARGUMENT' }))
-  })
-
-  it('keeps numbers, booleans and strings apart when grouping', () => {
-    for (const value of [1, '1', true, 1]) store.recordEvent(event({ metadata: { v: value } }), [])
-    const groups = store.stats({ groupBy: 'v' }).groups
-    expect(groups.map((g) => [g.value, g.opens])).toEqual(expect.arrayContaining([[1, 2], ['1', 1], [true, 1]]))
-  })
-
-  it('writes outbox rows with the event, claims them once, retries and fails them', () => {
-    const recorded = store.recordEvent(event(), [
-      { url: 'https://a.example/hook', payload: '{}' },
-      { url: 'https://b.example/hook', payload: '{}' },
-    ])
-    expect(recorded.outbox).toHaveLength(2)
-    expect(recorded.outbox[0]?.webhookId).toMatch(/^msg_[0-9a-f]{32}$/)
-    const now = Date.now()
-    const claimed = store.claimOutbox(10, 60_000, now)
-    expect(claimed.map((item) => item.webhookId)).toEqual(recorded.outbox.map((o) => o.webhookId))
-    expect(store.claimOutbox(10, 60_000, now)).toEqual([])
-    const [a, b] = claimed as [(typeof claimed)[0], (typeof claimed)[0]]
-    store.completeOutbox(a.id, 204)
-    store.failOutbox(b.id, { error: 'HTTP 503', status: 503, retryAt: now + 1_000 })
-    expect(store.claimOutbox(10, 60_000, now)).toEqual([])
-    expect(store.nextOutboxDue()).toBe(now + 1_000)
-    const again = store.claimOutbox(10, 60_000, now + 1_000)
-    expect(again.map((item) => [item.webhookId, item.attempts])).toEqual([[b.webhookId, 1]])
-    store.failOutbox(b.id, { error: 'HTTP 503', status: 503, retryAt: null })
-    expect(store.listOutbox({ status: 'failed' }).items.map((item) => item.id)).toEqual([b.id])
-    expect(store.listOutbox({ status: 'delivered' }).items[0]).toMatchObject({ id: a.id, lastStatus: 204, attempts: 1 })
-    expect(store.retryOutbox(b.id)).toBe(true)
-    expect(store.retryOutbox(a.id)).toBe(false)
-    expect(store.claimOutbox(10, 60_000)).toHaveLength(1)
-  })
-
-  it('takes back leases of a killed run when reopened', () => {
-    const file = join(dir, 'lease.db')
-    const first = openSqliteEventStore({ file })
-    first.recordEvent(event(), [{ url: 'https://a.example/hook', payload: '{}' }])
-    expect(first.claimOutbox(1, 3_600_000)).toHaveLength(1)
-    first.close()
-    const second = openSqliteEventStore({ file, synchronous: 'full' })
-    expect(second.claimOutbox(1, 60_000)).toHaveLength(1)
-    second.close()
-  })
-
-  it('throws typed errors when closed or when the file cannot be opened', () => {
-    const other = openSqliteEventStore({ file: ':memory:' })
-    other.close()
-    expect(() => other.recordEvent(event(), [])).toThrow(expect.objectContaining({ code: 'ERR_PYTRACK_STORE' }))
-    try {
-      openSqliteEventStore({ file: join(dir, 'no-such', 'dir', '\0bad') })
-      expect.unreachable()
-    } catch (error) {
-      expect(isPytrackError(error, 'ERR_PYTRACK_STORE')).toBe(true)
-    }
+  it('without better-sqlite3 installed, the server refuses to start and says how to install it', () => {
+    const run = spawnSync(
+      process.execPath,
+      ['--require', fileURLToPath(new URL('../test/hide-better-sqlite3.cjs', import.meta.url)), '--import', 'tsx', fileURLToPath(new URL('./cli.ts', import.meta.url)), 'serve'],
+      { cwd: fileURLToPath(new URL('..', import.meta.url)), env: { PATH: process.env.PATH ?? '', PYTRACK_DATA_DIR: join(temp.path, 'data'), PYTRACK_PORT: '0' }, encoding: 'utf8', timeout: 20_000 },
+    )
+    expect(run.status).not.toBe(0)
+    expect(run.stderr).toMatch(/needs the better-sqlite3 package.*npm install better-sqlite3/)
   })
 })

@@ -171,10 +171,12 @@ describe('webhook forwarding through the outbox', () => {
         kind: 'open', time: Date.now(), emailId: 'm-1', metadata: { message_id: 'm-1' }, destination: null,
         clientIp: null, userAgent: null, machine: false, label: 'human', labelReason: null, requestData: null,
       },
-      [{ url: secretUrl, payload: '{}' }],
+      [{ webhookId: 'msg_secret', url: secretUrl, payload: '{}' }],
     )
     const id = (outbox[0] as { id: number }).id
-    await t.server.store.failOutbox(id, { error: `webhook delivery to ${secretUrl} failed: HTTP 500 (also https://hooks.example.com/services/T0/B0/s3cr3t)`, status: 500, retryAt: null })
+    const [held] = await t.server.store.claimOutbox({ lease: 'test', limit: 1, leaseMs: 60_000, now: Date.now() + 1_000 })
+    expect(held?.id).toBe(id)
+    await t.server.store.failOutbox(id, 'test', { error: `webhook delivery to ${secretUrl} failed: HTTP 500 (also https://hooks.example.com/services/T0/B0/s3cr3t)`, status: 500, retryAt: null })
     const text = await (await t.api('/api/v1/webhooks/deliveries')).text()
     expect(text).not.toMatch(/s3cr3t|pw@|token=/)
     const [row] = (JSON.parse(text) as { deliveries: OutboxItem[] }).deliveries as [OutboxItem]

@@ -10,6 +10,7 @@ import { adaptHtml, adaptText, type AdaptHtmlOptions } from '@pytrack/html'
 import type { Logger } from 'pino'
 import { ApiError } from '../errors/api-error'
 import type { EventStore, OutboxItem, OutboxStatus } from '../store/event-store'
+import { decodeCursor, encodeCursor, groupKey, pageLimit } from './cursor'
 import { createTokenCheck, readJsonBody, sendError, sendJson } from './http-io'
 
 /** Body limits: an HTML email may be large, everything else is small. */
@@ -222,13 +223,14 @@ export function createApiHandler(context: ApiContext): (request: IncomingMessage
         if (kind !== undefined && kind !== 'open' && kind !== 'click') {
           throw new ApiError(400, 'invalid_request', 'kind must be open or click')
         }
-        const page = await store.listEvents({ cursor: queryString(url, 'cursor'), limit: queryInt(url, 'limit'), kind })
-        sendJson(response, 200, { events: page.items, nextCursor: page.nextCursor, hasMore: page.hasMore })
+        const after = decodeCursor(queryString(url, 'cursor'))
+        const page = await store.listEvents({ after, limit: pageLimit(queryInt(url, 'limit')), kind })
+        sendJson(response, 200, { events: page.items, nextCursor: encodeCursor(page.items.at(-1)?.id ?? after), hasMore: page.hasMore })
       },
     },
     '/api/v1/stats': {
       GET: async (_request, url, response) => {
-        sendJson(response, 200, await store.stats({ groupBy: queryString(url, 'groupBy') }))
+        sendJson(response, 200, await store.stats({ groupBy: groupKey(queryString(url, 'groupBy')) }))
       },
     },
     '/api/v1/webhooks/deliveries': {
@@ -237,12 +239,9 @@ export function createApiHandler(context: ApiContext): (request: IncomingMessage
         if (status !== undefined && !OUTBOX_STATUSES.has(status)) {
           throw new ApiError(400, 'invalid_request', 'status must be pending, delivering, delivered or failed')
         }
-        const page = await store.listOutbox({
-          cursor: queryString(url, 'cursor'),
-          limit: queryInt(url, 'limit'),
-          status: status as OutboxStatus | undefined,
-        })
-        sendJson(response, 200, { deliveries: page.items.map(publicDelivery), nextCursor: page.nextCursor, hasMore: page.hasMore })
+        const after = decodeCursor(queryString(url, 'cursor'))
+        const page = await store.listOutbox({ after, limit: pageLimit(queryInt(url, 'limit')), status: status as OutboxStatus | undefined })
+        sendJson(response, 200, { deliveries: page.items.map(publicDelivery), nextCursor: encodeCursor(page.items.at(-1)?.id ?? after), hasMore: page.hasMore })
       },
     },
   }

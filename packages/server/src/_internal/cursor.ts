@@ -23,3 +23,12 @@ export function pageLimit(limit: number | undefined): number {
   }
   return limit
 }
+
+const GROUP_KEY = /^[A-Za-z0-9_\-.:]{1,64}$/
+
+export function groupKey(groupBy: string | undefined): string | undefined {
+  if (groupBy !== undefined && (typeof groupBy !== 'string' || !GROUP_KEY.test(groupBy))) {
+    throw new InvalidArgumentError('groupBy must be a top-level metadata key of 1 to 64 letters, digits or _-.:')
+  }
+  return groupBy
+}

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
 import { TrackingResult } from '@pytrack/core'
 import { sendWebhook, type RetryOptions } from '@pytrack/webhook'
@@ -27,13 +28,16 @@ const IDLE_POLL_MS = 30_000
 /**
  * Delivers the outbox: claims due rows, posts each with @pytrack/webhook (its retries, its
  * Standard Webhooks signature, `webhook-id` = the row's id), and records the outcome. A row
- * is marked delivered only after a 2xx, so delivery is at least once; a crash mid-delivery
- * leaves the row to be sent again on the next start, under the same `webhook-id`.
+ * is marked delivered only after a 2xx, so delivery is at least once. Rows are held under this
+ * dispatcher's own lease: on shutdown it gives back what it did not finish; after a crash its
+ * leases expire and any instance sends the rows again, under the same `webhook-id`.
  */
 export class OutboxDispatcher {
   readonly #options: Required<Omit<OutboxDispatcherOptions, 'retry'>> & { retry: RetryOptions }
   readonly #inFlight = new Set<Promise<void>>()
   readonly #abort = new AbortController()
+  /** This dispatcher's lease: no other dispatcher (in this process or another) can change the rows it holds. */
+  readonly #lease = randomUUID()
   #timer: NodeJS.Timeout | null = null
   #scheduled = false
   #pumping = false
@@ -77,7 +81,7 @@ export class OutboxDispatcher {
       const free = concurrency - this.#inFlight.size
       if (free <= 0) return
       const leaseMs = (retry.budgetMs ?? 60_000) + timeoutSeconds * 1000 + 60_000
-      const items = await store.claimOutbox(free, leaseMs)
+      const items = await store.claimOutbox({ lease: this.#lease, limit: free, leaseMs })
       for (const item of items) {
         const delivery: Promise<void> = this.#deliver(item).catch((error: unknown) => {
           // The outcome could not be written (the store failed): the row stays leased and is
@@ -132,15 +136,22 @@ export class OutboxDispatcher {
         signal: this.#abort.signal,
       })
     } catch (error) {
+      if (this.#abort.signal.aborted) {
+        await store.releaseOutbox(item.id, this.#lease)
+        return
+      }
       // Only a broken row gets here (sendWebhook resolves for delivery failures): park it as failed.
       logger.error({ err: error, delivery: item.id }, 'webhook delivery could not be attempted')
-      await store.failOutbox(item.id, { error: (error as Error).message, status: null, retryAt: null })
+      await store.failOutbox(item.id, this.#lease, { error: (error as Error).message, status: null, retryAt: null })
       return
     }
-    // Shutting down: leave the row leased; the next start sends it again with the same webhook-id.
-    if (this.#abort.signal.aborted) return
+    // Shutting down: give the row back unattempted; an instance sends it again with the same webhook-id.
+    if (this.#abort.signal.aborted) {
+      await store.releaseOutbox(item.id, this.#lease)
+      return
+    }
     if (outcome.delivered) {
-      await store.completeOutbox(item.id, outcome.status)
+      await store.completeOutbox(item.id, this.#lease, outcome.status)
       logger.debug({ delivery: item.id, webhookId: item.webhookId, status: outcome.status }, 'webhook delivered')
       return
     }
@@ -149,13 +160,13 @@ export class OutboxDispatcher {
     const pause = Math.min(MAX_PAUSE_MS, retryBaseMs * 2 ** (attempts - 1))
     // Jitter in [pause/2, pause) spreads a backlog out after a receiver comes back.
     const retryAt = spent ? null : Date.now() + Math.floor(pause / 2 + (Math.random() * pause) / 2)
-    await store.failOutbox(item.id, { error: outcome.error.message, status: outcome.status, retryAt })
+    await store.failOutbox(item.id, this.#lease, { error: outcome.error.message, status: outcome.status, retryAt })
     const log = { delivery: item.id, webhookId: item.webhookId, status: outcome.status, attempts, code: outcome.error.code }
     if (spent) logger.error(log, 'webhook delivery failed for good after its retry budget; see GET /api/v1/webhooks/deliveries?status=failed')
     else logger.warn({ ...log, retryAt }, 'webhook delivery failed; will retry')
   }
 
-  /** Stops claiming, waits up to `timeoutMs` for deliveries in flight, then abandons the rest (sent again on the next start). */
+  /** Stops claiming, waits up to `timeoutMs` for deliveries in flight, then gives the rest back to the outbox. */
   async close(timeoutMs: number): Promise<void> {
     this.#closed = true
     if (this.#timer !== null) clearTimeout(this.#timer)

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { isPytrackError, type Configuration, type JsonValue, type PytrackError, type TrackingResult } from '@pytrack/core'
 import { createTrackingHandler } from '@pytrack/http'
 import { toNodeHandler, type NodeHandler } from '@pytrack/http/node'
@@ -108,7 +109,9 @@ export function createTrackingRoutes(options: TrackingRoutesOptions): NodeHandle
 
   const recordEvent = (result: TrackingResult): Promise<void> => {
     const payload = webhookUrls.length === 0 ? '' : JSON.stringify(result)
-    const request: RecordRequest = { event: eventOf(result, emailKey), outbox: webhookUrls.map((url): NewOutboxItem => ({ url, payload })) }
+    // The webhook-id is fixed here, once: every attempt, by any instance, sends this one.
+    const outbox = webhookUrls.map((url): NewOutboxItem => ({ webhookId: `msg_${randomUUID().replaceAll('-', '')}`, url, payload }))
+    const request: RecordRequest = { event: eventOf(result, emailKey), outbox }
     return commits.add(request).then(committed, notRecorded)
   }
 

@@ -66,10 +66,15 @@ export interface TrackingEvent extends NewTrackingEvent {
  *
  * @example
  * ```ts
- * const item: NewOutboxItem = { url: 'https://hooks.example.com/t', payload: JSON.stringify(result) }
+ * const item: NewOutboxItem = { webhookId: `msg_${randomUUID().replaceAll('-', '')}`, url: 'https://hooks.example.com/t', payload: JSON.stringify(result) }
  * ```
  */
 export interface NewOutboxItem {
+  /**
+   * The Standard Webhooks `webhook-id`, chosen by the caller (unique: a store refuses a
+   * duplicate) and sent unchanged on every attempt, whichever instance makes it.
+   */
+  webhookId: string
   /** Where to POST. */
   url: string
   /**
@@ -94,7 +99,7 @@ export type OutboxStatus = 'pending' | 'delivering' | 'delivered' | 'failed'
  *
  * @example
  * ```ts
- * for (const item of await store.claimOutbox(16, 60_000)) console.log(item.webhookId, item.attempts)
+ * for (const item of await store.claimOutbox({ lease, limit: 16, leaseMs: 60_000 })) console.log(item.webhookId, item.attempts)
  * ```
  */
 export interface OutboxItem {
@@ -150,19 +155,17 @@ export interface RecordedEvent {
 }
 
 /**
- * One page of a listing. Pass `nextCursor` back to continue after the last item.
+ * One page of a listing, in id order. Pass the last item's id back as `after` to continue.
  *
  * @example
  * ```ts
  * let page = await store.listEvents()
- * while (page.hasMore) page = await store.listEvents({ cursor: page.nextCursor ?? undefined })
+ * while (page.hasMore) page = await store.listEvents({ after: page.items.at(-1)?.id })
  * ```
  */
 export interface Page<T> {
-  /** The items of this page, in insertion order; at most `limit`. */
+  /** The items of this page, in id order; at most `limit`. */
   items: T[]
-  /** Where the next page starts; pass it back as `cursor`. Also given on the last page, so callers can poll for new items. */
-  nextCursor: string | null
   /** True when more items were there already. */
   hasMore: boolean
 }
@@ -187,13 +190,13 @@ export interface RecordRequest {
  *
  * @example
  * ```ts
- * const query: ListEventsQuery = { kind: 'open', limit: 500 }
+ * const query: ListEventsQuery = { after: 1200, kind: 'open', limit: 500 }
  * ```
  */
 export interface ListEventsQuery {
-  /** A `nextCursor` from a previous page; oldest first when absent. */
-  cursor?: string | undefined
-  /** Items a page, 1 to 1000. Default 100. */
+  /** The id of the last event already seen: the page holds later ones. 0 or absent: from the oldest. */
+  after?: number | undefined
+  /** Items a page, a whole number from 1 to 1000 (the caller checks it). Default 100. */
   limit?: number | undefined
   /** Only opens or only clicks. Default: both. */
   kind?: 'open' | 'click' | undefined
@@ -208,16 +211,18 @@ export interface ListEventsQuery {
  * ```
  */
 export interface ListOutboxQuery {
-  /** A `nextCursor` from a previous page; oldest first when absent. */
-  cursor?: string | undefined
-  /** Items a page, 1 to 1000. Default 100. */
+  /** The id of the last delivery already seen: the page holds later ones. 0 or absent: from the oldest. */
+  after?: number | undefined
+  /** Items a page, a whole number from 1 to 1000 (the caller checks it). Default 100. */
   limit?: number | undefined
   /** Only deliveries in this status. Default: all. */
   status?: OutboxStatus | undefined
 }
 
 /**
- * The counts of one group (or of everything).
+ * The counts of one group (or of everything). These definitions are the contract: every store
+ * computes exactly them, whatever its query language (the contract suite checks each store
+ * against a plain reading of the events). An event is human when `machine` is false.
  *
  * @example
  * ```ts
@@ -248,7 +253,11 @@ export interface StatsCounts {
  * ```
  */
 export interface StatsGroup extends StatsCounts {
-  /** The metadata value (null: events without the key). */
+  /**
+   * The metadata value: events whose values are equal JSON share a group (numbers, strings and
+   * booleans apart: `1`, `"1"` and `true` are three groups); a missing key and `null` are the
+   * group `null`.
+   */
   value: JsonValue
 }
 
@@ -263,7 +272,10 @@ export interface StatsGroup extends StatsCounts {
 export interface Stats {
   /** The metadata key the groups are by; null when not grouped. */
   groupBy: string | null
-  /** The counts of each value of that key; empty when not grouped. */
+  /**
+   * The counts of each value of that key, most events (of any kind) first, at most 10,000
+   * groups; empty when not grouped. The order of groups with as many events is not defined.
+   */
   groups: StatsGroup[]
   /** The counts of all events. */
   total: StatsCounts
@@ -278,7 +290,10 @@ export interface Stats {
  * ```
  */
 export interface StatsQuery {
-  /** A top-level metadata key to group by, such as `campaign`. */
+  /**
+   * A top-level metadata key to group by, such as `campaign`: 1 to 64 letters, digits or
+   * `_-.:` (the caller checks it; dots and colons are part of the name, not a path).
+   */
   groupBy?: string | undefined
 }
 
@@ -287,7 +302,7 @@ export interface StatsQuery {
  *
  * @example
  * ```ts
- * await store.failOutbox(item.id, { error: 'HTTP 503', status: 503, retryAt: Date.now() + 10_000 })
+ * await store.failOutbox(item.id, lease, { error: 'HTTP 503', status: 503, retryAt: Date.now() + 10_000 })
  * ```
  */
 export interface OutboxFailure {
@@ -300,17 +315,52 @@ export interface OutboxFailure {
 }
 
 /**
- * Where the server keeps events and its webhook outbox. Small on purpose, so another store
- * (PostgreSQL, for several instances) can follow without touching the rest of the server.
+ * What {@link EventStore.claimOutbox} takes.
  *
- * The durability contract: when `recordEvent` returns (or its promise resolves), the event
- * and its outbox rows are committed in one transaction and survive a crash of the process.
- * The server answers a pixel or redirect only after that.
+ * @example
+ * ```ts
+ * const claim: OutboxClaim = { lease: randomUUID(), limit: 16, leaseMs: 90_000 }
+ * ```
+ */
+export interface OutboxClaim {
+  /**
+   * Who holds the rows: a value unique to this dispatcher (a UUID). Only the holder of a row's
+   * current lease can complete, fail or release it.
+   */
+  lease: string
+  /** Rows to take at most, a whole number from 1 up. */
+  limit: number
+  /** How long the rows are held (ms): after that, if the holder has not finished, another dispatcher may take them. */
+  leaseMs: number
+  /** The time to claim at, in ms since the epoch. Default: `Date.now()`. */
+  now?: number | undefined
+}
+
+/**
+ * Where the server keeps events and its webhook outbox: SQLite (`openSqliteEventStore`) or
+ * PostgreSQL (`@pytrack/store-postgres`). This interface and its TSDoc are the whole contract a
+ * store keeps, for one process or for several server instances on one database; the
+ * contract suite (`describeEventStore` in the repository's `test-utils/`) checks every store
+ * against it.
+ *
+ * - **Callers pass every id and checked value.** Webhook ids come with the outbox rows; limits,
+ *   `after` ids, kinds, statuses and group keys are checked by the caller (the server's API
+ *   does). A store never mints ids other than its row ids, and never resets state on open.
+ * - **Committed before answered.** When `recordEvent(s)` returns (or its promise resolves),
+ *   the events and their outbox rows are committed in one transaction, visible to every other
+ *   store on the same database, and survive a crash of the process. The server answers a
+ *   pixel or redirect only after that. A batch is written all or none.
+ * - **Ids in commit order.** Row ids increase, and an id is visible only once every smaller id
+ *   committed before it is: a reader paging with `after` never misses an event that another
+ *   instance commits later.
+ * - **Leases.** A claimed row is held by one lease until it is completed, failed, released, or
+ *   the lease expires (after a crash); while held, no other claim takes it, and only its
+ *   holder's `completeOutbox`, `failOutbox` or `releaseOutbox` changes it.
  *
  * @example
  * ```ts
  * const store: EventStore = openSqliteEventStore({ file: './data/pytrack.db' })
- * const { id } = await store.recordEvent(event, [{ url: 'https://hooks.example.com/t', payload }])
+ * const { id } = await store.recordEvent(event, [{ webhookId: 'msg_1', url: 'https://hooks.example.com/t', payload }])
  * const page = await store.listEvents({ limit: 50 })
  * await store.close()
  * ```
@@ -323,27 +373,36 @@ export interface EventStore {
    * commit: the server batches the hits that arrive together). All or none are written.
    */
   recordEvents(batch: readonly RecordRequest[]): Awaitable<RecordedEvent[]>
-  /** Events in insertion order, after `cursor`. */
+  /** Events in id order, after `after`, optionally of one kind. */
   listEvents(query?: ListEventsQuery): Awaitable<Page<TrackingEvent>>
   /** Total and unique counts, grouped by a metadata key when asked. */
   stats(query?: StatsQuery): Awaitable<Stats>
   /**
-   * Takes up to `limit` deliveries that are due (pending and due, or whose lease expired) and
-   * leases them for `leaseMs`, so no other dispatcher takes them meanwhile.
+   * Takes up to `limit` deliveries that are due (pending and due, or `delivering` with an
+   * expired lease), oldest due first, and leases them to `lease` for `leaseMs`: status
+   * `delivering`, and no other claim takes them meanwhile. Answers them in id order.
    */
-  claimOutbox(limit: number, leaseMs: number, now?: number): Awaitable<OutboxItem[]>
-  /** Marks a delivery delivered. */
-  completeOutbox(id: number, status: number | null): Awaitable<void>
-  /** Records a failed attempt: schedules a retry, or marks it `failed` when `retryAt` is null. */
-  failOutbox(id: number, failure: OutboxFailure): Awaitable<void>
+  claimOutbox(claim: OutboxClaim): Awaitable<OutboxItem[]>
+  /** Marks a delivery delivered (one more attempt). False, and nothing changed, when `lease` no longer holds it. */
+  completeOutbox(id: number, lease: string, status: number | null): Awaitable<boolean>
+  /**
+   * Records a failed attempt: back to `pending` at `retryAt`, or `failed` when `retryAt` is
+   * null. False, and nothing changed, when `lease` no longer holds it.
+   */
+  failOutbox(id: number, lease: string, failure: OutboxFailure): Awaitable<boolean>
+  /**
+   * Gives a held delivery back unattempted (a dispatcher shutting down): `pending`, due now,
+   * attempts unchanged. False when `lease` no longer holds it.
+   */
+  releaseOutbox(id: number, lease: string): Awaitable<boolean>
   /** Puts a `failed` delivery back in the queue with a fresh budget; false when there is no such failed row. */
   retryOutbox(id: number): Awaitable<boolean>
-  /** Deliveries in insertion order, after `cursor`, optionally of one status. */
+  /** Deliveries in id order, after `after`, optionally of one status. */
   listOutbox(query?: ListOutboxQuery): Awaitable<Page<OutboxItem>>
-  /** When the next pending delivery is due (ms since the epoch), or null when none is pending. */
+  /** When the next delivery is due (a pending row's time, or a held row's lease end; ms since the epoch), or null when none is pending or held. */
   nextOutboxDue(): Awaitable<number | null>
   /** Throws when the store cannot answer (for `/healthz`). */
   check(): Awaitable<void>
-  /** Flushes and closes. Further calls throw. */
+  /** Flushes and closes. Further calls throw a `StoreError`; a second `close` does nothing. */
   close(): Awaitable<void>
 }

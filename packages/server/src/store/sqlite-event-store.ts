@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto'
+import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
-import Database from 'better-sqlite3'
+import type Database from 'better-sqlite3'
 import { InvalidArgumentError, type JsonValue, type RequestData } from '@pytrack/core'
 import { StoreError } from '../errors/store-error'
-import { decodeCursor, encodeCursor, pageLimit } from '../_internal/cursor'
 import { makeDirectory } from '../_internal/make-directory'
 import type {
   EventStore,
@@ -11,6 +10,7 @@ import type {
   ListOutboxQuery,
   NewOutboxItem,
   NewTrackingEvent,
+  OutboxClaim,
   OutboxFailure,
   OutboxItem,
   OutboxStatus,
@@ -42,7 +42,9 @@ export interface SqliteEventStoreOptions {
   synchronous?: 'normal' | 'full' | undefined
 }
 
-const SCHEMA = `
+// Versioned: MIGRATIONS[i] takes a database from user_version i to i + 1, in one transaction.
+const MIGRATIONS = [
+  `
 CREATE TABLE IF NOT EXISTS events (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   kind TEXT NOT NULL CHECK (kind IN ('open', 'click')),
@@ -74,8 +76,28 @@ CREATE TABLE IF NOT EXISTS outbox (
   delivered_at INTEGER
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt_at);
-PRAGMA user_version = 1;
-`
+`,
+  // Leases name their holder, so several processes on one file never take one row twice.
+  `ALTER TABLE outbox ADD COLUMN lease TEXT;`,
+]
+
+type DatabaseConstructor = typeof Database
+let driver: DatabaseConstructor | undefined
+
+// better-sqlite3 is an optional dependency (a native module): loaded on first use, so users of
+// another store need not build it.
+function loadDriver(): DatabaseConstructor {
+  if (driver !== undefined) return driver
+  try {
+    driver = createRequire(import.meta.url)('better-sqlite3') as DatabaseConstructor
+    return driver
+  } catch (error) {
+    throw new StoreError(
+      `the SQLite event store needs the better-sqlite3 package, which could not be loaded (${(error as Error).message}); install it with "npm install better-sqlite3", or set PYTRACK_DATABASE_URL to use PostgreSQL`,
+      { cause: error },
+    )
+  }
+}
 
 interface EventRow {
   id: number
@@ -126,8 +148,6 @@ const COUNTS = `
   SUM(kind = 'open' AND machine = 1) AS machine_opens,
   SUM(kind = 'click' AND machine = 1) AS machine_clicks`
 
-const GROUP_KEY = /^[A-Za-z0-9_\-.:]{1,64}$/
-
 function counts(row: CountsRow | undefined): StatsCounts {
   return {
     opens: row?.opens ?? 0,
@@ -174,11 +194,9 @@ function outboxOf(row: OutboxRow): OutboxItem {
   }
 }
 
-function page<T extends { id: number }>(rows: T[], limit: number, after: number): Page<T> {
+function page<T>(rows: T[], limit: number): Page<T> {
   const hasMore = rows.length > limit
-  const items = hasMore ? rows.slice(0, limit) : rows
-  const last = items.at(-1)
-  return { items, nextCursor: encodeCursor(last ? last.id : after), hasMore }
+  return { items: hasMore ? rows.slice(0, limit) : rows, hasMore }
 }
 
 function wrap<T>(what: string, run: () => T): T {
@@ -192,7 +210,8 @@ function wrap<T>(what: string, run: () => T): T {
 
 /**
  * The {@link EventStore} on SQLite (better-sqlite3, WAL). Synchronous: when `recordEvent`
- * returns, the event and its outbox rows are committed. One process owns the file.
+ * returns, the event and its outbox rows are committed. Several processes on one machine may
+ * open the same file (SQLite serialises the writers); it must not be on a network file system.
  *
  * @example
  * ```ts
@@ -219,14 +238,14 @@ export class SqliteEventStore implements EventStore {
       if (options.file !== ':memory:') {
         makeDirectory(dirname(options.file))
       }
-      this.#db = new Database(options.file)
+      const Driver = loadDriver()
+      this.#db = new Driver(options.file)
+      this.#db.pragma('busy_timeout = 5000')
       this.#db.pragma('journal_mode = WAL')
       this.#db.pragma(`synchronous = ${synchronous.toUpperCase()}`)
-      this.#db.pragma('busy_timeout = 5000')
-      this.#db.exec(SCHEMA)
-      // One process owns the file: leases held by a previous (killed) run are void.
-      this.#db.prepare("UPDATE outbox SET status = 'pending', lease_until = NULL WHERE status = 'delivering'").run()
+      this.#migrate()
     } catch (error) {
+      if (error instanceof StoreError) throw error
       throw new StoreError(
         `cannot open the SQLite database ${options.file}: ${(error as Error).message}; check the data folder exists and is writable`,
         { cause: error },
@@ -240,6 +259,8 @@ export class SqliteEventStore implements EventStore {
       `INSERT INTO outbox (webhook_id, event_id, url, payload, status, attempts, next_attempt_at, created_at, updated_at)
        VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
     )
+    // BEGIN IMMEDIATE: the write lock is taken up front, so a busy writer in another process is
+    // waited for (busy_timeout) instead of failing the transaction half way.
     const insert = (event: NewTrackingEvent, outbox: readonly NewOutboxItem[]): RecordedEvent => {
       const info = insertEvent.run(
         event.kind,
@@ -257,14 +278,26 @@ export class SqliteEventStore implements EventStore {
       const id = Number(info.lastInsertRowid)
       const written: RecordedEvent['outbox'] = []
       for (const item of outbox) {
-        const webhookId = `msg_${randomUUID().replaceAll('-', '')}`
-        const row = insertOutbox.run(webhookId, id, item.url, item.payload, event.time, event.time, event.time)
-        written.push({ id: Number(row.lastInsertRowid), webhookId })
+        const row = insertOutbox.run(item.webhookId, id, item.url, item.payload, event.time, event.time, event.time)
+        written.push({ id: Number(row.lastInsertRowid), webhookId: item.webhookId })
       }
       return { id, outbox: written }
     }
-    this.#record = this.#db.transaction(insert)
-    this.#recordMany = this.#db.transaction((batch: readonly RecordRequest[]) => batch.map((item) => insert(item.event, item.outbox)))
+    this.#record = this.#db.transaction(insert).immediate
+    this.#recordMany = this.#db.transaction((batch: readonly RecordRequest[]) => batch.map((item) => insert(item.event, item.outbox))).immediate
+  }
+
+  // Several processes may open the file at once: the first to take the write lock migrates.
+  #migrate(): void {
+    const db = this.#db
+    db.transaction(() => {
+      const version = db.pragma('user_version', { simple: true }) as number
+      if (version > MIGRATIONS.length) {
+        throw new StoreError(`the SQLite database ${this.file} has schema version ${version}, newer than this pytrack knows (${MIGRATIONS.length}); upgrade pytrack`)
+      }
+      for (const sql of MIGRATIONS.slice(version)) db.exec(sql)
+      db.pragma(`user_version = ${MIGRATIONS.length}`)
+    }).immediate()
   }
 
   readonly #statements = new Map<string, Database.Statement>()
@@ -296,36 +329,31 @@ export class SqliteEventStore implements EventStore {
 
   listEvents(query: ListEventsQuery = {}): Page<TrackingEvent> {
     this.#open()
-    const after = decodeCursor(query.cursor)
-    const limit = pageLimit(query.limit)
-    if (query.kind !== undefined && query.kind !== 'open' && query.kind !== 'click') {
-      throw new InvalidArgumentError(`kind must be "open" or "click"; got "${String(query.kind)}"`)
-    }
+    const after = query.after ?? 0
+    const limit = query.limit ?? 100
     return wrap('list events', () => {
       const rows = (
         query.kind === undefined
           ? this.#prepare('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?').all(after, limit + 1)
           : this.#prepare('SELECT * FROM events WHERE id > ? AND kind = ? ORDER BY id LIMIT ?').all(after, query.kind, limit + 1)
       ) as EventRow[]
-      return page(rows.map(eventOf), limit, after)
+      return page(rows.map(eventOf), limit)
     })
   }
 
   stats(query: StatsQuery = {}): Stats {
     this.#open()
     const groupBy = query.groupBy
-    if (groupBy !== undefined && (typeof groupBy !== 'string' || !GROUP_KEY.test(groupBy))) {
-      throw new InvalidArgumentError('groupBy must be a top-level metadata key of 1 to 64 letters, digits or _-.:')
-    }
     return wrap('compute stats', () => {
       const total = counts(this.#prepare(`SELECT ${COUNTS} FROM events`).get() as CountsRow | undefined)
       if (groupBy === undefined) return { groupBy: null, groups: [], total }
       // The key is quoted as a JSON path member, so dots and colons are part of the name.
+      const path = `$."${groupBy.replaceAll('"', '')}"`
       const rows = this.#prepare(
           `SELECT json_extract(metadata, ?) AS value, nullif(json_type(metadata, ?), 'null') AS type, ${COUNTS}
            FROM events GROUP BY value, type ORDER BY COUNT(*) DESC, value LIMIT 10000`,
         )
-        .all(`$."${groupBy}"`, `$."${groupBy}"`) as (CountsRow & { type: string | null })[]
+        .all(path, path) as (CountsRow & { type: string | null })[]
       const groups = rows.map((row) => {
         let value: JsonValue = (row.value ?? null) as JsonValue
         if (row.type === 'object' || row.type === 'array') value = JSON.parse(String(row.value)) as JsonValue
@@ -336,50 +364,61 @@ export class SqliteEventStore implements EventStore {
     })
   }
 
-  claimOutbox(limit: number, leaseMs: number, now: number = Date.now()): OutboxItem[] {
+  claimOutbox(claim: OutboxClaim): OutboxItem[] {
     this.#open()
+    const now = claim.now ?? Date.now()
     return wrap('claim webhook deliveries', () => {
       const rows = this.#prepare(
-          `UPDATE outbox SET status = 'delivering', lease_until = ?, updated_at = ?
+          `UPDATE outbox SET status = 'delivering', lease = ?, lease_until = ?, updated_at = ?
            WHERE id IN (
              SELECT id FROM outbox
-             WHERE (status = 'pending' AND next_attempt_at <= ?) OR (status = 'delivering' AND lease_until < ?)
+             WHERE (status = 'pending' AND next_attempt_at <= ?) OR (status = 'delivering' AND lease_until <= ?)
              ORDER BY next_attempt_at, id LIMIT ?)
            RETURNING *`,
         )
-        .all(now + leaseMs, now, now, now, limit) as OutboxRow[]
+        .all(claim.lease, now + claim.leaseMs, now, now, now, claim.limit) as OutboxRow[]
       return rows.map(outboxOf).sort((a, b) => a.id - b.id)
     })
   }
 
-  completeOutbox(id: number, status: number | null): void {
+  // Changes a row only while `lease` holds it: a holder whose lease expired changes nothing.
+  #whileHeld(what: string, sql: string, ...values: unknown[]): boolean {
     this.#open()
+    return wrap(what, () => this.#prepare(`${sql} WHERE id = ? AND lease = ? AND status = 'delivering'`).run(...values).changes === 1)
+  }
+
+  completeOutbox(id: number, lease: string, status: number | null): boolean {
     const now = Date.now()
-    wrap('mark a delivery delivered', () =>
-      this.#prepare(
-          `UPDATE outbox SET status = 'delivered', attempts = attempts + 1, last_status = ?, last_error = NULL,
-             lease_until = NULL, updated_at = ?, delivered_at = ? WHERE id = ?`,
-        )
-        .run(status, now, now, id),
+    return this.#whileHeld(
+      'mark a delivery delivered',
+      `UPDATE outbox SET status = 'delivered', attempts = attempts + 1, last_status = ?, last_error = NULL,
+         lease = NULL, lease_until = NULL, updated_at = ?, delivered_at = ?`,
+      status, now, now, id, lease,
     )
   }
 
-  failOutbox(id: number, failure: OutboxFailure): void {
-    this.#open()
+  failOutbox(id: number, lease: string, failure: OutboxFailure): boolean {
     const now = Date.now()
-    wrap('record a failed delivery', () =>
-      this.#prepare(
-          `UPDATE outbox SET status = ?, attempts = attempts + 1, last_status = ?, last_error = ?,
-             next_attempt_at = ?, lease_until = NULL, updated_at = ? WHERE id = ?`,
-        )
-        .run(
-          failure.retryAt === null ? 'failed' : 'pending',
-          failure.status,
-          failure.error.slice(0, 500),
-          failure.retryAt ?? now,
-          now,
-          id,
-        ),
+    return this.#whileHeld(
+      'record a failed delivery',
+      `UPDATE outbox SET status = ?, attempts = attempts + 1, last_status = ?, last_error = ?,
+         next_attempt_at = ?, lease = NULL, lease_until = NULL, updated_at = ?`,
+      failure.retryAt === null ? 'failed' : 'pending',
+      failure.status,
+      failure.error.slice(0, 500),
+      failure.retryAt ?? now,
+      now,
+      id,
+      lease,
+    )
+  }
+
+  releaseOutbox(id: number, lease: string): boolean {
+    const now = Date.now()
+    return this.#whileHeld(
+      'release a delivery',
+      `UPDATE outbox SET status = 'pending', next_attempt_at = ?, lease = NULL, lease_until = NULL, updated_at = ?`,
+      now, now, id, lease,
     )
   }
 
@@ -398,19 +437,16 @@ export class SqliteEventStore implements EventStore {
 
   listOutbox(query: ListOutboxQuery = {}): Page<OutboxItem> {
     this.#open()
-    const after = decodeCursor(query.cursor)
-    const limit = pageLimit(query.limit)
+    const after = query.after ?? 0
+    const limit = query.limit ?? 100
     const status = query.status
-    if (status !== undefined && !['pending', 'delivering', 'delivered', 'failed'].includes(status)) {
-      throw new InvalidArgumentError(`status must be pending, delivering, delivered or failed; got "${String(status)}"`)
-    }
     return wrap('list webhook deliveries', () => {
       const rows = (
         status === undefined
           ? this.#prepare('SELECT * FROM outbox WHERE id > ? ORDER BY id LIMIT ?').all(after, limit + 1)
           : this.#prepare('SELECT * FROM outbox WHERE id > ? AND status = ? ORDER BY id LIMIT ?').all(after, status, limit + 1)
       ) as OutboxRow[]
-      return page(rows.map(outboxOf), limit, after)
+      return page(rows.map(outboxOf), limit)
     })
   }
 

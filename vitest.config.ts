@@ -24,6 +24,8 @@ const config: ViteUserConfig = defineConfig({
         name,
         root: `${root}packages/${name}`,
         include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+        // A package's test/setup.ts runs before each of its test files (e.g. the server's OpenAPI check).
+        setupFiles: existsSync(`${root}packages/${name}/test/setup.ts`) ? [`${root}packages/${name}/test/setup.ts`] : [],
       },
     })),
     reporters: ['default', 'json'],

@@ -12,6 +12,8 @@ import { ApiError } from '../errors/api-error'
 import type { EventStore, OutboxItem, OutboxStatus } from '../store/event-store'
 import { decodeCursor, encodeCursor, groupKey, pageLimit } from './cursor'
 import { createTokenCheck, readJsonBody, sendError, sendJson } from './http-io'
+import { OPENAPI_DOCUMENT } from './openapi'
+import { checkBody, documentedOperations, findPath, readParameters } from './openapi-validator'
 
 /** Body limits: an HTML email may be large, everything else is small. */
 const ADAPT_BODY_LIMIT: number = 1024 * 1024
@@ -26,32 +28,25 @@ export interface ApiContext {
   wakeDispatcher: () => void
 }
 
-type Handler = (request: IncomingMessage, url: URL, response: ServerResponse) => Promise<unknown>
+/** A request that passed the checks of its OpenAPI operation. */
+interface ApiCall {
+  request: IncomingMessage
+  response: ServerResponse
+  /** The JSON body (checked against the operation's schema); `{}` for operations without one. */
+  body: Record<string, unknown>
+  /** The query and path parameters the operation declares, checked; integers as numbers. */
+  params: Record<string, string | number>
+}
+
+type Handler = (call: ApiCall) => Promise<void>
+
+const BODY_LIMITS: Record<string, number> = { '/api/v1/adapt': ADAPT_BODY_LIMIT, '/api/v1/adapt-text': ADAPT_BODY_LIMIT }
 
 function metadataOf(body: Record<string, unknown>): Metadata | null {
-  const metadata = body.metadata
-  if (metadata === undefined || metadata === null) return null
-  if (typeof metadata !== 'object' || Array.isArray(metadata)) {
-    throw new ApiError(400, 'invalid_request', 'metadata must be a JSON object such as {"message_id": "m-1"}')
-  }
-  return metadata as Metadata
+  return (body.metadata ?? null) as Metadata | null
 }
 
-function string(body: Record<string, unknown>, key: string): string {
-  const value = body[key]
-  if (typeof value !== 'string') throw new ApiError(400, 'invalid_request', `${key} must be a string`)
-  return value
-}
-
-function optionalBoolean(body: Record<string, unknown>, key: string): boolean | undefined {
-  const value = body[key]
-  if (value === undefined || value === null) return undefined
-  if (typeof value !== 'boolean') throw new ApiError(400, 'invalid_request', `${key} must be true or false`)
-  return value
-}
-
-function destinationOf(body: Record<string, unknown>): string {
-  const url = string(body, 'url')
+function destinationOf(url: string): string {
   // new URL() would quietly drop these; the link must carry exactly what was checked.
   if (/[\u0000-\u001f\u007f]/.test(url)) {
     throw new ApiError(400, 'invalid_request', 'url must not contain control characters (tab, CR, LF and the like)')
@@ -68,39 +63,12 @@ function destinationOf(body: Record<string, unknown>): string {
   return url
 }
 
-function queryInt(url: URL, key: string): number | undefined {
-  const value = url.searchParams.get(key)
-  if (value === null) return undefined
-  if (!/^\d{1,6}$/.test(value)) throw new ApiError(400, 'invalid_request', `${key} must be a whole number`)
-  return Number(value)
-}
-
-function queryString(url: URL, key: string): string | undefined {
-  return url.searchParams.get(key) ?? undefined
-}
-
+/** The adapt options of a body the schema has checked; null means "the default". */
 function adaptOptions(body: Record<string, unknown>, configuration: Configuration): AdaptHtmlOptions {
   const options: AdaptHtmlOptions = { configuration }
-  const clickTracking = optionalBoolean(body, 'clickTracking')
-  const openTracking = optionalBoolean(body, 'openTracking')
-  const linkMetadata = optionalBoolean(body, 'linkMetadata')
-  if (clickTracking !== undefined) options.clickTracking = clickTracking
-  if (openTracking !== undefined) options.openTracking = openTracking
-  if (linkMetadata !== undefined) options.linkMetadata = linkMetadata
-  const position = body.pixelPosition
-  if (position !== undefined && position !== null) {
-    if (position !== 'top' && position !== 'bottom') {
-      throw new ApiError(400, 'invalid_request', 'pixelPosition must be "top" or "bottom"')
-    }
-    options.pixelPosition = position
-  }
-  for (const key of ['allowDomains', 'denyDomains'] as const) {
+  for (const key of ['clickTracking', 'openTracking', 'linkMetadata', 'pixelPosition', 'allowDomains', 'denyDomains'] as const) {
     const value = body[key]
-    if (value === undefined || value === null) continue
-    if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) {
-      throw new ApiError(400, 'invalid_request', `${key} must be a list of host names`)
-    }
-    options[key] = value as string[]
+    if (value !== undefined && value !== null) Object.assign(options, { [key]: value })
   }
   return options
 }
@@ -140,8 +108,6 @@ function publicDelivery(item: OutboxItem): OutboxItem {
   return { ...item, url: origin, lastError }
 }
 
-const OUTBOX_STATUSES = new Set<string>(['pending', 'delivering', 'delivered', 'failed'])
-
 /** Turns any error into the API's answer; only unknown errors are logged (never the request body). */
 function toApiError(error: unknown, logger: Logger): ApiError {
   if (error instanceof ApiError) return error
@@ -169,32 +135,48 @@ function toApiError(error: unknown, logger: Logger): ApiError {
 }
 
 /**
- * The HTTP API: `/healthz` and `/api/v1/...`, on node:http. Every answer is JSON; errors are
- * `{"error":{"code","message"}}` with a 4xx/5xx status. Returns false for paths it does not own.
+ * The HTTP API: `/healthz` and `/api/v1/...`, on node:http, routed and checked by the OpenAPI
+ * document (openapi.ts): a request reaches its handler only when its parameters and body match
+ * the operation. Every answer is JSON; errors are `{"error":{"code","message"}}` with a 4xx/5xx
+ * status. Returns false for paths it does not own.
  */
 export function createApiHandler(context: ApiContext): (request: IncomingMessage, response: ServerResponse) => boolean {
   const { store, configuration, logger } = context
   const authorized = createTokenCheck(context.apiToken)
 
+  // Keyed by the document's path templates and methods; see checkRoutes.
   const routes: Record<string, Record<string, Handler>> = {
+    '/healthz': {
+      GET: async ({ response }) => {
+        try {
+          await store.check()
+          sendJson(response, 200, { status: 'ok' })
+        } catch (error) {
+          logger.error({ err: error }, 'health check failed')
+          sendJson(response, 503, { status: 'unavailable' })
+        }
+      },
+    },
+    '/api/v1/openapi.json': {
+      GET: async ({ response }) => {
+        sendJson(response, 200, OPENAPI_DOCUMENT, { 'cache-control': 'no-cache' })
+      },
+    },
     '/api/v1/links/open': {
-      POST: async (request, _url, response) => {
-        const body = await readJsonBody(request, BODY_LIMIT)
+      POST: async ({ body, response }) => {
         const url = getOpenTrackingUrl(metadataOf(body), { configuration })
         sendJson(response, 201, { url })
       },
     },
     '/api/v1/links/click': {
-      POST: async (request, _url, response) => {
-        const body = await readJsonBody(request, BODY_LIMIT)
-        const url = getClickTrackingUrl(destinationOf(body), metadataOf(body), { configuration })
+      POST: async ({ body, response }) => {
+        const url = getClickTrackingUrl(destinationOf(body.url as string), metadataOf(body), { configuration })
         sendJson(response, 201, { url })
       },
     },
     '/api/v1/adapt': {
-      POST: async (request, _url, response) => {
-        const body = await readJsonBody(request, ADAPT_BODY_LIMIT)
-        const result = adaptHtml(string(body, 'html'), metadataOf(body), adaptOptions(body, configuration))
+      POST: async ({ body, response }) => {
+        const result = adaptHtml(body.html as string, metadataOf(body), adaptOptions(body, configuration))
         sendJson(response, 200, {
           html: result.html,
           links: result.links.map((link) => ({ url: link.url, trackingUrl: link.trackingUrl })),
@@ -204,12 +186,8 @@ export function createApiHandler(context: ApiContext): (request: IncomingMessage
       },
     },
     '/api/v1/adapt-text': {
-      POST: async (request, _url, response) => {
-        const body = await readJsonBody(request, ADAPT_BODY_LIMIT)
-        if (body.openTracking !== undefined || body.pixelPosition !== undefined) {
-          throw new ApiError(400, 'invalid_request', 'a text part has no pixel: openTracking and pixelPosition are for /api/v1/adapt')
-        }
-        const result = adaptText(string(body, 'text'), metadataOf(body), adaptOptions(body, configuration))
+      POST: async ({ body, response }) => {
+        const result = adaptText(body.text as string, metadataOf(body), adaptOptions(body, configuration))
         sendJson(response, 200, {
           text: result.text,
           links: result.links.map((link) => ({ url: link.url, trackingUrl: link.trackingUrl })),
@@ -218,78 +196,65 @@ export function createApiHandler(context: ApiContext): (request: IncomingMessage
       },
     },
     '/api/v1/events': {
-      GET: async (_request, url, response) => {
-        const kind = queryString(url, 'kind')
-        if (kind !== undefined && kind !== 'open' && kind !== 'click') {
-          throw new ApiError(400, 'invalid_request', 'kind must be open or click')
-        }
-        const after = decodeCursor(queryString(url, 'cursor'))
-        const page = await store.listEvents({ after, limit: pageLimit(queryInt(url, 'limit')), kind })
+      GET: async ({ params, response }) => {
+        const after = decodeCursor(params.cursor as string | undefined)
+        const page = await store.listEvents({ after, limit: pageLimit(params.limit as number | undefined), kind: params.kind as 'open' | 'click' | undefined })
         sendJson(response, 200, { events: page.items, nextCursor: encodeCursor(page.items.at(-1)?.id ?? after), hasMore: page.hasMore })
       },
     },
     '/api/v1/stats': {
-      GET: async (_request, url, response) => {
-        sendJson(response, 200, await store.stats({ groupBy: groupKey(queryString(url, 'groupBy')) }))
+      GET: async ({ params, response }) => {
+        sendJson(response, 200, await store.stats({ groupBy: groupKey(params.groupBy as string | undefined) }))
       },
     },
     '/api/v1/webhooks/deliveries': {
-      GET: async (_request, url, response) => {
-        const status = queryString(url, 'status')
-        if (status !== undefined && !OUTBOX_STATUSES.has(status)) {
-          throw new ApiError(400, 'invalid_request', 'status must be pending, delivering, delivered or failed')
-        }
-        const after = decodeCursor(queryString(url, 'cursor'))
-        const page = await store.listOutbox({ after, limit: pageLimit(queryInt(url, 'limit')), status: status as OutboxStatus | undefined })
+      GET: async ({ params, response }) => {
+        const after = decodeCursor(params.cursor as string | undefined)
+        const page = await store.listOutbox({ after, limit: pageLimit(params.limit as number | undefined), status: params.status as OutboxStatus | undefined })
         sendJson(response, 200, { deliveries: page.items.map(publicDelivery), nextCursor: encodeCursor(page.items.at(-1)?.id ?? after), hasMore: page.hasMore })
       },
     },
-  }
-
-  const retryRoute = /^\/api\/v1\/webhooks\/deliveries\/(\d{1,15})\/retry$/
-
-  async function serve(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
-    // The methods of the path, for the Allow header every 405 must carry (RFC 9110, 15.5.6).
-    let allow = 'GET, HEAD'
-    try {
-      if (url.pathname === '/healthz') {
-        if (request.method !== 'GET' && request.method !== 'HEAD') {
-          throw new ApiError(405, 'method_not_allowed', '/healthz answers GET')
-        }
-        try {
-          await store.check()
-          sendJson(response, 200, { status: 'ok' })
-        } catch (error) {
-          logger.error({ err: error }, 'health check failed')
-          sendJson(response, 503, { status: 'unavailable' })
-        }
-        return
-      }
-      if (!authorized(request.headers.authorization)) {
-        throw new ApiError(401, 'unauthorized', 'send the API token as Authorization: Bearer <PYTRACK_API_TOKEN>')
-      }
-      const retry = retryRoute.exec(url.pathname)
-      if (retry) {
-        if (request.method !== 'POST') {
-          allow = 'POST'
-          throw new ApiError(405, 'method_not_allowed', `${url.pathname} answers POST`)
-        }
-        request.resume()
-        const requeued = await store.retryOutbox(Number(retry[1]))
+    '/api/v1/webhooks/deliveries/{id}/retry': {
+      POST: async ({ params, response }) => {
+        const requeued = await store.retryOutbox(params.id as number)
         if (!requeued) throw new ApiError(404, 'not_found', 'no failed delivery has this id')
         context.wakeDispatcher()
         sendJson(response, 202, { status: 'pending' })
-        return
+      },
+    },
+  }
+  checkRoutes(routes)
+
+  async function serve(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+    // The methods of the path, for the Allow header every 405 must carry (RFC 9110, 15.5.6).
+    let allow = ''
+    try {
+      const found = findPath(url.pathname)
+      const operations = [...(found?.operations.values() ?? [])]
+      const isPublic = operations.length > 0 && operations.every((operation) => !operation.secured)
+      if (!isPublic && !authorized(request.headers.authorization)) {
+        throw new ApiError(401, 'unauthorized', 'send the API token as Authorization: Bearer <PYTRACK_API_TOKEN>')
       }
-      const route = routes[url.pathname]
-      if (route === undefined) throw new ApiError(404, 'not_found', `no API endpoint at ${url.pathname}`)
+      if (found === undefined) throw new ApiError(404, 'not_found', `no API endpoint at ${url.pathname}`)
       // HEAD is GET without the body (node:http leaves it out).
-      const handler = route[request.method ?? ''] ?? (request.method === 'HEAD' ? route.GET : undefined)
-      if (handler === undefined) {
-        allow = route.GET ? 'GET, HEAD' : Object.keys(route).join(', ')
+      const method = request.method === 'HEAD' ? 'GET' : (request.method ?? '')
+      const operation = found.operations.get(method)
+      const handler = operation === undefined ? undefined : routes[operation.path]?.[method]
+      if (operation === undefined || handler === undefined) {
+        allow = [...found.operations.keys()].flatMap((name) => (name === 'GET' ? ['GET', 'HEAD'] : [name])).join(', ')
         throw new ApiError(405, 'method_not_allowed', `${url.pathname} answers ${allow}`)
       }
-      await handler(request, url, response)
+      const { values: params, problem } = readParameters(operation, url, found.params)
+      if (problem !== null) throw new ApiError(400, 'invalid_request', problem)
+      let body: Record<string, unknown> = {}
+      if (operation.spec.requestBody === undefined) {
+        request.resume()
+      } else {
+        body = await readJsonBody(request, BODY_LIMITS[operation.path] ?? BODY_LIMIT)
+        const bodyProblem = checkBody(operation, body)
+        if (bodyProblem !== null) throw new ApiError(400, 'invalid_request', bodyProblem)
+      }
+      await handler({ request, response, body, params })
     } catch (error) {
       const apiError = toApiError(error, logger)
       const headers: Record<string, string> = {}
@@ -313,5 +278,17 @@ export function createApiHandler(context: ApiContext): (request: IncomingMessage
     }
     void serve(request, response, url)
     return true
+  }
+}
+
+/** Every handler has its operation in the OpenAPI document and every operation its handler: else the server does not start. */
+function checkRoutes(routes: Record<string, Record<string, Handler>>): void {
+  const documented = new Set(documentedOperations().map((operation) => `${operation.method} ${operation.path}`))
+  const handled = new Set(Object.entries(routes).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method} ${path}`)))
+  for (const route of handled) {
+    if (!documented.has(route)) throw new Error(`${route} has a handler but no operation in the OpenAPI document: add it to src/_internal/openapi.ts`)
+  }
+  for (const route of documented) {
+    if (!handled.has(route)) throw new Error(`${route} is in the OpenAPI document but has no handler in src/_internal/api.ts`)
   }
 }

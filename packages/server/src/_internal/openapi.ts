@@ -1,0 +1,362 @@
+// The OpenAPI 3.1 document of the HTTP API: the one truth. The server checks query parameters,
+// path parameters and JSON bodies against it before a handler runs (openapi-validator.ts), serves
+// it at /api/v1/openapi.json, refuses to start when a handler has no operation here (or an
+// operation no handler), and every server test validates each API answer it gets against it.
+//
+// Adding an endpoint: add its operation to `paths` with `operation({...})` (it adds the error
+// answers every operation can give), its schemas to `schemas`, then its handler in api.ts.
+import type { ApiErrorReason } from '../errors/api-error'
+
+type Schema = Record<string, unknown>
+
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` })
+const nullable = (schema: Schema): Schema => ({ anyOf: [schema, { type: 'null' }] })
+/** An object whose listed properties are all there and no others (answers must not drift). */
+const record = (description: string, properties: Record<string, Schema>): Schema => ({
+  type: 'object',
+  description,
+  required: Object.keys(properties),
+  properties,
+  additionalProperties: false,
+})
+
+const TIME = { type: 'integer', description: 'Milliseconds since the epoch.' }
+const CURSOR: Schema = {
+  name: 'cursor',
+  in: 'query',
+  description: 'A `nextCursor` from a previous page, passed back unchanged; the oldest items first when absent.',
+  schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{0,40}$' },
+}
+const LIMIT: Schema = {
+  name: 'limit',
+  in: 'query',
+  description: 'Items a page.',
+  schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+}
+const GROUP_KEY = { type: 'string', pattern: '^[A-Za-z0-9_\\-.:]{1,64}$', examples: ['campaign'] }
+
+/** Which codes each error status carries; the `Error` answers below are built from it. */
+export const ERROR_CODES: Record<number, readonly ApiErrorReason[]> = {
+  400: ['invalid_request', 'invalid_json', 'invalid_metadata', 'link_too_long', 'invalid_link'],
+  401: ['unauthorized'],
+  404: ['not_found'],
+  405: ['method_not_allowed'],
+  413: ['body_too_large'],
+  415: ['unsupported_media_type'],
+  500: ['internal'],
+  503: ['unavailable'],
+}
+
+const ERROR_WHEN: Record<number, string> = {
+  400: 'The request is wrong: `invalid_json` (the body is not JSON), `invalid_request` (a field or query parameter has the wrong type or value), `invalid_metadata` (metadata pytracking cannot carry), `link_too_long` (over 2048 characters), `invalid_link`.',
+  401: 'The bearer token is missing or wrong (with `WWW-Authenticate: Bearer`).',
+  404: 'No such endpoint, or no such item.',
+  405: 'The path does not answer this method; `Allow` names the ones it does.',
+  413: 'The body is over the limit of the endpoint: 64 KiB, 1 MiB for the adapt endpoints.',
+  415: 'The body is not sent as `Content-Type: application/json`.',
+  500: 'A bug; the server log has it.',
+  503: 'The event store failed; try again later.',
+}
+
+const json = (schema: Schema, description: string): Schema => ({ description, content: { 'application/json': { schema } } })
+
+interface OperationSpec {
+  summary: string
+  description?: string
+  tags: string[]
+  /** Public: no bearer token needed. */
+  public?: boolean
+  parameters?: Schema[]
+  body?: Schema
+  /** Success answers: status -> [schema, description]. */
+  answers: Record<number, [Schema, string]>
+  /** Error statuses beyond the ones every operation of its kind can give. */
+  errors?: number[]
+}
+
+/** An operation with the error answers its kind can give (401 and 503 when it needs the token, 400/413/415 with a body). */
+function operation(spec: OperationSpec): Schema {
+  const statuses = new Set<number>(spec.errors ?? [])
+  statuses.add(500)
+  if (spec.public !== true) statuses.add(401).add(503)
+  if ((spec.parameters ?? []).length > 0) statuses.add(400)
+  if (spec.body !== undefined) statuses.add(400).add(413).add(415)
+  const responses: Record<string, Schema> = {}
+  for (const [status, [schema, description]] of Object.entries(spec.answers)) responses[status] = json(schema, description)
+  for (const status of [...statuses].sort()) responses[String(status)] = { $ref: `#/components/responses/Error${status}` }
+  return {
+    operationId: spec.summary.replace(/[^A-Za-z ]/g, '').replace(/ (\w)/g, (_, c: string) => c.toUpperCase()).replace(/^\w/, (c) => c.toLowerCase()),
+    summary: spec.summary,
+    ...(spec.description === undefined ? {} : { description: spec.description }),
+    tags: spec.tags,
+    ...(spec.public === true ? { security: [] } : {}),
+    ...(spec.parameters === undefined ? {} : { parameters: spec.parameters }),
+    ...(spec.body === undefined ? {} : { requestBody: { required: true, content: { 'application/json': { schema: spec.body } } } }),
+    responses,
+  }
+}
+
+const LINK_FIELDS: Record<string, Schema> = {
+  url: { type: 'string', description: 'The destination, as found.' },
+  trackingUrl: { type: 'string', description: 'The click tracking link that replaced it.' },
+}
+
+const COUNT_FIELDS: Record<string, Schema> = {
+  opens: { type: 'integer', description: 'Human opens, every one.' },
+  uniqueOpens: { type: 'integer', description: 'Emails with at least one human open or click (a click counts as an open).' },
+  clicks: { type: 'integer', description: 'Human clicks, every one.' },
+  uniqueClicks: { type: 'integer', description: 'Emails with at least one human click.' },
+  machineOpens: { type: 'integer', description: 'Opens made by machines (privacy prefetch, preview bots).' },
+  machineClicks: { type: 'integer', description: 'Clicks made by machines (link scanners).' },
+}
+
+const schemas: Record<string, Schema> = {
+  Metadata: {
+    description: 'The metadata a link carries, a JSON object such as {"message_id": "m-1", "campaign": "fall"}; the server adds its default metadata. Null: none.',
+    anyOf: [{ type: 'object' }, { type: 'null' }],
+  },
+  OpenLinkRequest: { type: 'object', properties: { metadata: ref('Metadata') } },
+  ClickLinkRequest: {
+    type: 'object',
+    required: ['url'],
+    properties: {
+      url: { type: 'string', description: 'Where the link redirects: an absolute http(s) URL such as https://example.com/sale, without control characters.' },
+      metadata: ref('Metadata'),
+    },
+  },
+  LinkResponse: record('A tracking link.', { url: { type: 'string', description: 'The tracking link.' } }),
+  AdaptRequest: {
+    type: 'object',
+    required: ['html'],
+    properties: {
+      html: { type: 'string', description: 'The HTML email.' },
+      metadata: ref('Metadata'),
+      clickTracking: nullable({ type: 'boolean', description: 'Track the http(s) links. Default: true.' }),
+      openTracking: nullable({ type: 'boolean', description: 'Add the open tracking pixel. Default: true.' }),
+      linkMetadata: nullable({ type: 'boolean', description: 'Add link_index and link_id to each link\'s metadata. Default: false.' }),
+      pixelPosition: nullable({ enum: ['top', 'bottom'], description: 'Where the pixel goes in the body. Default: bottom.' }),
+      allowDomains: nullable({ type: 'array', items: { type: 'string' }, description: 'Track only links to these hosts.' }),
+      denyDomains: nullable({ type: 'array', items: { type: 'string' }, description: 'Never track links to these hosts.' }),
+    },
+  },
+  AdaptTextRequest: {
+    type: 'object',
+    required: ['text'],
+    properties: {
+      text: { type: 'string', description: 'The text/plain part of an email.' },
+      metadata: ref('Metadata'),
+      clickTracking: nullable({ type: 'boolean', description: 'Track the http(s) links. Default: true.' }),
+      linkMetadata: nullable({ type: 'boolean', description: 'Add link_index and link_id to each link\'s metadata. Default: false.' }),
+      allowDomains: nullable({ type: 'array', items: { type: 'string' } }),
+      denyDomains: nullable({ type: 'array', items: { type: 'string' } }),
+      // A text part has no pixel: these are refused, not ignored.
+      openTracking: false,
+      pixelPosition: false,
+    },
+  },
+  TrackedLink: record('A link that was rewritten.', LINK_FIELDS),
+  AdaptWarning: record('Something the rewrite could not do as asked.', {
+    code: { type: 'string', description: 'What kind of warning it is, for code to test.' },
+    message: { type: 'string', description: 'What happened and what to do about it.' },
+  }),
+  AdaptResponse: record('The rewritten email.', {
+    html: { type: 'string' },
+    links: { type: 'array', items: ref('TrackedLink') },
+    pixelUrl: nullable({ type: 'string', description: 'The open tracking URL of the pixel; null without one.' }),
+    warnings: { type: 'array', items: ref('AdaptWarning') },
+  }),
+  AdaptTextResponse: record('The rewritten text.', {
+    text: { type: 'string' },
+    links: { type: 'array', items: ref('TrackedLink') },
+    warnings: { type: 'array', items: ref('AdaptWarning') },
+  }),
+  TrackingEvent: record('An open or a click, as recorded.', {
+    id: { type: 'integer', description: 'Increasing in insertion order.' },
+    kind: { enum: ['open', 'click'] },
+    time: TIME,
+    emailId: { type: 'string', description: 'Which email it belongs to, for unique counts.' },
+    metadata: { type: 'object', description: 'The metadata the link carried.' },
+    destination: nullable({ type: 'string', description: 'Where a click redirected; null for opens.' }),
+    clientIp: nullable({ type: 'string' }),
+    userAgent: nullable({ type: 'string' }),
+    machine: { type: 'boolean', description: 'True when a machine made the request (privacy prefetch, scanner, preview bot).' },
+    label: { type: 'string', description: 'The client label, such as human or privacy-prefetch.' },
+    labelReason: nullable({ type: 'string' }),
+    requestData: nullable({ type: 'object', description: "pytracking's request_data." }),
+  }),
+  EventPage: record('A page of events, oldest first.', {
+    events: { type: 'array', items: ref('TrackingEvent') },
+    nextCursor: nullable({ type: 'string', description: 'Pass back as cursor for the next page; also given on the last page, to poll for new events.' }),
+    hasMore: { type: 'boolean' },
+  }),
+  StatsCounts: record('Counts. Machine traffic is counted apart and in no other figure.', COUNT_FIELDS),
+  StatsGroup: record('The counts of one value of the grouping key.', {
+    value: { description: 'The metadata value; null for events without the key.' },
+    ...COUNT_FIELDS,
+  }),
+  Stats: record('Counts of all events, and of each value of a metadata key when grouped.', {
+    groupBy: nullable(GROUP_KEY),
+    groups: { type: 'array', items: ref('StatsGroup') },
+    total: ref('StatsCounts'),
+  }),
+  WebhookDelivery: record('A webhook delivery from the outbox.', {
+    id: { type: 'integer' },
+    webhookId: { type: 'string', description: 'The Standard Webhooks webhook-id, the same on every retry.' },
+    eventId: { type: 'integer' },
+    url: { type: 'string', description: 'The receiver\'s origin only: its path and query often hold its secret.' },
+    payload: { type: 'string', description: 'The JSON delivered.' },
+    status: { enum: ['pending', 'delivering', 'delivered', 'failed'] },
+    attempts: { type: 'integer' },
+    nextAttemptAt: TIME,
+    lastError: nullable({ type: 'string' }),
+    lastStatus: nullable({ type: 'integer' }),
+    createdAt: TIME,
+    updatedAt: TIME,
+    deliveredAt: nullable(TIME),
+  }),
+  DeliveryPage: record('A page of webhook deliveries, oldest first.', {
+    deliveries: { type: 'array', items: ref('WebhookDelivery') },
+    nextCursor: nullable({ type: 'string' }),
+    hasMore: { type: 'boolean' },
+  }),
+  Requeued: record('The delivery is back in the queue.', { status: { const: 'pending' } }),
+  Health: record('Whether the server and its store answer.', { status: { enum: ['ok', 'unavailable'] } }),
+  Error: record('An error answer.', {
+    error: record('What went wrong.', {
+      code: { enum: [...new Set(Object.values(ERROR_CODES).flat())], description: 'Stable, for code to test.' },
+      message: { type: 'string', description: 'What was wrong and how to fix it, for people.' },
+    }),
+  }),
+}
+
+const responses: Record<string, Schema> = {}
+for (const [status, codes] of Object.entries(ERROR_CODES)) {
+  const schema = {
+    allOf: [ref('Error'), { properties: { error: { properties: { code: { enum: codes } } } } }],
+  }
+  responses[`Error${status}`] = json(schema, ERROR_WHEN[Number(status)] ?? 'An error.')
+}
+
+const paths: Record<string, Record<string, Schema>> = {
+  '/healthz': {
+    get: operation({
+      summary: 'Check health',
+      tags: ['server'],
+      public: true,
+      answers: { 200: [ref('Health'), 'The server and its store answer.'], 503: [ref('Health'), 'The store does not answer.'] },
+    }),
+  },
+  '/api/v1/openapi.json': {
+    get: operation({
+      summary: 'Get the OpenAPI document',
+      description: 'This document. Public: it holds nothing secret.',
+      tags: ['server'],
+      public: true,
+      answers: { 200: [{ type: 'object', required: ['openapi', 'paths'] }, 'The OpenAPI 3.1 document of the API.'] },
+    }),
+  },
+  '/api/v1/links/open': {
+    post: operation({
+      summary: 'Make an open link',
+      description: 'An open tracking (pixel) URL carrying the metadata.',
+      tags: ['links'],
+      body: ref('OpenLinkRequest'),
+      answers: { 201: [ref('LinkResponse'), 'The open tracking URL.'] },
+    }),
+  },
+  '/api/v1/links/click': {
+    post: operation({
+      summary: 'Make a click link',
+      description: 'A click tracking URL that redirects to `url`.',
+      tags: ['links'],
+      body: ref('ClickLinkRequest'),
+      answers: { 201: [ref('LinkResponse'), 'The click tracking URL.'] },
+    }),
+  },
+  '/api/v1/adapt': {
+    post: operation({
+      summary: 'Adapt an HTML email',
+      description: 'Rewrites every http(s) link to a click tracking link and adds the open tracking pixel.',
+      tags: ['links'],
+      body: ref('AdaptRequest'),
+      answers: { 200: [ref('AdaptResponse'), 'The rewritten email.'] },
+    }),
+  },
+  '/api/v1/adapt-text': {
+    post: operation({
+      summary: 'Adapt a text email',
+      description: 'Rewrites every http(s) URL of a text/plain part to a click tracking link.',
+      tags: ['links'],
+      body: ref('AdaptTextRequest'),
+      answers: { 200: [ref('AdaptTextResponse'), 'The rewritten text.'] },
+    }),
+  },
+  '/api/v1/events': {
+    get: operation({
+      summary: 'List events',
+      description: 'Opens and clicks in insertion order, oldest first. Poll with the last nextCursor for new ones.',
+      tags: ['events'],
+      parameters: [CURSOR, LIMIT, { name: 'kind', in: 'query', description: 'Only opens or only clicks.', schema: { enum: ['open', 'click'] } }],
+      answers: { 200: [ref('EventPage'), 'A page of events.'] },
+    }),
+  },
+  '/api/v1/stats': {
+    get: operation({
+      summary: 'Get stats',
+      description: 'Total and unique counts of all events, grouped by a top-level metadata key when asked.',
+      tags: ['events'],
+      parameters: [{ name: 'groupBy', in: 'query', description: 'A top-level metadata key, such as campaign.', schema: GROUP_KEY }],
+      answers: { 200: [ref('Stats'), 'The counts.'] },
+    }),
+  },
+  '/api/v1/webhooks/deliveries': {
+    get: operation({
+      summary: 'List webhook deliveries',
+      tags: ['webhooks'],
+      parameters: [
+        CURSOR,
+        LIMIT,
+        { name: 'status', in: 'query', description: 'Only deliveries in this status; failed: the retry budget ran out.', schema: { enum: ['pending', 'delivering', 'delivered', 'failed'] } },
+      ],
+      answers: { 200: [ref('DeliveryPage'), 'A page of deliveries.'] },
+    }),
+  },
+  '/api/v1/webhooks/deliveries/{id}/retry': {
+    post: operation({
+      summary: 'Retry a failed delivery',
+      description: 'Puts a failed delivery back in the queue with a fresh retry budget. No body.',
+      tags: ['webhooks'],
+      parameters: [{ name: 'id', in: 'path', required: true, description: 'The delivery id.', schema: { type: 'integer', minimum: 1, maximum: 999_999_999_999_999 } }],
+      answers: { 202: [ref('Requeued'), 'Queued again.'] },
+      errors: [404],
+    }),
+  },
+}
+
+/**
+ * The OpenAPI 3.1 document of the API (served at /api/v1/openapi.json). Plain JSON data.
+ */
+export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
+  openapi: '3.1.0',
+  info: {
+    title: 'pytrack server API',
+    version: '1',
+    description:
+      'Make tracking links, adapt emails, read events and stats, and watch webhook deliveries. Answers are JSON; errors are `{"error": {"code", "message"}}` with a stable code. Send `Authorization: Bearer <PYTRACK_API_TOKEN>` when the server has a token (without one, on localhost only, the API is open). The tracking routes themselves (the pixel and the redirect, at the paths of PYTRACK_OPEN_URL and PYTRACK_CLICK_URL) are not part of this API.',
+    license: { name: 'MIT', identifier: 'MIT' },
+  },
+  servers: [{ url: '/', description: 'The server that serves this document.' }],
+  security: [{ bearerToken: [] }],
+  tags: [
+    { name: 'links', description: 'Make tracking links and adapt emails.' },
+    { name: 'events', description: 'Recorded opens and clicks.' },
+    { name: 'webhooks', description: 'The webhook outbox.' },
+    { name: 'server', description: 'Health and this document.' },
+  ],
+  paths,
+  components: {
+    securitySchemes: { bearerToken: { type: 'http', scheme: 'bearer', description: 'The PYTRACK_API_TOKEN.' } },
+    schemas,
+    responses,
+  },
+}

@@ -19,8 +19,8 @@ afterAll(async () => {
 describe('the OpenAPI document', () => {
   it('is a valid OpenAPI 3.1 document (@readme/openapi-parser)', async () => {
     const result = await validate(structuredClone(OPENAPI_DOCUMENT) as never)
-    expect(result.errors ?? [], JSON.stringify(result.errors)).toEqual([])
-    expect(result.valid).toBe(true)
+    expect(result.valid ? [] : result.errors).toEqual([])
+    expect(result.warnings).toEqual([])
     expect(OPENAPI_DOCUMENT.openapi).toBe('3.1.0')
   })
 

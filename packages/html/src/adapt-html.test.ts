@@ -243,6 +243,7 @@ describe('adaptHtml options', () => {
       links: [],
       skipped: [],
       pixel: null,
+      trapLink: null,
       warnings: [],
     })
     const clicksOnly = adaptHtml(html, null, { configuration, openTracking: false })

@@ -5,6 +5,7 @@ import type {
   AdaptWarning,
   PixelInsertion,
   SkipReason,
+  TrapLinkInsertion,
   SkippedLink,
   TrackedLink,
 } from './types'
@@ -19,6 +20,7 @@ import {
 import { findLinks, type FoundElement } from './_internal/find-links'
 import { hasNotrackScheme, hasOptOutAttribute, withoutNotrack } from './_internal/opt-outs'
 import { exceedsUtf8Bytes } from './_internal/utf8'
+import { TRAP_ATTRIBUTE, originOf, trapLinkOption, trapLinkTag, trapTrackingUrl } from './trap-link'
 
 /** Where Gmail clips a message ("[Message clipped]"): about 102 KB of HTML. */
 const GMAIL_CLIP_BYTES = 102 * 1024
@@ -100,6 +102,7 @@ export function adaptHtml(html: string, metadata?: Metadata | null, options?: Ad
   if (typeof clipBytes !== 'number' || !(clipBytes >= 0)) {
     throw new InvalidArgumentError('options.clipWarningBytes must be a number of bytes (at least 0)')
   }
+  const trap = trapLinkOption(settings.trapLink, clickTracking)
   const configuration = resolveConfiguration(settings)
   const tracker = clickTracking ? new LinkTracker(metadata, settings, configuration) : null
   // Open tracking first: it validates the metadata and the open base URL before any work.
@@ -136,6 +139,16 @@ export function adaptHtml(html: string, metadata?: Metadata | null, options?: Ad
         end: element.hrefEnd,
       })
     }
+  }
+
+  let trapLink: TrapLinkInsertion | null = null
+  if (trap !== null && !elements.some((element) => element.rawAttributes.has(TRAP_ATTRIBUTE))) {
+    const url = trap.url ?? originOf(links[0]?.url ?? '') ?? originOf(configuration.baseClickTrackingUrl ?? '')!
+    const trackingUrl = trapTrackingUrl(url, metadata, configuration)
+    // Right after <body ...>, before any other link: scanners that stop after some links still reach it.
+    const at = found?.bodyOpenEnd !== undefined && found.bodyOpenEnd !== -1 ? found.bodyOpenEnd : 0
+    trapLink = { url, trackingUrl, html: trapLinkTag(trackingUrl), start: at, end: at }
+    insertSorted(splices, { start: at, end: at, text: trapLink.html })
   }
 
   const warnings: AdaptWarning[] = tracker?.warnings() ?? []
@@ -190,7 +203,7 @@ export function adaptHtml(html: string, metadata?: Metadata | null, options?: Ad
       message: `the HTML is over ${clipBytes} bytes: Gmail clips it, so links past the cut are hidden${pixel !== null && position !== 'top' ? " and a bottom pixel never loads (use pixelPosition: 'top')" : ''}`,
     })
   }
-  return { html: output, links, skipped, pixel, warnings }
+  return { html: output, links, skipped, pixel, trapLink, warnings }
 }
 
 function decideLinks(

@@ -1,5 +1,6 @@
 export { adaptHtml } from './adapt-html'
 export { adaptText } from './adapt-text'
+export { TRAP_METADATA_KEY } from './trap-link'
 export type {
   AdaptHtmlOptions,
   AdaptHtmlResult,
@@ -15,4 +16,6 @@ export type {
   SkipReason,
   SkippedLink,
   TrackedLink,
+  TrapLinkInsertion,
+  TrapLinkOption,
 } from './types'

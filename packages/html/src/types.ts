@@ -106,6 +106,50 @@ export interface AdaptHtmlOptions extends AdaptTextOptions {
   pixelPosition?: PixelPosition | undefined
   /** Warn when the output is larger than this many UTF-8 bytes. Default: 102 KiB, where Gmail clips. */
   clipWarningBytes?: number | undefined
+  /**
+   * Add a trap link right after `<body ...>`: a link no person can see or reach, which link
+   * scanners follow like the others; a server that sees it clicked marks the email's clicks
+   * around it as machine clicks. See {@link TrapLinkOption}. Default: false.
+   */
+  trapLink?: TrapLinkOption | undefined
+}
+
+/**
+ * The trap link of {@link AdaptHtmlOptions.trapLink}: `true` (its click redirects to the origin
+ * of the email's first tracked link, such as `https://shop.example.com/`), `false`, or the URL
+ * it redirects to.
+ *
+ * @example
+ * ```ts
+ * adaptHtml(template, { message_id: 'm-1' }, { configuration, trapLink: { url: 'https://www.example.com/' } })
+ * ```
+ */
+export type TrapLinkOption =
+  | boolean
+  | {
+      /** Where a click on the trap redirects: an absolute http(s) URL. */
+      readonly url: string
+    }
+
+/**
+ * The trap link that was inserted.
+ *
+ * @example
+ * ```ts
+ * result.trapLink?.trackingUrl // the trap's click tracking URL
+ * ```
+ */
+export interface TrapLinkInsertion {
+  /** Where a click on it redirects. */
+  url: string
+  /** Its click tracking URL: the email's metadata plus `pytrack_trap: true`. */
+  trackingUrl: string
+  /** The `<a>` tag inserted. */
+  html: string
+  /** Where it was inserted in the input (an empty range: `start === end`). */
+  start: number
+  /** Equal to `start`. */
+  end: number
 }
 
 /**
@@ -253,6 +297,8 @@ export interface AdaptHtmlResult {
   skipped: SkippedLink[]
   /** The inserted pixel, or null when open tracking is off. */
   pixel: PixelInsertion | null
+  /** The inserted trap link, or null when `trapLink` is off (or the email already had one). */
+  trapLink: TrapLinkInsertion | null
   /** Things to know about (Gmail clipping, no `<body>`, links too long...); empty when none. */
   warnings: AdaptWarning[]
 }

@@ -6,6 +6,9 @@ const root = fileURLToPath(new URL('.', import.meta.url))
 const packages = readdirSync(`${root}packages`).filter((name) =>
   existsSync(`${root}packages/${name}/package.json`),
 )
+// Projects with a test/runtimes suite, which runs dist on Bun, Deno and workerd: their global
+// setup builds what is missing or stale.
+const runtimeSuites = packages.filter((name) => existsSync(`${root}packages/${name}/test/runtimes`))
 
 // Tests run against the sources: `@pytrack/x` and `@pytrack/x/sub` resolve to
 // `packages/x/src/index.ts` and `packages/x/src/sub.ts`, so no build is needed.
@@ -26,6 +29,7 @@ const config: ViteUserConfig = defineConfig({
         include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
         // A package's test/setup.ts runs before each of its test files (e.g. the server's OpenAPI check).
         setupFiles: existsSync(`${root}packages/${name}/test/setup.ts`) ? [`${root}packages/${name}/test/setup.ts`] : [],
+        globalSetup: runtimeSuites.includes(name) ? [`${root}test-utils/built-packages.ts`] : [],
       },
     })),
     reporters: ['default', 'json'],

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
+import type { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { Miniflare } from 'miniflare'
@@ -120,7 +121,7 @@ export async function runScenario<T>(
  */
 export async function bundleWorker(source: string, resolveDir: string): Promise<string> {
   const result = await build({
-    stdin: { contents: source, resolveDir, loader: 'ts', sourcefile: 'worker.ts' },
+    stdin: { contents: source, resolveDir, loader: 'ts', sourcefile: 'pytrack-worker-entry.ts' },
     bundle: true,
     write: false,
     format: 'esm',
@@ -137,8 +138,18 @@ export async function bundleWorker(source: string, resolveDir: string): Promise<
   return output.text
 }
 
+/** A Worker running in workerd (through miniflare). */
+export interface RunningWorker {
+  mf: Miniflare
+  /** Where it answers real HTTP. */
+  url: URL
+  /** What the Worker printed (console.log) and workerd wrote to stderr. */
+  output: OutputLines
+}
+
 /** Starts a Worker in workerd (through miniflare), serving real HTTP on 127.0.0.1 too. */
-export async function startWorker(script: string, options: { nodejsCompat?: boolean } = {}): Promise<{ mf: Miniflare; url: URL }> {
+export async function startWorker(script: string, options: { nodejsCompat?: boolean } = {}): Promise<RunningWorker> {
+  const output = new OutputLines()
   const mf = new Miniflare({
     modules: [{ type: 'ESModule', path: 'worker.mjs', contents: script }],
     compatibilityDate: COMPATIBILITY_DATE,
@@ -146,9 +157,13 @@ export async function startWorker(script: string, options: { nodejsCompat?: bool
     cf: false,
     host: '127.0.0.1',
     port: 0,
+    handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
+      createInterface({ input: stdout }).on('line', (line) => output.push(line))
+      createInterface({ input: stderr }).on('line', (line) => output.push(line))
+    },
   })
   try {
-    return { mf, url: await mf.ready }
+    return { mf, url: await mf.ready, output }
   } catch (error) {
     await mf.dispose().catch(() => undefined)
     throw error
@@ -171,68 +186,115 @@ async function runScenarioOnWorkerd<T>(scenario: string, input: unknown, nodejsC
   }
 }
 
-/** A child process whose stdout is read as lines of JSON, one message a line. */
+function parsed(line: string): Record<string, unknown> | undefined {
+  if (!line.startsWith('{')) return undefined
+  try {
+    return JSON.parse(line) as Record<string, unknown>
+  } catch {
+    return undefined
+  }
+}
+
+type MessageMatch = (message: Record<string, unknown>) => boolean
+const isMessage =
+  (match: MessageMatch) =>
+  (line: string): boolean => {
+    const message = parsed(line)
+    return message !== undefined && match(message)
+  }
+
+/** What a process printed, line by line, to wait on: lines of JSON are messages. */
+export class OutputLines {
+  readonly #lines: string[] = []
+  readonly #waiters: { match: (line: string) => boolean; resolve: (line: string) => void; reject: (error: Error) => void }[] = []
+  #ended: Error | undefined
+
+  push(line: string): void {
+    this.#lines.push(line)
+    for (const waiter of [...this.#waiters]) {
+      if (!waiter.match(line)) continue
+      this.#waiters.splice(this.#waiters.indexOf(waiter), 1)
+      waiter.resolve(line)
+    }
+  }
+
+  /** No more lines will come: pending and later waits reject with `reason` and all that was printed. */
+  end(reason: string): void {
+    this.#ended = new Error(`${reason}:\n${this.text()}`)
+    for (const waiter of this.#waiters.splice(0)) waiter.reject(this.#ended)
+  }
+
+  text(): string {
+    return this.#lines.join('\n')
+  }
+
+  /** Resolves with the first line (past or future) that `match` accepts. */
+  line(match: (line: string) => boolean): Promise<string> {
+    const found = this.#lines.find(match)
+    if (found !== undefined) return Promise.resolve(found)
+    if (this.#ended) return Promise.reject(this.#ended)
+    return new Promise((resolve, reject) => this.#waiters.push({ match, resolve, reject }))
+  }
+
+  /** Resolves with the first message (a JSON line, past or future) that `match` accepts. */
+  async message<T = Record<string, unknown>>(match: MessageMatch): Promise<T> {
+    return parsed(await this.line(isMessage(match))) as T
+  }
+
+  /** Resolves with the first `count` messages that `match` accepts, once there are that many. */
+  async messages<T = Record<string, unknown>>(count: number, match: MessageMatch): Promise<T[]> {
+    const matching = (): string[] => this.#lines.filter(isMessage(match))
+    while (matching().length < count) {
+      const seen = matching().length
+      await this.line((line) => isMessage(match)(line) && matching().length > seen)
+    }
+    return matching()
+      .slice(0, count)
+      .map((line) => parsed(line) as T)
+  }
+}
+
+/** A process on Bun or Deno, and what it printed. */
 export interface RuntimeProcess {
-  /** Resolves with the first message (past or future) that `match` accepts. */
-  message<T = Record<string, unknown>>(match: (message: Record<string, unknown>) => boolean): Promise<T>
-  /** Everything the process wrote to stdout so far, JSON or not. */
-  readonly output: () => string
+  /** Its stdout and stderr; waits reject once it has exited, with all it printed. */
+  output: OutputLines
   /** Stops the process (SIGTERM) and waits for it to exit. */
   stop(): Promise<void>
 }
 
-/**
- * Starts `file` on Bun or Deno and reads its stdout. Rejects any pending `message()` when the
- * process exits first, with its stderr, so a crash fails the test with the runtime's words.
- */
-export function startOnRuntime(
-  runtime: 'bun' | 'deno',
-  file: string,
-  options: { args?: readonly string[]; env?: Record<string, string>; cwd?: string } = {},
-): RuntimeProcess {
-  const [command, args] = commandFor(runtime, file, options.args)
+/** Starts `command` with `args` (a runtime binary) and reads its output; see {@link startOnRuntime}. */
+export function startProcess(command: string, args: readonly string[], options: { env?: Record<string, string>; cwd?: string } = {}): RuntimeProcess {
   const child = spawn(command, args, { cwd: options.cwd ?? repoRoot, env: { ...quietEnv, ...options.env } })
-  const messages: Record<string, unknown>[] = []
-  const waiters: { match: (m: Record<string, unknown>) => boolean; resolve: (m: unknown) => void; reject: (e: Error) => void }[] = []
-  let output = ''
-  let stderr = ''
-  let exited: Error | undefined
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    output += line + '\n'
-    if (!line.startsWith('{')) return
-    let message: Record<string, unknown>
-    try {
-      message = JSON.parse(line) as Record<string, unknown>
-    } catch {
-      return
-    }
-    messages.push(message)
-    for (const waiter of [...waiters]) {
-      if (waiter.match(message)) {
-        waiters.splice(waiters.indexOf(waiter), 1)
-        waiter.resolve(message)
-      }
-    }
-  })
+  const output = new OutputLines()
+  createInterface({ input: child.stdout }).on('line', (line) => output.push(line))
+  createInterface({ input: child.stderr }).on('line', (line) => output.push(line))
+  let exited = false
   const closed = new Promise<void>((resolve) =>
     child.on('close', (status, signal) => {
-      exited = new Error(`${runtime} ${file} exited (${String(status ?? signal)}):\n${stderr}${output}`)
-      for (const waiter of waiters.splice(0)) waiter.reject(exited)
+      exited = true
+      output.end(`${command} ${args.join(' ')} exited (${String(status ?? signal)})`)
       resolve()
     }),
   )
   return {
-    message<T>(match: (message: Record<string, unknown>) => boolean): Promise<T> {
-      const found = messages.find(match)
-      if (found) return Promise.resolve(found as T)
-      if (exited) return Promise.reject(exited)
-      return new Promise<T>((resolve, reject) => waiters.push({ match, resolve: resolve as (m: unknown) => void, reject }))
-    },
-    output: () => output,
+    output,
     async stop() {
       if (!exited) child.kill('SIGTERM')
       await closed
     },
   }
+}
+
+/**
+ * Starts `file` on Bun or Deno (`runtimeArgs` go before the file, `args` after it) and reads
+ * its output, so a crash fails the waiting test with the runtime's own words.
+ */
+export function startOnRuntime(
+  runtime: 'bun' | 'deno',
+  file: string,
+  options: { args?: readonly string[]; runtimeArgs?: readonly string[]; env?: Record<string, string>; cwd?: string } = {},
+): RuntimeProcess {
+  const [command, args] = commandFor(runtime, file, options.args)
+  args.splice(args.indexOf(file), 0, ...(options.runtimeArgs ?? []))
+  return startProcess(command, args, options)
 }

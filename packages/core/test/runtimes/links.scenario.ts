@@ -27,7 +27,28 @@ export interface LinksInput {
   refusedPaths: string[]
 }
 
-function fields(result: TrackingResult) {
+/** A decoded link in pytracking's names, as the vectors record it. */
+export interface LinkFields {
+  is_open_tracking: boolean
+  is_click_tracking: boolean
+  tracked_url: string | null
+  webhook_url: string | null
+  metadata: Metadata
+}
+
+/** What a refused link threw: null when it did not throw. */
+export type Refusal = { branded: boolean; name: string; code: unknown } | null
+
+export interface LinksOutput {
+  /** navigator.userAgent, which names the runtime. */
+  runtime: string | null
+  links: { name: string; url: string; result: LinkFields }[]
+  refused: { path: string; open: Refusal; click: Refusal }[]
+  /** The pixel, base64. */
+  pixel: string
+}
+
+function fields(result: TrackingResult): LinkFields {
   return {
     is_open_tracking: result.isOpenTracking,
     is_click_tracking: result.isClickTracking,
@@ -37,7 +58,7 @@ function fields(result: TrackingResult) {
   }
 }
 
-function refusal(decode: () => unknown) {
+function refusal(decode: () => unknown): Refusal {
   try {
     decode()
     return null
@@ -46,7 +67,7 @@ function refusal(decode: () => unknown) {
   }
 }
 
-export function run({ cases, refusedPaths }: LinksInput) {
+export function run({ cases, refusedPaths }: LinksInput): LinksOutput {
   const configuration = new Configuration({ baseOpenTrackingUrl: 'https://t.example.com/o/', baseClickTrackingUrl: 'https://t.example.com/c/' })
   return {
     runtime: typeof navigator === 'undefined' ? null : navigator.userAgent,

@@ -9,7 +9,7 @@ import {
   type PytrackingLinkCase,
   type PytrackingVectorFile,
 } from '../../../../test-utils/vectors'
-import { run, type LinkCase, type LinksInput } from './links.scenario'
+import { run, type LinkCase, type LinksInput, type LinksOutput } from './links.scenario'
 
 const scenario = fileURLToPath(new URL('./links.scenario.ts', import.meta.url))
 const [encode] = loadVectors<PytrackingVectorFile<PytrackingLinkCase>>('pytracking/encode.json')
@@ -21,7 +21,7 @@ const input: LinksInput = {
 
 describe.each(RUNTIMES)('@pytrack/core on %s', (runtime) => {
   it("makes pytracking's links byte for byte and decodes them to its results", async () => {
-    const outcome = await runScenario<ReturnType<typeof run>>(runtime, scenario, input, { nodejsCompat: false })
+    const outcome = await runScenario<LinksOutput>(runtime, scenario, input, { nodejsCompat: false })
     if (!('value' in outcome)) throw new Error(`${runtime}: ${outcome.error.name}: ${outcome.error.message}`)
     const { links, refused, pixel, runtime: agent } = outcome.value
     expect(agent ?? '').toMatch(runtime === 'workerd' ? /Cloudflare-Workers/ : new RegExp(runtime, 'i'))

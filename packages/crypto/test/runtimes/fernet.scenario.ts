@@ -40,10 +40,32 @@ export interface FernetInput {
   seal: { key: string; url: string; metadata: Metadata }
 }
 
+/** What a refused call threw: null when it did not throw. */
+export type Refusal = { branded: boolean; name: string; code: unknown } | null
+
+/** A decoded link's destination, metadata and webhook. */
+export interface LinkFields {
+  tracked_url: string | null
+  metadata: Metadata
+  webhook_url: string | null
+}
+
+export interface FernetOutput {
+  python: { desc: string; plaintext: string; withinTtl: string; expired: Refusal; timestamp: number; sameToken: boolean }[]
+  roundTrip: boolean
+  rotated: boolean
+  wrongKey: Refusal
+  badKey: Refusal
+  sealedLinks: ({ name: string } & LinkFields)[]
+  /** A click link sealed here with `seal.key`. */
+  sealedHere: string
+  signed: { link: string; opened: LinkFields; forged: Refusal }
+}
+
 const text = (bytes: Uint8Array): string => new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes)
 const hexBytes = (hex: string): Uint8Array => Uint8Array.from(hex.match(/../g) ?? [], (byte) => parseInt(byte, 16))
 
-function refusal(fn: () => unknown) {
+function refusal(fn: () => unknown): Refusal {
   try {
     fn()
     return null
@@ -52,11 +74,11 @@ function refusal(fn: () => unknown) {
   }
 }
 
-function fields(result: TrackingResult) {
+function fields(result: TrackingResult): LinkFields {
   return { tracked_url: result.trackedUrl, metadata: result.metadata, webhook_url: result.webhookUrl }
 }
 
-export function run({ pythonTokens, sealedLinks, seal }: FernetInput) {
+export function run({ pythonTokens, sealedLinks, seal }: FernetInput): FernetOutput {
   const fresh = new Fernet(Fernet.generateKey())
   const message = 'héllo, wörld ✓ \u{1F600}'
   const older = new Fernet(Fernet.generateKey())

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { RUNTIMES, runScenario } from '../../../../test-utils/runtimes'
 import { loadVectors, type PytrackingLinkCase, type PytrackingVectorFile } from '../../../../test-utils/vectors'
 import { Fernet, fernetCodec } from '../../src/index'
-import { run, type FernetInput, type PythonToken, type SealedLink } from './fernet.scenario'
+import { run, type FernetInput, type FernetOutput, type PythonToken, type SealedLink } from './fernet.scenario'
 
 const scenario = fileURLToPath(new URL('./fernet.scenario.ts', import.meta.url))
 const [python] = loadVectors<PythonToken[]>('fernet/python-interop.json')
@@ -20,7 +20,7 @@ const input: FernetInput = {
 
 describe.each(RUNTIMES)('@pytrack/crypto on %s', (runtime) => {
   it("reads and makes Python's Fernet tokens, opens pytracking's sealed links, and seals links Node opens", async () => {
-    const outcome = await runScenario<ReturnType<typeof run>>(runtime, scenario, input)
+    const outcome = await runScenario<FernetOutput>(runtime, scenario, input)
     if (!('value' in outcome)) throw new Error(`${runtime}: ${outcome.error.name}: ${outcome.error.message}`)
     const got = outcome.value
 

@@ -135,6 +135,22 @@ describe('pytrack (the CLI)', () => {
     expect([notTracking.code, notTracking.stderr]).toEqual([1, expect.stringMatching(/under neither base URL \(http:\/\/localhost:8080\/click\/, http:\/\/localhost:8080\/open\/\)/)])
   })
 
+  it('takes the settings flags serve takes for links (--port), and says flag mistakes in its own words', async () => {
+    const port = await cli(['encode', 'open', '--port', '9000'])
+    expect([port.code, port.stdout]).toEqual([0, expect.stringMatching(/^http:\/\/localhost:9000\/open\//)])
+    const unknown = await cli(['encode', 'open', '-x'])
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toMatch(/^pytrack: unknown option -x for pytrack encode; it takes .*--port \(-p\).*--meta \(-m\)/)
+    expect(unknown.stderr).not.toMatch(/positional|'--'/)
+    const missing = await cli(['serve', '--port'])
+    expect([missing.code, missing.stderr]).toEqual([2, 'pytrack: --port needs a value, as in: --port PORT; see pytrack serve --help\n'])
+    expect((await cli(['decode', '--data-dir'])).stderr).toMatch(/^pytrack: --data-dir needs a value, as in: --data-dir DIR\n/)
+    expect((await cli(['keygen', '--help=yes'])).stderr).toMatch(/^pytrack: --help takes no value/)
+    // The help lists the flags from the same declarations.
+    expect((await cli(['encode', '--help'])).stdout).toMatch(/-p, --port PORT +port; 0 picks a free one/)
+    expect((await cli(['serve', '--help'])).stdout).toMatch(/PYTRACK_SHUTDOWN_TIMEOUT_MS +how long shutdown waits/)
+  })
+
   it('serves until SIGTERM, then exits 0', async () => {
     let handler: ((signal: string) => void) | undefined
     let url = ''

@@ -1,10 +1,12 @@
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { isPytrackError } from '@pytrack/core'
 import { thrownBy } from '../../../test-utils/errors'
 import { tempDir } from '../test/helpers'
-import { isLoopbackHost, loadSettings } from './settings'
+import { isLoopbackHost, loadSettings, readSettings, settingFlags, settingRows } from './settings'
+import { replaceSettingsTable, settingsTable } from './_internal/settings-docs'
 
 const temp = tempDir('pytrack-settings-')
 const dir = temp.path
@@ -148,5 +150,48 @@ describe('loadSettings', () => {
   it('knows loopback hosts', () => {
     for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]', '::ffff:127.0.0.1']) expect(isLoopbackHost(host)).toBe(true)
     for (const host of ['0.0.0.0', '::', '10.0.0.1', 'example.com', '128.0.0.1']) expect(isLoopbackHost(host)).toBe(false)
+  })
+
+  it('names the source the user wrote: the flag, the config-file key, the pytracking key', () => {
+    const file = join(dir, 'named.json')
+    writeFileSync(file, JSON.stringify({ port: 'eighty' }))
+    const fromFile = settingsError(() => loadSettings({ env: {}, argv: ['-c', file], cwd: dir }))
+    expect(fromFile.setting).toBe(`port (in ${file})`)
+    expect(settingsError(() => loadSettings({ env: {}, argv: ['--port', 'x'], cwd: dir })).setting).toBe('--port')
+    const pytracking = settingsError(() => loadSettings({ env: { PYTRACKING_CONFIGURATION: '{"base_click_tracking_url": "nope"}' }, cwd: dir }))
+    expect(pytracking.message).toMatch(/^base_click_tracking_url \(in PYTRACKING_CONFIGURATION\) must be an absolute http\(s\) URL/)
+    // Flags are parsed in the CLI's words, not parseArgs': what is missing, and what the command takes.
+    expect(settingsError(() => loadSettings({ env: {}, argv: ['--port'], cwd: dir })).message).toBe('--port needs a value, as in: --port PORT; see pytrack serve --help')
+    expect(settingsError(() => loadSettings({ env: {}, argv: ['--port', '--host', 'h'], cwd: dir })).message).toMatch(/^--port needs a value, as in: --port PORT; "--host" is taken for another option/)
+    expect(settingsError(() => loadSettings({ env: {}, argv: ['--prot', '1'], cwd: dir })).message).toMatch(/^unknown option --prot for pytrack serve; it takes --config \(-c\), --host, --port \(-p\), /)
+    expect(settingsError(() => loadSettings({ env: {}, argv: ['stray'], cwd: dir })).message).toMatch(/takes no arguments; got "stray"/)
+  })
+
+  it('refuses an API token no client can send (white space inside), and trims the ends', () => {
+    const spaced = settingsError(() => loadSettings({ env: { PYTRACK_API_TOKEN: 'correct horse battery staple' }, cwd: dir }))
+    expect(spaced.setting).toBe('PYTRACK_API_TOKEN')
+    expect(spaced.message).toMatch(/one word of visible ASCII characters \(no spaces/)
+    expect(spaced.message).not.toContain('horse')
+    expect(settingsError(() => loadSettings({ env: { PYTRACK_API_TOKEN: `${'a'.repeat(16)}\u00e9` }, cwd: dir })).setting).toBe('PYTRACK_API_TOKEN')
+    expect(loadSettings({ env: { PYTRACK_API_TOKEN: `${'a'.repeat(20)}\n` }, cwd: dir }).apiToken).toBe('a'.repeat(20))
+  })
+
+  it('takes every flag of the table: serve all of them, the link commands those marked for links', () => {
+    const rows = settingRows().filter((row) => row.flag !== null)
+    expect(Object.keys(settingFlags('serve')).sort()).toEqual(rows.map((row) => row.flag?.name).sort())
+    expect(Object.keys(settingFlags('link')).sort()).toEqual(['codec', 'config', 'data-dir', 'key-file', 'port', 'public-url'])
+    const settings = loadSettings({ env: {}, cwd: dir, argv: ['--codec', 'signed', '--key-file', 'k', '--log-level', 'warn', '-p', '9001'] })
+    expect(settings).toMatchObject({ codec: 'signed', keyFile: join(dir, 'k'), logLevel: 'warn', port: 9001, publicUrl: 'http://localhost:9001' })
+    // The CLI passes its parsed flags straight in: no second parse.
+    expect(readSettings({ env: {}, cwd: dir, flags: { port: '9002', 'public-url': undefined } }).baseClickTrackingUrl).toBe('http://localhost:9002/click/')
+  })
+
+  it("the README's settings table is the one the declarations make", () => {
+    const readme = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8')
+    expect(readme).toContain(settingsTable())
+    // The markers are there, so `pnpm --filter @pytrack/server docs:settings` can rewrite it.
+    expect(replaceSettingsTable(readme)).toBe(readme)
+    // A row per setting and source, each with its variable or config key.
+    expect(settingsTable().split('\n')).toHaveLength(2 + settingRows().length)
   })
 })

@@ -1,5 +1,4 @@
 import { createRequire } from 'node:module'
-import { parseArgs, type ParseArgsConfig } from 'node:util'
 import {
   getClickTrackingResult,
   getClickTrackingUrl,
@@ -15,7 +14,9 @@ import { Fernet } from '@pytrack/crypto'
 import { adaptHtml, adaptText, type AdaptHtmlOptions } from '@pytrack/html'
 import { generateWebhookSecret } from '@pytrack/webhook'
 import { linkConfiguration, startServer, type RunningServer } from '../server'
-import { loadSettings } from '../settings'
+import { loadSettings, readSettings, settingFlags } from '../settings'
+import { FlagError, parseFlags, type FlagSpec, type ParsedFlags } from './flags'
+import { settingFlagHelp, settingVariableHelp } from './settings-docs'
 
 /** What the CLI talks to: the process in production, buffers in tests. */
 export interface CliIo {
@@ -64,9 +65,7 @@ Settings come from PYTRACK_* environment variables or --config FILE (see the REA
 Exit codes: 0 success, 1 failure, 2 wrong usage or bad settings.
 `
 
-const LINK_FLAGS_HELP = `  -c, --config FILE      a JSON config file (server settings or pytracking's settings)
-      --data-dir DIR     where the link key lives (default ./data, or PYTRACK_DATA_DIR)
-      --public-url URL   the server's public URL links point to (default http://localhost:8080)`
+const LINK_FLAGS_HELP = settingFlagHelp('link')
 
 const HELP: Record<string, string> = {
   serve: `Usage: pytrack serve [options]
@@ -77,15 +76,11 @@ click is stored in SQLite (<data dir>/pytrack.db) before it is answered. Stops c
 on SIGTERM or Ctrl-C.
 
 Options:
-  -c, --config FILE      a JSON config file (server settings or pytracking's settings)
-      --host HOST        the interface to listen on (default 127.0.0.1)
-  -p, --port PORT        the port (default 8080; 0 picks a free one)
-      --public-url URL   the URL the world reaches the server at (default http://localhost:8080)
-      --data-dir DIR     where the database and the link key live (default ./data)
-      --log-level LEVEL  fatal, error, warn, info (default), debug, trace or silent
+${settingFlagHelp('serve')}
   -h, --help             show this help
 
-Every setting also has a PYTRACK_* environment variable; see the README.
+Settings (flags win over variables, variables over the config file):
+${settingVariableHelp()}
 `,
   encode: `Usage: pytrack encode open [options]
        pytrack encode click URL [options]
@@ -138,28 +133,21 @@ Options:
 `,
 }
 
-const LINK_FLAGS = {
-  config: { type: 'string', short: 'c' },
-  'data-dir': { type: 'string' },
-  'public-url': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const
+const HELP_FLAG = { help: { type: 'boolean', short: 'h' } } as const
+
+const LINK_FLAGS: Record<string, FlagSpec> & typeof HELP_FLAG = { ...settingFlags('link'), ...HELP_FLAG }
 
 const META_FLAGS = {
-  meta: { type: 'string', short: 'm', multiple: true },
-  metadata: { type: 'string' },
+  meta: { type: 'string', short: 'm', multiple: true, arg: 'KEY=VALUE' },
+  metadata: { type: 'string', arg: 'JSON' },
 } as const
 
-function parse<O extends NonNullable<ParseArgsConfig['options']>>(command: string, args: readonly string[], options: O) {
+function parse<O extends Record<string, FlagSpec>>(command: string, args: readonly string[], options: O): ParsedFlags<O> {
   try {
-    return parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: true }>({
-      args: [...args],
-      options,
-      strict: true,
-      allowPositionals: true,
-    })
+    return parseFlags(`pytrack ${command}`, args, options)
   } catch (error) {
-    throw new UsageError((error as Error).message, command)
+    if (error instanceof FlagError) throw new UsageError(error.message, command)
+    throw error
   }
 }
 
@@ -199,16 +187,8 @@ function metadataOf(command: string, values: { meta?: string[] | undefined; meta
   return metadata
 }
 
-function linkArgv(values: { config?: string | undefined; 'data-dir'?: string | undefined; 'public-url'?: string | undefined }): string[] {
-  const argv: string[] = []
-  if (values.config !== undefined) argv.push('--config', values.config)
-  if (values['data-dir'] !== undefined) argv.push('--data-dir', values['data-dir'])
-  if (values['public-url'] !== undefined) argv.push('--public-url', values['public-url'])
-  return argv
-}
-
-function configurationFor(io: CliIo, values: Parameters<typeof linkArgv>[0]): Configuration {
-  const settings = loadSettings({ env: io.env, argv: linkArgv(values), cwd: io.cwd, serving: false })
+function configurationFor(io: CliIo, flags: Readonly<Record<string, unknown>>): Configuration {
+  const settings = readSettings({ env: io.env, flags, cwd: io.cwd, serving: false })
   // Key notices go to stderr so stdout stays the link alone.
   const say = (level: string) => (object: unknown, message?: string) => {
     const text = typeof object === 'string' ? object : `${message ?? ''}${(object as { file?: string }).file ? `: ${(object as { file: string }).file}` : ''}`
@@ -292,7 +272,7 @@ async function run(io: CliIo): Promise<number> {
     case 'serve':
       return serve(io, args)
     case 'keygen': {
-      const { values, positionals } = parse('keygen', args, { help: { type: 'boolean', short: 'h' }, webhook: { type: 'boolean' } } as const)
+      const { values, positionals } = parse('keygen', args, { ...HELP_FLAG, webhook: { type: 'boolean' } } as const)
       if (values.help) {
         io.stdout(HELP.keygen as string)
         return EXIT_OK
@@ -351,7 +331,7 @@ async function run(io: CliIo): Promise<number> {
         text: { type: 'boolean' },
         'no-click': { type: 'boolean' },
         'no-open': { type: 'boolean' },
-        pixel: { type: 'string' },
+        pixel: { type: 'string', arg: 'POSITION' },
         'link-metadata': { type: 'boolean' },
       } as const)
       if (values.help) {

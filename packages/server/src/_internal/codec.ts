@@ -1,22 +1,22 @@
 import { base64Codec, isPytrackError, type Codec } from '@pytrack/core'
 import { fernetCodec, signedCodec } from '@pytrack/crypto'
 import { SettingsError } from '../errors/settings-error'
-import type { ServerSettings } from '../settings'
+import { settingSource, type ServerSettings } from '../settings'
 import type { LoadedKeys } from './keys'
 
 /** The codec the settings name, built from the loaded keys; a bad key is a settings error. */
 export function codecOf(settings: Pick<ServerSettings, 'codec' | 'maxLinkAgeSeconds'>, keys: LoadedKeys): Codec {
   if (settings.codec === 'base64') return base64Codec
   const options = settings.maxLinkAgeSeconds === null ? {} : { maxAgeSeconds: settings.maxLinkAgeSeconds }
-  const where = keys.source === 'settings' ? 'PYTRACK_KEYS' : `the key file ${keys.file ?? ''}`
+  const where = keys.source === 'settings' ? settingSource(settings, 'keys') : `the key file ${keys.file ?? ''}`
   try {
     return settings.codec === 'fernet' ? fernetCodec(keys.keys, options) : signedCodec(keys.keys, options)
   } catch (error) {
     if (!isPytrackError(error)) throw error
     // The crypto message says which key (by position) and why, never the key itself.
     throw new SettingsError(
-      keys.source === 'settings' ? 'PYTRACK_KEYS' : 'PYTRACK_KEY_FILE',
-      `${where}: ${error.message}${settings.codec === 'fernet' ? '; a Fernet key is 32 bytes in URL-safe base64 (pytrack keygen makes one)' : ''}`,
+      keys.source === 'settings' ? where : settingSource(settings, 'keyFile'),
+      `${where}: ${error.message}; pytrack keygen makes one`,
       { cause: error },
     )
   }

@@ -184,10 +184,10 @@ describe('pytrack (the CLI)', () => {
 
   it('runs as a real process with the exit codes a shell expects', () => {
     const cliPath = fileURLToPath(new URL('./cli.ts', import.meta.url))
-    const run = (args: string[]) =>
+    const run = (args: string[], env: Record<string, string> = {}) =>
       spawnSync(process.execPath, ['--import', 'tsx', cliPath, ...args], {
         cwd: fileURLToPath(new URL('..', import.meta.url)),
-        env: { PATH: process.env.PATH ?? '', PYTRACK_DATA_DIR: join(dir.path, 'data') },
+        env: { PATH: process.env.PATH ?? '', PYTRACK_DATA_DIR: join(dir.path, 'data'), ...env },
         encoding: 'utf8',
       })
     const ok = run(['encode', 'open', '--meta', 'a=b'])
@@ -196,5 +196,9 @@ describe('pytrack (the CLI)', () => {
     const usage = run(['serve', '--nope'])
     expect(usage.status).toBe(2)
     expect(usage.stderr).toMatch(/^pytrack: .*--nope/)
+    // A token no client can send stops the server before it listens, instead of answering 401 to everyone.
+    const spaced = run(['serve', '--port', '0'], { PYTRACK_API_TOKEN: 'correct horse battery staple' })
+    expect([spaced.status, spaced.stdout]).toEqual([2, ''])
+    expect(spaced.stderr).toMatch(/^pytrack: PYTRACK_API_TOKEN must be one word of visible ASCII characters/)
   })
 })

@@ -1,0 +1,58 @@
+// Type tests of the public API, checked by `pnpm typecheck` (tsc): a wrong type fails the build.
+// Each `@ts-expect-error` is a call or value the types must refuse.
+import { Configuration, PytrackError } from '@pytrack/core'
+import { expectTypeOf } from 'vitest'
+import {
+  ApiError,
+  SettingsError,
+  SqliteEventStore,
+  StoreError,
+  linkConfiguration,
+  loadSettings,
+  openSqliteEventStore,
+  startServer,
+  type ApiErrorReason,
+  type Awaitable,
+  type CodecName,
+  type EventStore,
+  type LoadSettingsOptions,
+  type Page,
+  type RunningServer,
+  type ServerSettings,
+  type StartServerOptions,
+  type TrackingEvent,
+} from '@pytrack/server'
+
+// Settings: read from the environment, flags, a file and overrides into one typed object.
+const settings = loadSettings({ env: { PYTRACK_PORT: '9000' }, argv: ['--port', '9000'], overrides: { logLevel: 'silent' } })
+expectTypeOf(settings).toEqualTypeOf<ServerSettings>()
+expectTypeOf(settings.port).toEqualTypeOf<number>()
+expectTypeOf(settings.codec).toEqualTypeOf<CodecName>()
+expectTypeOf<CodecName>().toEqualTypeOf<'fernet' | 'signed' | 'base64'>()
+expectTypeOf<LoadSettingsOptions['overrides']>().toEqualTypeOf<Partial<ServerSettings> | undefined>()
+// @ts-expect-error: overrides are typed like the settings
+loadSettings({ overrides: { port: '9000' } })
+// @ts-expect-error: no such codec
+loadSettings({ overrides: { codec: 'rot13' } })
+
+// Starting: any EventStore, a RunningServer back.
+expectTypeOf(startServer(settings)).resolves.toEqualTypeOf<RunningServer>()
+expectTypeOf(startServer).parameter(1).toEqualTypeOf<StartServerOptions | undefined>()
+expectTypeOf<RunningServer['store']>().toEqualTypeOf<EventStore>()
+expectTypeOf<RunningServer['close']>().returns.resolves.toBeVoid()
+expectTypeOf(linkConfiguration(settings, console)).toEqualTypeOf<Configuration>()
+
+// The store contract: the SQLite store is one; others may answer with promises.
+expectTypeOf<SqliteEventStore>().toExtend<EventStore>()
+expectTypeOf(openSqliteEventStore({ file: ':memory:' })).toEqualTypeOf<SqliteEventStore>()
+expectTypeOf<EventStore['listEvents']>().returns.toEqualTypeOf<Awaitable<Page<TrackingEvent>>>()
+expectTypeOf<Awaitable<number>>().toEqualTypeOf<number | Promise<number>>()
+// @ts-expect-error: the store opens a file
+openSqliteEventStore({ path: 'events.db' })
+
+// Errors.
+expectTypeOf<SettingsError>().toExtend<PytrackError>()
+expectTypeOf<StoreError>().toExtend<PytrackError>()
+expectTypeOf<ApiError>().toExtend<PytrackError>()
+expectTypeOf<ApiError['status']>().toEqualTypeOf<number>()
+expectTypeOf<ApiError['reason']>().toEqualTypeOf<ApiErrorReason>()

@@ -1,6 +1,7 @@
 // What pytracking's vector files record of a decoded link, computed with @pytrack/core.
 import { expect } from 'vitest'
 import { getClickTrackingResult, getClickTrackingUrl, getOpenTrackingResult, type Configuration, type Metadata } from '@pytrack/core'
+import { pytrackingFields } from './scenario-kit.mjs'
 import type { PytrackingLinkCase } from './vectors'
 
 /** Decodes `url` and returns the fields a vector's `result` holds, in pytracking's names. */
@@ -11,13 +12,7 @@ export function decodeAsPytracking(
 ): PytrackingLinkCase['result'] {
   const result =
     kind === 'open' ? getOpenTrackingResult(url, { configuration }) : getClickTrackingResult(url, { configuration })
-  return {
-    is_open_tracking: result.isOpenTracking,
-    is_click_tracking: result.isClickTracking,
-    tracked_url: result.trackedUrl,
-    webhook_url: result.webhookUrl,
-    metadata: result.metadata,
-  }
+  return pytrackingFields(result)
 }
 
 /** Makes a click link for `url` and `metadata` and checks it decodes back to both. */

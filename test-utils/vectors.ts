@@ -70,6 +70,19 @@ export interface PytrackingLinkCase {
   }
 }
 
+/** A token of fernet/python-interop.json, made by Python's cryptography. */
+export interface FernetInteropCase {
+  desc: string
+  key: string
+  token: string
+  plaintext_utf8: string
+  now_unix_seconds_for_ttl_check: number
+  ttl_sec: number
+  token_timestamp: number
+  iv_hex: string
+  expired_at_unix_seconds: number
+}
+
 /** A case of pytracking/decode-errors.json. */
 export interface PytrackingDecodeErrorCase {
   name: string

@@ -5,7 +5,7 @@ import { createCipheriv, createHmac } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { isPytrackError } from '@pytrack/core'
-import { loadVectors } from '../../../test-utils/vectors'
+import { loadVectors, type FernetInteropCase } from '../../../test-utils/vectors'
 import { Fernet, InvalidKeyError, InvalidTokenError, fernetCodec, signedCodec } from './index'
 import { thrownBy as thrown } from '../../../test-utils/errors'
 
@@ -29,17 +29,6 @@ interface InvalidCase {
   now: string
   ttl_sec: number
   secret: string
-}
-interface InteropCase {
-  desc: string
-  key: string
-  token: string
-  plaintext_utf8: string
-  now_unix_seconds_for_ttl_check: number
-  ttl_sec: number
-  token_timestamp: number
-  iv_hex: string
-  expired_at_unix_seconds: number
 }
 
 const seconds = (iso: string): number => Date.parse(iso) / 1000
@@ -91,7 +80,7 @@ for (const { source, data } of loadVectors<InvalidCase[]>('fernet/invalid.json')
   })
 }
 
-for (const { source, data } of loadVectors<InteropCase[]>('fernet/python-interop.json')) {
+for (const { source, data } of loadVectors<FernetInteropCase[]>('fernet/python-interop.json')) {
   describe(`tokens made by Python's cryptography (${source})`, () => {
     it('has cases', () => {
       expect(data.length).toBeGreaterThan(5)

@@ -10,8 +10,8 @@ import {
   isPytrackError,
   type Metadata,
   type PytrackingSettings,
-  type TrackingResult,
 } from '@pytrack/core'
+import { pytrackingFields, refusal, type PytrackingFields, type Refusal } from '../../../../test-utils/scenario-kit.mjs'
 
 export interface LinkCase {
   name: string
@@ -27,44 +27,13 @@ export interface LinksInput {
   refusedPaths: string[]
 }
 
-/** A decoded link in pytracking's names, as the vectors record it. */
-export interface LinkFields {
-  is_open_tracking: boolean
-  is_click_tracking: boolean
-  tracked_url: string | null
-  webhook_url: string | null
-  metadata: Metadata
-}
-
-/** What a refused link threw: null when it did not throw. */
-export type Refusal = { branded: boolean; name: string; code: unknown } | null
-
 export interface LinksOutput {
   /** navigator.userAgent, which names the runtime. */
   runtime: string | null
-  links: { name: string; url: string; result: LinkFields }[]
+  links: { name: string; url: string; result: PytrackingFields }[]
   refused: { path: string; open: Refusal; click: Refusal }[]
   /** The pixel, base64. */
   pixel: string
-}
-
-function fields(result: TrackingResult): LinkFields {
-  return {
-    is_open_tracking: result.isOpenTracking,
-    is_click_tracking: result.isClickTracking,
-    tracked_url: result.trackedUrl,
-    webhook_url: result.webhookUrl,
-    metadata: result.metadata,
-  }
-}
-
-function refusal(decode: () => unknown): Refusal {
-  try {
-    decode()
-    return null
-  } catch (error) {
-    return { branded: isPytrackError(error), name: (error as Error).name, code: (error as { code?: unknown }).code }
-  }
 }
 
 export function run({ cases, refusedPaths }: LinksInput): LinksOutput {
@@ -75,12 +44,12 @@ export function run({ cases, refusedPaths }: LinksInput): LinksOutput {
       const options = { configuration: Configuration.fromPytracking(c.config) }
       const url = c.kind === 'open' ? getOpenTrackingUrl(c.metadata, options) : getClickTrackingUrl(c.url_to_track ?? '', c.metadata, options)
       const decode = c.kind === 'open' ? getOpenTrackingResult : getClickTrackingResult
-      return { name: c.name, url, result: fields(decode(c.url, options)) }
+      return { name: c.name, url, result: pytrackingFields(decode(c.url, options)) }
     }),
     refused: refusedPaths.map((path) => ({
       path,
-      open: refusal(() => getOpenTrackingResult(path, { configuration })),
-      click: refusal(() => getClickTrackingResult(path, { configuration })),
+      open: refusal(() => getOpenTrackingResult(path, { configuration }), isPytrackError),
+      click: refusal(() => getClickTrackingResult(path, { configuration }), isPytrackError),
     })),
     pixel: btoa(String.fromCharCode(...getOpenTrackingPixel()[0])),
   }

@@ -8,22 +8,10 @@ import {
   isPytrackError,
   type Metadata,
   type PytrackingSettings,
-  type TrackingResult,
 } from '@pytrack/core'
 import { Fernet, MultiFernet, fernetCodec, signedCodec } from '@pytrack/crypto'
-
-/** A token made by Python's cryptography (fixtures/vectors/fernet/python-interop.json). */
-export interface PythonToken {
-  desc: string
-  key: string
-  token: string
-  plaintext_utf8: string
-  now_unix_seconds_for_ttl_check: number
-  ttl_sec: number
-  token_timestamp: number
-  iv_hex: string
-  expired_at_unix_seconds: number
-}
+import { pytrackingFields, refusal, type PytrackingFields, type Refusal } from '../../../../test-utils/scenario-kit.mjs'
+import type { FernetInteropCase } from '../../../../test-utils/vectors'
 
 /** A pytracking link sealed with Fernet by pytracking (fixtures/vectors/pytracking/encrypted.json). */
 export interface SealedLink {
@@ -34,20 +22,10 @@ export interface SealedLink {
 }
 
 export interface FernetInput {
-  pythonTokens: PythonToken[]
+  pythonTokens: FernetInteropCase[]
   sealedLinks: SealedLink[]
   /** A key and a click link to seal with it here, for Node to open. */
   seal: { key: string; url: string; metadata: Metadata }
-}
-
-/** What a refused call threw: null when it did not throw. */
-export type Refusal = { branded: boolean; name: string; code: unknown } | null
-
-/** A decoded link's destination, metadata and webhook. */
-export interface LinkFields {
-  tracked_url: string | null
-  metadata: Metadata
-  webhook_url: string | null
 }
 
 export interface FernetOutput {
@@ -56,27 +34,14 @@ export interface FernetOutput {
   rotated: boolean
   wrongKey: Refusal
   badKey: Refusal
-  sealedLinks: ({ name: string } & LinkFields)[]
+  sealedLinks: ({ name: string } & PytrackingFields)[]
   /** A click link sealed here with `seal.key`. */
   sealedHere: string
-  signed: { link: string; opened: LinkFields; forged: Refusal }
+  signed: { link: string; opened: PytrackingFields; forged: Refusal }
 }
 
 const text = (bytes: Uint8Array): string => new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes)
 const hexBytes = (hex: string): Uint8Array => Uint8Array.from(hex.match(/../g) ?? [], (byte) => parseInt(byte, 16))
-
-function refusal(fn: () => unknown): Refusal {
-  try {
-    fn()
-    return null
-  } catch (error) {
-    return { branded: isPytrackError(error), name: (error as Error).name, code: (error as { code?: unknown }).code }
-  }
-}
-
-function fields(result: TrackingResult): LinkFields {
-  return { tracked_url: result.trackedUrl, metadata: result.metadata, webhook_url: result.webhookUrl }
-}
 
 export function run({ pythonTokens, sealedLinks, seal }: FernetInput): FernetOutput {
   const fresh = new Fernet(Fernet.generateKey())
@@ -93,26 +58,26 @@ export function run({ pythonTokens, sealedLinks, seal }: FernetInput): FernetOut
         desc: c.desc,
         plaintext: fernet.decryptToString(c.token),
         withinTtl: text(fernet.decryptAtTime(c.token, c.ttl_sec, c.now_unix_seconds_for_ttl_check)),
-        expired: refusal(() => fernet.decryptAtTime(c.token, c.ttl_sec, c.expired_at_unix_seconds)),
+        expired: refusal(() => fernet.decryptAtTime(c.token, c.ttl_sec, c.expired_at_unix_seconds), isPytrackError),
         timestamp: fernet.extractTimestamp(c.token),
         sameToken: fernet.encryptAtTime(c.plaintext_utf8, c.token_timestamp, hexBytes(c.iv_hex)) === c.token,
       }
     }),
     roundTrip: fresh.decryptToString(fresh.encrypt(message)) === message,
     rotated: fresh.decryptToString(rotated) === message,
-    wrongKey: refusal(() => older.decrypt(fresh.encrypt(message))),
-    badKey: refusal(() => new Fernet('not a key')),
+    wrongKey: refusal(() => older.decrypt(fresh.encrypt(message)), isPytrackError),
+    badKey: refusal(() => new Fernet('not a key'), isPytrackError),
     sealedLinks: sealedLinks.map((c) => {
       const options = { configuration: Configuration.fromPytracking(c.config) }
-      return { name: c.name, ...fields((c.kind === 'open' ? getOpenTrackingResult : getClickTrackingResult)(c.url, options)) }
+      return { name: c.name, ...pytrackingFields((c.kind === 'open' ? getOpenTrackingResult : getClickTrackingResult)(c.url, options)) }
     }),
     sealedHere: getClickTrackingUrl(seal.url, seal.metadata, {
       configuration: new Configuration({ baseClickTrackingUrl: 'https://t.example.com/c/', codec: fernetCodec(seal.key) }),
     }),
     signed: {
       link: signedLink,
-      opened: fields(getClickTrackingResult(signedLink, { configuration: signedConfiguration })),
-      forged: refusal(() => getClickTrackingResult(signedLink.slice(0, -2) + 'AA', { configuration: signedConfiguration })),
+      opened: pytrackingFields(getClickTrackingResult(signedLink, { configuration: signedConfiguration })),
+      forged: refusal(() => getClickTrackingResult(signedLink.slice(0, -2) + 'AA', { configuration: signedConfiguration }), isPytrackError),
     },
   }
 }

@@ -4,12 +4,12 @@ import { fileURLToPath } from 'node:url'
 import { Configuration, getClickTrackingResult } from '@pytrack/core'
 import { describe, expect, it } from 'vitest'
 import { RUNTIMES, runScenario } from '../../../../test-utils/runtimes'
-import { loadVectors, type PytrackingLinkCase, type PytrackingVectorFile } from '../../../../test-utils/vectors'
+import { loadVectors, type FernetInteropCase, type PytrackingLinkCase, type PytrackingVectorFile } from '../../../../test-utils/vectors'
 import { Fernet, fernetCodec } from '../../src/index'
-import { run, type FernetInput, type FernetOutput, type PythonToken, type SealedLink } from './fernet.scenario'
+import { run, type FernetInput, type FernetOutput, type SealedLink } from './fernet.scenario'
 
 const scenario = fileURLToPath(new URL('./fernet.scenario.ts', import.meta.url))
-const [python] = loadVectors<PythonToken[]>('fernet/python-interop.json')
+const [python] = loadVectors<FernetInteropCase[]>('fernet/python-interop.json')
 const [sealed] = loadVectors<PytrackingVectorFile<PytrackingLinkCase>>('pytracking/encrypted.json')
 const key = Fernet.generateKey()
 const input: FernetInput = {
@@ -40,7 +40,7 @@ describe.each(RUNTIMES)('@pytrack/crypto on %s', (runtime) => {
     expect(got.wrongKey).toEqual(expired)
     expect(got.badKey).toMatchObject({ branded: true, code: 'ERR_PYTRACK_INVALID_KEY' })
     expect(got.sealedLinks).toEqual(
-      sealed!.data.cases.map((c) => ({ name: c.name, tracked_url: c.result.tracked_url, metadata: c.result.metadata, webhook_url: c.result.webhook_url })),
+      sealed!.data.cases.map((c) => ({ name: c.name, ...c.result })),
     )
 
     // A token sealed with the runtime's node:crypto opens on Node's.

@@ -1,15 +1,20 @@
 // The Fernet token format (version 0x80), shared by Fernet, MultiFernet and fernetCodec.
-// Keys are split and copied once per instance; every hot path works on Buffers with
-// createHmac/createCipheriv directly and copies the ciphertext only once.
-import { createCipheriv, createDecipheriv, createHmac, randomFillSync, timingSafeEqual } from 'node:crypto'
+// Keys are split and copied once per instance; every hot path works on Buffers and copies the
+// ciphertext only once. Opening a token makes no crypto object: each key keeps one AES block
+// decipher and computes its HMAC with two one-shot hashes (see signerFor and decrypterFor).
+import * as nodeCrypto from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHmac, randomFillSync, timingSafeEqual, type Decipher } from 'node:crypto'
 import { InvalidArgumentError } from '@pytrack/core'
 import { InvalidKeyError } from '../errors/invalid-key-error'
 import { InvalidTokenError } from '../errors/invalid-token-error'
 
 /** The two halves of a Fernet key: the first 16 bytes sign, the last 16 encrypt. */
 export interface FernetKeys {
-  readonly signing: Buffer
   readonly encryption: Buffer
+  /** HMAC-SHA256 of `data` with the signing key. */
+  readonly sign: (data: Uint8Array) => Buffer
+  /** AES-128-CBC decryption of whole blocks with the encryption key; the padding is left on. */
+  readonly decrypt: (iv: Uint8Array, ciphertext: Uint8Array) => Buffer
 }
 
 const VERSION = 0x80
@@ -68,7 +73,71 @@ export function parseFernetKey(key: unknown): FernetKeys {
       `a Fernet key must be a string (URL-safe base64, as Fernet.generateKey() returns) or 32 bytes, not ${key === null ? 'null' : typeof key}`,
     )
   }
-  return Object.freeze({ signing: bytes.subarray(0, 16), encryption: bytes.subarray(16, 32) })
+  const encryption = bytes.subarray(16, 32)
+  return Object.freeze({ encryption, sign: signerFor(bytes.subarray(0, 16)), decrypt: decrypterFor(encryption) })
+}
+
+export type OneShotHash = (algorithm: string, data: Uint8Array, outputEncoding: 'buffer') => Buffer
+// crypto.hash is Node 20.12+ (and not on every runtime's node:crypto): looked up, not imported.
+const oneShotHash = (nodeCrypto as { hash?: unknown }).hash as OneShotHash | undefined
+const HASH_BLOCK = 64
+
+/**
+ * HMAC-SHA256 (RFC 2104) as two one-shot hashes over buffers kept per key, instead of a Hmac
+ * object per token: the object and its clean-up by the garbage collector cost more than the
+ * hashing. Where crypto.hash is missing, createHmac.
+ */
+export function signerFor(key: Buffer, hash: OneShotHash | undefined = oneShotHash): (data: Uint8Array) => Buffer {
+  if (typeof hash !== 'function') return (data) => createHmac('sha256', key).update(data).digest()
+  // (key ^ ipad) ‖ message, and (key ^ opad) ‖ inner digest; the message part grows as needed.
+  let inner = Buffer.alloc(0)
+  const outer = Buffer.alloc(HASH_BLOCK + 32, 0x5c)
+  for (let i = 0; i < key.length; i++) outer[i] = 0x5c ^ (key[i] as number)
+  return (data) => {
+    const length = HASH_BLOCK + data.length
+    if (inner.length < length) {
+      inner = Buffer.alloc(Math.max(length, 512), 0x36)
+      for (let i = 0; i < key.length; i++) inner[i] = 0x36 ^ (key[i] as number)
+    }
+    inner.set(data, HASH_BLOCK)
+    outer.set(hash('sha256', inner.subarray(0, length), 'buffer'), HASH_BLOCK)
+    return hash('sha256', outer, 'buffer')
+  }
+}
+
+/**
+ * CBC decryption from one AES block decipher (ECB, no padding) made once per key: each
+ * plaintext block is the block decryption of its ciphertext block XOR the ciphertext block
+ * before it (the IV for the first). A Decipheriv per token costs three times the decryption.
+ * A runtime without a usable ECB decipher gets a Decipheriv per token.
+ */
+export function decrypterFor(key: Buffer, makeBlocks: (key: Buffer) => Decipher | null = blockDecipher): (iv: Uint8Array, ciphertext: Uint8Array) => Buffer {
+  // undefined: not made yet (most keys never open a token); null: none on this runtime.
+  let blocks: Decipher | null | undefined
+  return (iv, ciphertext) => {
+    if (blocks === undefined) blocks = makeBlocks(key)
+    const out = blocks?.update(ciphertext)
+    if (out === undefined || out.length !== ciphertext.length) {
+      blocks = null
+      const decipher = createDecipheriv('aes-128-cbc', key, iv)
+      decipher.setAutoPadding(false)
+      return decipher.update(ciphertext)
+    }
+    for (let i = out.length - 1; i >= BLOCK; i--) out[i] = (out[i] as number) ^ (ciphertext[i - BLOCK] as number)
+    for (let i = 0; i < BLOCK; i++) out[i] = (out[i] as number) ^ (iv[i] as number)
+    return out
+  }
+}
+
+function blockDecipher(key: Buffer): Decipher | null {
+  try {
+    const decipher = createDecipheriv('aes-128-ecb', key, null)
+    decipher.setAutoPadding(false)
+    // Each update must give back every block at once, keeping nothing for the next one.
+    return decipher.update(Buffer.alloc(2 * BLOCK)).length === 2 * BLOCK ? decipher : null
+  } catch {
+    return null
+  }
 }
 
 /** The keys of each Fernet and MultiFernet instance, for the classes and codecs of this package only. */
@@ -152,7 +221,7 @@ export function sealToken(keys: FernetKeys, plaintext: Uint8Array, time: number 
   token.set(iv, 9)
   token.set(head, HEADER)
   token.set(tail, HEADER + head.length)
-  token.set(createHmac('sha256', keys.signing).update(token.subarray(0, signed)).digest(), signed)
+  token.set(keys.sign(token.subarray(0, signed)), signed)
   return base64UrlPadded(token)
 }
 
@@ -196,17 +265,14 @@ function isWithinTtl(timestamp: number, ttl: number, now: number): boolean {
 /** Recomputes the HMAC and compares it in constant time. */
 function verifySignature(keys: FernetKeys, data: Buffer): boolean {
   const signed = data.length - MAC
-  const mac = createHmac('sha256', keys.signing).update(data.subarray(0, signed)).digest()
-  return timingSafeEqual(mac, data.subarray(signed))
+  return timingSafeEqual(keys.sign(data.subarray(0, signed)), data.subarray(signed))
 }
 
 /** Decrypts and unpads a token whose signature was verified; undefined on bad padding. */
 function decryptVerified(keys: FernetKeys, data: Buffer): Buffer | undefined {
-  const decipher = createDecipheriv('aes-128-cbc', keys.encryption, data.subarray(9, HEADER))
   // Unpadding by hand returns the plaintext in one buffer; there is no oracle to fear
   // because the HMAC was checked first.
-  decipher.setAutoPadding(false)
-  const padded = decipher.update(data.subarray(HEADER, data.length - MAC))
+  const padded = keys.decrypt(data.subarray(9, HEADER), data.subarray(HEADER, data.length - MAC))
   const length = padded.length
   const pad = padded[length - 1] ?? 0
   if (pad < 1 || pad > BLOCK) return undefined

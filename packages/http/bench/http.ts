@@ -1,13 +1,15 @@
-// Requests a second on the node:http adapter for the open and the click endpoint, side by
-// side with a bare node:http server answering the same bytes (64 connections, autocannon).
-// Each server runs in its own child process; autocannon runs here. Prints, never fails.
+// Requests a second on the node:http adapter for the open and the click endpoint, with
+// base64 links and with Fernet links (the server's default), side by side with a bare
+// node:http server answering the same bytes (64 connections, autocannon). Each server runs in
+// its own child process; autocannon runs here. Prints, never fails.
 import { fork, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
-import { getClickTrackingUrl, getOpenTrackingPixel, getOpenTrackingUrl } from '@pytrack/core'
+import { Configuration, getClickTrackingUrl, getOpenTrackingPixel, getOpenTrackingUrl } from '@pytrack/core'
+import { fernetCodec } from '@pytrack/crypto'
 import { benchWorkload } from '../../../test-utils/vectors'
 import { createNodeHandler } from '@pytrack/http/node'
 
@@ -17,22 +19,31 @@ const RUN_SECONDS = Number(process.env.BENCH_SECONDS ?? 3)
 const RUNS = Number(process.env.BENCH_RUNS ?? 5)
 const NO_CACHE = 'no-store, no-cache, must-revalidate, private'
 
-const configuration = {
+const base = {
   baseOpenTrackingUrl: benchWorkload.baseOpenTrackingUrl,
   baseClickTrackingUrl: benchWorkload.baseClickTrackingUrl,
 }
-const openLink = getOpenTrackingUrl(benchWorkload.metadata, configuration)
-const clickLink = getClickTrackingUrl(benchWorkload.clickUrl, benchWorkload.metadata, configuration)
+const configurations = {
+  base64: new Configuration(base),
+  fernet: new Configuration({ ...base, codec: fernetCodec(benchWorkload.fernetKey) }),
+}
 const pathOf = (link: string): string => new URL(link).pathname
+const paths = (configuration: Configuration): { open: string; click: string } => ({
+  open: pathOf(getOpenTrackingUrl(benchWorkload.metadata, { configuration })),
+  click: pathOf(getClickTrackingUrl(benchWorkload.clickUrl, benchWorkload.metadata, { configuration })),
+})
 
-type ServerKind = 'bare' | 'pytrack'
+type Links = keyof typeof configurations
+type ServerKind = 'bare' | Links
+const KINDS = ['bare', 'base64', 'fernet'] as const
+const LABELS: Record<ServerKind, string> = { bare: 'bare node:http', base64: 'node adapter, base64', fernet: 'node adapter, Fernet' }
 
 function startServer(kind: ServerKind): Promise<number> {
   let listener: Parameters<typeof createServer>[1]
-  if (kind === 'pytrack') {
+  if (kind !== 'bare') {
     let events = 0
     listener = createNodeHandler({
-      configuration,
+      configuration: configurations[kind],
       routes: { open: 'o', click: 'c' },
       allowedDestinations: ['www.example.com'],
       // A realistic hook: receive each result (the request is not needed, so it is not built).
@@ -110,33 +121,31 @@ const fmt = (n: number): string => Math.round(n).toLocaleString('en-US')
 
 async function main(): Promise<void> {
   console.log(`@pytrack/http bench: node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} x${cpus().length}`)
-  console.log(`autocannon, ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up, median of ${RUNS} runs of ${RUN_SECONDS} s (bare and pytrack alternating)`)
-  const servers = { bare: await spawn('bare'), pytrack: await spawn('pytrack') }
+  console.log(`autocannon, ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up, median of ${RUNS} runs of ${RUN_SECONDS} s (bare, base64 and Fernet alternating)`)
+  const servers = { bare: await spawn('bare'), base64: await spawn('base64'), fernet: await spawn('fernet') }
+  const links = { bare: paths(configurations.base64), base64: paths(configurations.base64), fernet: paths(configurations.fernet) }
   try {
-    const rows: string[][] = [['endpoint', 'server', 'req/s', 'p99 ms', 'errors', 'req/s vs bare', 'CPU µs/req', 'capacity vs bare']]
+    const rows: string[][] = [['endpoint', 'server', 'req/s', 'p99 ms', 'errors', 'req/s vs bare', 'CPU µs/req', 'per CPU-second vs bare']]
     const only = process.env.BENCH_ENDPOINTS?.split(',')
-    for (const [endpoint, path, expected] of [
-      ['open', pathOf(openLink), 200],
-      ['click', pathOf(clickLink), 302],
+    for (const [endpoint, expected] of [
+      ['open', 200],
+      ['click', 302],
     ] as const) {
       if (only && !only.includes(endpoint)) continue
-      const runs: Record<ServerKind, Run[]> = { bare: [], pytrack: [] }
-      for (const kind of ['bare', 'pytrack'] as const) {
-        await measure(servers[kind].process, `http://127.0.0.1:${servers[kind].port}${path}`, WARMUP_SECONDS, expected)
-      }
+      const runs: Record<ServerKind, Run[]> = { bare: [], base64: [], fernet: [] }
+      const url = (kind: ServerKind): string => `http://127.0.0.1:${servers[kind].port}${links[kind][endpoint]}`
+      for (const kind of KINDS) await measure(servers[kind].process, url(kind), WARMUP_SECONDS, expected)
       for (let i = 0; i < RUNS; i++) {
-        for (const kind of ['bare', 'pytrack'] as const) {
-          runs[kind].push(await measure(servers[kind].process, `http://127.0.0.1:${servers[kind].port}${path}`, RUN_SECONDS, expected))
-        }
+        for (const kind of KINDS) runs[kind].push(await measure(servers[kind].process, url(kind), RUN_SECONDS, expected))
       }
       const bareRps = median(runs.bare.map((run) => run.rps))
       const bareCpu = median(runs.bare.map((run) => run.cpu))
-      for (const kind of ['bare', 'pytrack'] as const) {
+      for (const kind of KINDS) {
         const rps = median(runs[kind].map((run) => run.rps))
         const cpu = median(runs[kind].map((run) => run.cpu))
         rows.push([
           endpoint,
-          kind === 'bare' ? 'bare node:http' : '@pytrack/http/node',
+          LABELS[kind],
           fmt(rps),
           String(median(runs[kind].map((run) => run.p99))),
           String(runs[kind].reduce((sum, run) => sum + run.bad, 0)),
@@ -148,12 +157,12 @@ async function main(): Promise<void> {
     }
     const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? []
     for (const row of rows) console.log(row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  '))
-    console.log('target: @pytrack/http/node at least 70% of the bare server. "capacity" = bare CPU per request / ours:')
-    console.log('the share of the bare rate the handler reaches when the server, not the load generator or')
-    console.log('other processes, is the limit (req/s on a shared 2-core machine is noisy).')
+    console.log('target: per CPU-second, base64 links at 70% or more of the bare server, Fernet links at 60% or more.')
+    console.log('"per CPU-second" = bare CPU per request / ours: the share of the bare rate the handler reaches when')
+    console.log('the server, not the load generator or other processes, is the limit (req/s on a shared 2-core')
+    console.log('machine is noisy).')
   } finally {
-    servers.bare.process.kill()
-    servers.pytrack.process.kill()
+    for (const kind of KINDS) servers[kind].process.kill()
   }
 }
 

@@ -93,3 +93,17 @@ describe.each(RUNTIMES)('the Web handler on %s', (runtime) => {
     }
   })
 })
+
+describe('the node:http, Express and Fastify adapters in workerd', () => {
+  it('do not start without nodejs_compat, and the error names node:stream', async () => {
+    const script = await bundleWorker(
+      `import { createNodeHandler } from '@pytrack/http/node'
+       import { createExpressHandler } from '@pytrack/http/express'
+       import { createFastifyPlugin } from '@pytrack/http/fastify'
+       const adapters = [createNodeHandler(), createExpressHandler(), createFastifyPlugin()]
+       export default { fetch: () => new Response(String(adapters.length)) }`,
+      here('.'),
+    )
+    await expect(startWorker(script, { nodejsCompat: false })).rejects.toThrow(/No such module "node:stream"/)
+  })
+})

@@ -1,6 +1,6 @@
 // What pytracking's vector files record of a decoded link, computed with @pytrack/core.
 import { expect } from 'vitest'
-import { getClickTrackingResult, getClickTrackingUrl, getOpenTrackingResult, type Configuration, type Metadata } from '@pytrack/core'
+import { getClickTrackingResult, getClickTrackingUrl, getOpenTrackingResult, toPythonJson, type Configuration, type Metadata } from '@pytrack/core'
 import { pytrackingFields } from './scenario-kit.mjs'
 import type { PytrackingLinkCase } from './vectors'
 
@@ -20,4 +20,12 @@ export function expectClickRoundTrip(url: string, metadata: Metadata, configurat
   const result = getClickTrackingResult(getClickTrackingUrl(url, metadata, { configuration }), { configuration })
   expect(result.trackedUrl).toBe(url)
   expect(result.metadata).toEqual(JSON.parse(JSON.stringify(metadata)))
+}
+
+/**
+ * A click link for any destination, sealed with the configuration's codec but without core's
+ * destination rule: what pytracking (which has no such rule) or someone forging links makes.
+ */
+export function unruledClickLink(destination: string, configuration: Configuration): string {
+  return `${configuration.baseClickTrackingUrl ?? ''}${configuration.codec.seal(toPythonJson({ url: destination }))}`
 }

@@ -11,6 +11,7 @@ describe('@pytrack/core public surface', () => {
       'DEFAULT_MAX_LINK_LENGTH',
       'DEFAULT_WEBHOOK_TIMEOUT_SECONDS',
       'InvalidArgumentError',
+      'InvalidDestinationError',
       'InvalidLinkError',
       'LinkTooLongError',
       'MetadataError',
@@ -27,6 +28,7 @@ describe('@pytrack/core public surface', () => {
       'getOpenTrackingUrl',
       'getOpenTrackingUrlPath',
       'isPytrackError',
+      'parseClickDestination',
       'registerKeyCodecFactory',
       'toPythonJson',
     ])

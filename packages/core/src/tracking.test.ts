@@ -42,10 +42,12 @@ describe('links', () => {
     )
   })
 
-  it('leaves out empty metadata and an empty url, as pytracking does', () => {
+  it('leaves out empty metadata, as pytracking does; a click link without a destination decodes with none', () => {
     expect(getOpenTrackingUrl({}, { configuration })).toBe('https://t.example.com/o/e30=')
     expect(getOpenTrackingUrl(null, { configuration })).toBe('https://t.example.com/o/e30=')
-    expect(getClickTrackingResult(getClickTrackingUrl('', undefined, { configuration }), { configuration }).trackedUrl).toBeNull()
+    // pytracking makes such a link for an empty url; pytrack refuses to make it (it would be dead).
+    expect(getClickTrackingResult('https://t.example.com/c/e30=', { configuration }).trackedUrl).toBeNull()
+    expect(isPytrackError(thrownBy(() => getClickTrackingUrl('', undefined, { configuration })), 'ERR_PYTRACK_INVALID_DESTINATION')).toBe(true)
   })
 
   it('lets per-call options override the configuration', () => {

@@ -1,3 +1,5 @@
+import { checkClickDestination } from './click-destination'
+import type { InvalidDestinationError } from './errors/invalid-destination-error'
 import type { Codec } from './codec'
 import { Configuration, isConfiguration, type ConfigurationInit, type JsonValue, type Metadata } from './configuration'
 import { ConfigurationError } from './errors/configuration-error'
@@ -167,7 +169,9 @@ export function getOpenTrackingUrl(metadata?: Metadata | null, options?: Trackin
 
 /**
  * Makes a click tracking link that redirects to `urlToTrack` and carries `metadata`. Same
- * bytes as pytracking's `get_click_tracking_url` for the same input.
+ * bytes as pytracking's `get_click_tracking_url` for the same input. `urlToTrack` must be a
+ * destination the tracking handler serves ({@link parseClickDestination}); anything else throws
+ * {@link InvalidDestinationError} instead of making a dead link.
  *
  * @example
  * ```ts
@@ -182,6 +186,7 @@ export function getClickTrackingUrl(
   if (typeof urlToTrack !== 'string') {
     throw new InvalidArgumentError(`urlToTrack must be a string, not ${urlToTrack === null ? 'null' : typeof urlToTrack}`)
   }
+  checkClickDestination(urlToTrack)
   const configuration = resolveConfiguration(options)
   return buildLink('click', configuration, urlToTrack, metadata)
 }

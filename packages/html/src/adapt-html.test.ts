@@ -4,7 +4,7 @@ import { load } from 'cheerio'
 import { describe, expect, it } from 'vitest'
 import { thrownBy } from '../../../test-utils/errors'
 import { configuration, expectFaithful } from '../test/fidelity'
-import { adaptHtml, type AdaptHtmlResult, type LinkContext } from './index'
+import { adaptHtml, adaptText, type AdaptHtmlResult, type LinkContext } from './index'
 
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')
 const destinations = (result: AdaptHtmlResult): string[] => result.links.map((link) => link.url)
@@ -386,5 +386,34 @@ describe('adaptHtml errors', () => {
 
   it('refuses metadata JSON cannot carry', () => {
     expect(code(() => adaptHtml('<p>x</p>', { total: Number.NaN }, { configuration }))).toBe('ERR_PYTRACK_METADATA')
+  })
+})
+
+describe('hrefs a browser reads differently from the redirect (core parseClickDestination)', () => {
+  const malformed = ['https://e.com\\x', 'https:/e.com/x', 'https:e.com/x', 'https://e.com:8080\\x', 'https://e.com/\ud800', 'https://e.com/a\\b']
+
+  it('adaptHtml leaves them untracked with reason invalid-url and one invalid-url warning', () => {
+    const html = `<html><body>${malformed.map((href) => `<a href="${href}">x</a>`).join('')}<a href="https://e.com/ok">ok</a><a href="mailto:a@e.com">m</a></body></html>`
+    const result = adaptHtml(html, null, { configuration, openTracking: false })
+    expect(destinations(result)).toEqual(['https://e.com/ok'])
+    expect(result.skipped.map((link) => link.reason)).toEqual([...malformed.map(() => 'invalid-url'), 'not-http'])
+    expect(result.warnings.filter((warning) => warning.code === 'invalid-url')).toHaveLength(1)
+    expect(result.warnings.find((warning) => warning.code === 'invalid-url')?.message).toMatch(/^6 link\(s\)/)
+    for (const href of malformed) expect(result.html).toContain(`href="${href}"`)
+  })
+
+  it('adaptText leaves them untracked with a warning too', () => {
+    const { text, links, skipped, warnings } = adaptText('See https://e.com\\x and https://e.com:8080\\x or https://e.com/ok.', null, { configuration })
+    expect(links.map((link) => link.url)).toEqual(['https://e.com/ok'])
+    expect(skipped.map((link) => [link.href, link.reason])).toEqual([
+      ['https://e.com\\x', 'invalid-url'],
+      ['https://e.com:8080\\x', 'invalid-url'],
+    ])
+    expect(warnings.map((warning) => warning.code)).toEqual(['invalid-url'])
+    expect(text.startsWith('See https://e.com\\x and https://e.com:8080\\x or https://t.')).toBe(true)
+  })
+
+  it('a clean document gets no invalid-url warning', () => {
+    expect(adaptHtml('<a href="https://e.com/">x</a>', null, { configuration }).warnings.map((w) => w.code)).not.toContain('invalid-url')
   })
 })

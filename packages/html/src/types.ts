@@ -187,6 +187,9 @@ export interface TrackedLink {
  * - `empty`: the href is empty or white space.
  * - `placeholder`: a merge tag such as `{{ url }}` or `*|UNSUB|*`; track after personalising.
  * - `not-http`: `mailto:`, `tel:`, `sms:`, `#anchor`, `javascript:`, `data:`, a relative path...
+ * - `invalid-url`: written as http(s) but malformed or read differently by a browser than by the
+ *   redirect (`https:/host`, `https://host\\path`, a control character; see `parseClickDestination`
+ *   in `@pytrack/core`); a warning says so too.
  * - `already-tracked`: it already starts with the click tracking base URL.
  * - `domain`: refused by `allowDomains`/`denyDomains`.
  * - `predicate`: `shouldTrackLink` returned false.
@@ -203,6 +206,7 @@ export type SkipReason =
   | 'empty'
   | 'placeholder'
   | 'not-http'
+  | 'invalid-url'
   | 'already-tracked'
   | 'domain'
   | 'predicate'
@@ -244,6 +248,7 @@ export type AdaptWarningCode =
   | 'no-body'
   | 'pixel-placeholder-missing'
   | 'pixel-placeholder-repeated'
+  | 'invalid-url'
   | 'link-too-long'
 
 /**

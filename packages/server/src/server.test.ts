@@ -132,6 +132,27 @@ describe('the tracking server, end to end over HTTP', () => {
     expect(textBody.text).toMatch(/^Go to http:\/\/localhost:8080\/click\/\S+ now$/)
   })
 
+  it('makes no click link it would not serve: the API refuses it with 400, adapt leaves it untracked with a warning', async () => {
+    const malformed = ['https://e.com\\x', 'https:/e.com/x', 'https:e.com/x', 'https://e.com:8080\\x', 'https://e.com/\ud800']
+    for (const url of malformed) {
+      // A lone surrogate cannot be written as UTF-8 JSON; the escape reaches the server as written.
+      const body = url.includes('\ud800') ? '{"url":"https://e.com/\\ud800"}' : JSON.stringify({ url })
+      const response = await t.api('/api/v1/links/click', { method: 'POST', body, headers: { 'content-type': 'application/json' } })
+      expect([url, response.status, (await response.json()).error.code]).toEqual([url, 400, 'invalid_request'])
+    }
+    const made = await (await t.api('/api/v1/links/click', { method: 'POST', json: { url: 'https://e.com/x' } })).json()
+    const served = await fetch(t.local(made.url), { headers: BROWSER, redirect: 'manual' })
+    expect([served.status, served.headers.get('location')]).toEqual([302, 'https://e.com/x'])
+
+    const html = `<html><body>${malformed.map((href) => `<a href="${href}">x</a>`).join('')}</body></html>`
+    const adapted = await (await t.api('/api/v1/adapt', { method: 'POST', json: { html } })).json()
+    expect(adapted.links).toEqual([])
+    expect(adapted.warnings.map((w: { code: string }) => w.code)).toContain('invalid-url')
+    for (const href of malformed) expect(adapted.html).toContain(`href="${href}"`)
+    const text = await (await t.api('/api/v1/adapt-text', { method: 'POST', json: { text: 'Go to https://e.com\\x now' } })).json()
+    expect([text.text, text.links, text.warnings.map((w: { code: string }) => w.code)]).toEqual(['Go to https://e.com\\x now', [], ['invalid-url']])
+  })
+
   it('lists webhook deliveries (none configured here)', async () => {
     const response = await t.api('/api/v1/webhooks/deliveries?status=failed')
     expect(await response.json()).toEqual({ deliveries: [], nextCursor: expect.any(String), hasMore: false })

@@ -19,13 +19,7 @@ export function decodeAttribute(raw: string): string {
   return raw.includes('&') ? decodeHTMLAttribute(raw) : raw
 }
 
-const TRACKABLE = /^(?:https?:)?\/\//i
 const ENCODED_PLACEHOLDER = /%7B%7B|%7B%25/i
-
-/** `http:`, `https:` (any case) or protocol-relative `//`. */
-export function isTrackableScheme(url: string): boolean {
-  return TRACKABLE.test(url)
-}
 
 /**
  * Holds a merge tag or template placeholder that personalisation has not replaced yet: `{{`,

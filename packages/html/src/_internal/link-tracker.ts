@@ -5,7 +5,9 @@ import {
   InvalidArgumentError,
   getClickTrackingUrl,
   isPytrackError,
+  parseClickDestination,
   type ConfigurationInit,
+  type InvalidDestinationError,
   type Metadata,
 } from '@pytrack/core'
 import type {
@@ -16,7 +18,7 @@ import type {
   LinkPredicate,
   SkipReason,
 } from '../types'
-import { hasPlaceholder, hostOf, isTrackableScheme, matchesDomain, normaliseDomain } from './link-rules'
+import { hasPlaceholder, matchesDomain, normaliseDomain } from './link-rules'
 
 const DEFAULT_CONFIGURATION = new Configuration()
 
@@ -103,6 +105,7 @@ export class LinkTracker {
   private readonly clickBase: string
   private readonly cache = new Map<string, string>()
   private tooLong = 0
+  private invalid = 0
 
   constructor(metadata: Metadata | null | undefined, options: AdaptTextOptions, configuration: Configuration) {
     this.configuration = configuration
@@ -132,13 +135,22 @@ export class LinkTracker {
     const url = candidate.url
     if (url === '') return 'empty'
     if (hasPlaceholder(url)) return 'placeholder'
-    if (!isTrackableScheme(url)) return 'not-http'
+    // The one rule the link is checked by when it is made and when it is served.
+    let destination: URL
+    try {
+      destination = parseClickDestination(url).url
+    } catch (error) {
+      if (!isPytrackError(error, 'ERR_PYTRACK_INVALID_DESTINATION')) throw error
+      if ((error as InvalidDestinationError).reason === 'not-http') return 'not-http'
+      this.invalid++
+      return 'invalid-url'
+    }
     if (url.length >= this.clickBase.length && url.slice(0, this.clickBase.length).toLowerCase() === this.clickBase) {
       return 'already-tracked'
     }
     if (this.allow !== null || this.deny !== null) {
-      const host = hostOf(url)
-      if (host === null) return 'domain'
+      // Without the final dot of a fully qualified name: `example.com.` is `example.com`.
+      const host = destination.hostname.endsWith('.') ? destination.hostname.slice(0, -1) : destination.hostname
       if (this.deny !== null && matchesDomain(host, this.deny)) return 'domain'
       if (this.allow !== null && !matchesDomain(host, this.allow)) return 'domain'
     }
@@ -175,13 +187,20 @@ export class LinkTracker {
   }
 
   warnings(): AdaptWarning[] {
-    if (this.tooLong === 0) return []
-    return [
-      {
+    const warnings: AdaptWarning[] = []
+    if (this.invalid !== 0) {
+      warnings.push({
+        code: 'invalid-url',
+        message: `${this.invalid} link(s) were left untracked because their http(s) URL is malformed (such as https:/host, a backslash or a control character), so no tracking link could redirect to it; fix the href`,
+      })
+    }
+    if (this.tooLong !== 0) {
+      warnings.push({
         code: 'link-too-long',
         message: `${this.tooLong} link(s) were left untouched because their tracking URL would exceed maxLinkLength (${this.configuration.maxLinkLength}); seal less metadata or raise maxLinkLength`,
-      },
-    ]
+      })
+    }
+    return warnings
   }
 }
 

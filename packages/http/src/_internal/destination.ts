@@ -1,4 +1,10 @@
-import { ConfigurationError } from '@pytrack/core'
+import {
+  ConfigurationError,
+  isPytrackError,
+  parseClickDestination,
+  type ClickDestination,
+  type InvalidDestinationError,
+} from '@pytrack/core'
 import { RedirectRefusedError } from '../errors/redirect-refused-error'
 import type { CoreResponse } from './core'
 
@@ -12,18 +18,6 @@ import type { CoreResponse } from './core'
  * ```
  */
 export type AllowedDestinations = readonly string[] | ((destination: URL) => boolean)
-
-// Django's iri_to_uri: quote(iri, safe="/#%[]=:;$&()+,!?*@'~") over UTF-8. Everything else,
-// including spaces, quotes, CR and LF, is percent-encoded, so the header can never be split.
-const SAFE = /^[A-Za-z0-9_.\-~/#%[\]=:;$&()+,!?*@']*$/
-const UNSAFE_CHAR = /[^A-Za-z0-9_.\-~/#%[\]=:;$&()+,!?*@']/gu
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
-const HTTP_PREFIX = /^https?:\/\//i
-
-/** Django's `iri_to_uri`: the destination as an ASCII URI, unchanged where it already was one. */
-function iriToUri(iri: string): string {
-  return SAFE.test(iri) ? iri : iri.replace(UNSAFE_CHAR, encodeURIComponent)
-}
 
 const CACHE_SIZE = 2048
 
@@ -78,44 +72,15 @@ export interface Destination {
   response: CoreResponse | undefined
 }
 
-function parse(destination: string): { location: string; url: URL } {
-  const protocolRelative = destination.startsWith('//')
-  if (!protocolRelative && !HTTP_PREFIX.test(destination)) {
-    throw new RedirectRefusedError(
-      'the click link destination is not an http(s) URL, so the handler does not redirect to it',
-      'not-http',
-    )
-  }
-  if (LONE_SURROGATE.test(destination)) {
-    throw new RedirectRefusedError('the click link destination is not valid Unicode text', 'invalid-url')
-  }
-  const raw = protocolRelative ? `https:${destination}` : destination
-  const location = protocolRelative ? `https:${iriToUri(destination)}` : iriToUri(destination)
-  let url: URL
+/** The core's click destination rule, its refusal as the handler's error. */
+function parse(destination: string): ClickDestination {
   try {
-    url = new URL(location)
-  } catch {
-    throw new RedirectRefusedError('the click link destination is not a valid URL', 'invalid-url')
+    return parseClickDestination(destination)
+  } catch (error) {
+    if (!isPytrackError(error, 'ERR_PYTRACK_INVALID_DESTINATION')) throw error
+    const { message, reason } = error as InvalidDestinationError
+    throw new RedirectRefusedError(`${message}, so the handler does not redirect to it`, reason, { cause: error })
   }
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
-    throw new RedirectRefusedError('the click link destination is not a valid http(s) URL', 'invalid-url')
-  }
-  // Encoding must not move the destination to another host: a browser reads a backslash in
-  // `https://shop.example\@evil.example/` as a slash (host shop.example), but the encoded
-  // `%5C` makes `shop.example%5C` a user name and evil.example the host. (When encoding changed
-  // nothing, the URLs are the same; the scheme, ASCII, never changes.)
-  if (location !== raw) {
-    let written: URL | undefined
-    try {
-      written = new URL(raw)
-    } catch {
-      written = undefined
-    }
-    if (written === undefined || written.host !== url.host) {
-      throw new RedirectRefusedError('the click link destination names a different host once encoded for the Location header', 'invalid-url')
-    }
-  }
-  return { location, url }
 }
 
 function hostnameOf(text: string, entry: string): string {

@@ -46,23 +46,6 @@ function metadataOf(body: Record<string, unknown>): Metadata | null {
   return (body.metadata ?? null) as Metadata | null
 }
 
-function destinationOf(url: string): string {
-  // new URL() would quietly drop these; the link must carry exactly what was checked.
-  if (/[\u0000-\u001f\u007f]/.test(url)) {
-    throw new ApiError(400, 'invalid_request', 'url must not contain control characters (tab, CR, LF and the like)')
-  }
-  let parsed: URL
-  try {
-    parsed = new URL(url)
-  } catch {
-    throw new ApiError(400, 'invalid_request', 'url must be an absolute http(s) URL such as https://example.com/sale')
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new ApiError(400, 'invalid_request', `url must use http or https, not ${parsed.protocol}`)
-  }
-  return url
-}
-
 /** The adapt options of a body the schema has checked; null means "the default". */
 function adaptOptions(body: Record<string, unknown>, configuration: Configuration): AdaptHtmlOptions {
   const options: AdaptHtmlOptions = { configuration }
@@ -120,6 +103,7 @@ function toApiError(error: unknown, logger: Logger): ApiError {
       case 'ERR_PYTRACK_INVALID_LINK':
         return new ApiError(400, 'invalid_link', error.message)
       case 'ERR_PYTRACK_INVALID_ARGUMENT':
+      case 'ERR_PYTRACK_INVALID_DESTINATION':
       case 'ERR_PYTRACK_CONFIGURATION':
       case 'ERR_PYTRACK_HTML':
         return new ApiError(400, 'invalid_request', error.message)
@@ -170,7 +154,7 @@ export function createApiHandler(context: ApiContext): (request: IncomingMessage
     },
     '/api/v1/links/click': {
       POST: async ({ body, response }) => {
-        const url = getClickTrackingUrl(destinationOf(body.url as string), metadataOf(body), { configuration })
+        const url = getClickTrackingUrl(body.url as string, metadataOf(body), { configuration })
         sendJson(response, 201, { url })
       },
     },

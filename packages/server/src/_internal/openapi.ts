@@ -120,7 +120,7 @@ const schemas: Record<string, Schema> = {
     type: 'object',
     required: ['url'],
     properties: {
-      url: { type: 'string', description: 'Where the link redirects: an absolute http(s) URL such as https://example.com/sale, without control characters.' },
+      url: { type: 'string', description: 'Where the link redirects: an absolute http(s) URL such as https://example.com/sale that browsers read as written (core parseClickDestination: no https:/host, no backslash before the query, no control characters).' },
       metadata: ref('Metadata'),
     },
   },

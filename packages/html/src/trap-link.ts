@@ -1,6 +1,6 @@
-import { InvalidArgumentError, getClickTrackingUrl, type Configuration, type Metadata } from '@pytrack/core'
+import { InvalidArgumentError, getClickTrackingUrl, parseClickDestination, type Configuration, type Metadata } from '@pytrack/core'
 import type { TrapLinkOption } from './types'
-import { escapeAttributeValue, hostOf, isTrackableScheme } from './_internal/link-rules'
+import { escapeAttributeValue } from './_internal/link-rules'
 
 /**
  * The metadata key that marks a trap link (`adaptHtml`'s `trapLink` option): `pytrack_trap: true`
@@ -27,8 +27,11 @@ export function trapLinkOption(value: TrapLinkOption | undefined, clickTracking:
   }
   if (value === true) return { url: null }
   const url = typeof value === 'object' && value !== null ? (value as { url?: unknown }).url : undefined
-  if (typeof url !== 'string' || !isTrackableScheme(url) || hostOf(url) === null) {
-    throw new InvalidArgumentError("options.trapLink must be true, false or { url: 'https://www.example.com/' } with an absolute http(s) URL")
+  try {
+    if (typeof url !== 'string') throw new TypeError('not a string')
+    parseClickDestination(url)
+  } catch (error) {
+    throw new InvalidArgumentError("options.trapLink must be true, false or { url: 'https://www.example.com/' } with an absolute http(s) URL", { cause: error })
   }
   return { url }
 }

@@ -37,6 +37,41 @@ async function cli(argv: string[], options: { env?: Record<string, string>; stdi
   return { code, stdout, stderr }
 }
 
+/** `pytrack serve` through runCli on a free port, in the shared data folder; stop() sends it SIGTERM. */
+async function startServe(): Promise<{ url: string; stop: () => Promise<number>; stderr: () => string }> {
+  let handler: ((signal: string) => void) | undefined
+  let stderr = ''
+  let serving: (url: string) => void = () => undefined
+  const listening = new Promise<string>((resolve) => {
+    serving = resolve
+  })
+  const exit = runCli({
+    argv: ['serve', '--port', '0', '--log-level', 'silent'],
+    env: { PYTRACK_DATA_DIR: join(dir.path, 'data') },
+    cwd: dir.path,
+    stdout: () => undefined,
+    stderr: (text) => {
+      stderr += text
+    },
+    readStdin: async () => '',
+    stdinIsTty: false,
+    onServing: (server) => serving(server.url),
+    onSignal: (h) => {
+      handler = h
+      return () => undefined
+    },
+  })
+  const url = await Promise.race([listening, exit.then((code) => Promise.reject(new Error(`serve exited with ${code}: ${stderr}`)))])
+  return {
+    url,
+    stderr: () => stderr,
+    stop: () => {
+      handler?.('SIGTERM')
+      return exit
+    },
+  }
+}
+
 describe('pytrack (the CLI)', () => {
   it('prints help for every command with exit 0, and usage with exit 2 when no command is given', async () => {
     const main = await cli(['--help'])
@@ -53,12 +88,27 @@ describe('pytrack (the CLI)', () => {
     expect((await cli(['--version'])).stdout).toMatch(/^\d+\.\d+\.\d+\n$/)
   })
 
-  it('makes a key on first use (0600) and links that decode back', async () => {
+  it('makes no key outside serve: encode, decode and adapt say where they looked and how to point at the server', async () => {
+    const keyFile = join(dir.path, 'data', 'keys')
+    for (const argv of [['encode', 'open'], ['decode', 'http://localhost:8080/open/x'], ['adapt']]) {
+      const run = await cli(argv, { stdin: '<a href="https://example.com/">x</a>' })
+      expect([argv.join(' '), run.code, run.stdout]).toEqual([argv.join(' '), 2, ''])
+      expect(run.stderr).toContain(`pytrack: no link key: looked for ${keyFile} `)
+      expect(run.stderr).toMatch(/--data-dir DIR .*--key-file FILE .*PYTRACK_KEYS\n$/)
+      expect(run.stderr).not.toMatch(/created/)
+      expect(existsSync(keyFile)).toBe(false)
+    }
+  })
+
+  it('serve makes the key on its first start (0600); links from encode decode back', async () => {
+    const serving = await startServe()
+    await serving.stop()
+    expect(serving.stderr()).toBe('')
+    expect(statSync(join(dir.path, 'data', 'keys')).mode & 0o777).toBe(0o600)
     const click = await cli(['encode', 'click', 'https://example.com/sale?a=1', '--meta', 'message_id=m-1', '--metadata', '{"n": 2}'])
     expect(click.code).toBe(0)
     expect(click.stdout).toMatch(/^http:\/\/localhost:8080\/click\/gAAAAA\S+\n$/)
-    expect(click.stderr).toMatch(/created a new link key/)
-    expect(statSync(join(dir.path, 'data', 'keys')).mode & 0o777).toBe(0o600)
+    expect(click.stderr).toBe('')
 
     const decoded = await cli(['decode', click.stdout.trim()])
     expect(decoded.code).toBe(0)
@@ -113,18 +163,24 @@ describe('pytrack (the CLI)', () => {
     expect((await cli(['adapt'], { tty: true })).stderr).toMatch(/pipe the email in/)
     expect((await cli(['encode', 'open'], { env: { PYTRACK_CODEC: 'rot13' } })).code).toBe(2)
     // A data folder that cannot exist fails at once (Node 20's recursive mkdir hangs on it).
-    const noData = await cli(['encode', 'open'], { env: { PYTRACK_DATA_DIR: '/proc/pytrack-nope/data' } })
+    const noData = await cli(['serve', '--port', '0', '--log-level', 'silent'], { env: { PYTRACK_DATA_DIR: '/proc/pytrack-nope/data' } })
     expect([noData.code, noData.stderr]).toEqual([2, expect.stringMatching(/^pytrack: .*cannot create the key file .*ENOENT/)])
     // A file where the data folder should be is said so, not taken for another process's key file.
     const scratch = tempDir()
     try {
       const aFile = join(scratch.path, 'a-file')
       writeFileSync(aFile, '')
-      const fileInTheWay = await cli(['encode', 'open'], { env: { PYTRACK_DATA_DIR: aFile } })
+      const fileInTheWay = await cli(['serve', '--port', '0', '--log-level', 'silent'], { env: { PYTRACK_DATA_DIR: aFile } })
       expect([fileInTheWay.code, fileInTheWay.stderr]).toEqual([2, expect.stringMatching(/^pytrack: .*cannot create the key file .*EEXIST/)])
     } finally {
       scratch.remove()
     }
+    // A plain pytracking link (no key) read with the default Fernet settings: say which setting reads it.
+    const plain = (await cli(['encode', 'click', 'https://example.com/p', '--codec', 'base64'])).stdout.trim()
+    const fernetReadsPlain = await cli(['decode', plain])
+    expect(fernetReadsPlain.code).toBe(1)
+    expect(fernetReadsPlain.stderr).toMatch(/^pytrack: .*not a valid Fernet token.*; it reads as a plain base64 link .*--codec base64 or PYTRACK_CODEC=base64\n$/)
+    expect(JSON.parse((await cli(['decode', plain], { env: { PYTRACK_CODEC: 'base64' } })).stdout)).toMatchObject({ kind: 'click', url: 'https://example.com/p' })
     const bad = await cli(['decode', 'http://localhost:8080/open/gAAAAABnotavalidtoken'])
     expect(bad.code).toBe(1)
     expect(bad.stderr).toMatch(/^pytrack: .*Fernet/)

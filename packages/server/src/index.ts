@@ -1,5 +1,5 @@
 export { startServer, linkConfiguration } from './server'
-export type { StartServerOptions, RunningServer } from './server'
+export type { StartServerOptions, RunningServer, LinkConfigurationOptions } from './server'
 export { loadSettings } from './settings'
 export type { ServerSettings, LoadSettingsOptions, CodecName, LogLevel } from './settings'
 export { SqliteEventStore, openSqliteEventStore } from './store/sqlite-event-store'

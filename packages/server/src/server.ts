@@ -67,6 +67,23 @@ export interface RunningServer {
 const DATABASE_FILE = 'pytrack.db'
 
 /**
+ * Options of {@link linkConfiguration}.
+ *
+ * @example
+ * ```ts
+ * const options: LinkConfigurationOptions = { createKey: false }
+ * ```
+ */
+export interface LinkConfigurationOptions {
+  /**
+   * Create `<dataDir>/keys` when no key is configured and the file is missing. Default true
+   * (what `pytrack serve` does); false makes a missing key a {@link SettingsError} saying where
+   * it looked (the CLI's `encode`, `decode` and `adapt`, whose links must open on the server).
+   */
+  createKey?: boolean | undefined
+}
+
+/**
  * Builds the link configuration of the settings (loading or creating the keys) and says what
  * it did with the keys through `logger`. Used by `pytrack serve`, `encode` and `decode`, so
  * links made by the CLI open on the server.
@@ -76,8 +93,8 @@ const DATABASE_FILE = 'pytrack.db'
  * const configuration = linkConfiguration(loadSettings(), pino())
  * ```
  */
-export function linkConfiguration(settings: ServerSettings, logger: Pick<Logger, 'info' | 'warn'>): Configuration {
-  const keys = loadKeys(settings)
+export function linkConfiguration(settings: ServerSettings, logger: Pick<Logger, 'info' | 'warn'>, options: LinkConfigurationOptions = {}): Configuration {
+  const keys = loadKeys(settings, options.createKey !== false)
   if (keys.source === 'created') {
     logger.info({ file: keys.file, codec: settings.codec }, 'created a new link key (keep this file: links made with it need it)')
   }

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module'
 import {
+  base64Codec,
   getClickTrackingResult,
   getClickTrackingUrl,
   getOpenTrackingResult,
@@ -194,7 +195,7 @@ function configurationFor(io: CliIo, flags: Readonly<Record<string, unknown>>): 
     const text = typeof object === 'string' ? object : `${message ?? ''}${(object as { file?: string }).file ? `: ${(object as { file: string }).file}` : ''}`
     io.stderr(`pytrack: ${level === 'warn' ? 'warning: ' : ''}${text}\n`)
   }
-  return linkConfiguration(settings, { info: say('info'), warn: say('warn') } as never)
+  return linkConfiguration(settings, { info: say('info'), warn: say('warn') } as never, { createKey: false })
 }
 
 // Scheme and host are case-insensitive, so HTTP://HOST/click/… is still under http://host/click/.
@@ -223,6 +224,24 @@ function decode(configuration: Configuration, url: string): { kind: 'open' | 'cl
     )
   }
   return result.trackedUrl ? { kind: 'click', result } : { kind: 'open', result: getOpenTrackingResult(url, options) }
+}
+
+/** {@link decode}; when a Fernet or signed link fails, says so if it reads as pytracking's plain base64. */
+function decodeWithHint(configuration: Configuration, url: string): ReturnType<typeof decode> {
+  try {
+    return decode(configuration, url)
+  } catch (error) {
+    if (configuration.codec.name === 'base64' || !isPytrackError(error, 'ERR_PYTRACK_INVALID_LINK')) throw error
+    try {
+      decode(configuration.with({ codec: base64Codec }), url)
+    } catch {
+      throw error
+    }
+    throw new InvalidLinkError(
+      `${error.message}; it reads as a plain base64 link (pytracking without encryption_bytestring_key): decode it with --codec base64 or PYTRACK_CODEC=base64`,
+      { cause: error },
+    )
+  }
 }
 
 async function serve(io: CliIo, args: readonly string[]): Promise<number> {
@@ -320,7 +339,7 @@ async function run(io: CliIo): Promise<number> {
       }
       if (positionals.length !== 1) throw new UsageError('give one tracking link: pytrack decode URL', 'decode')
       const configuration = configurationFor(io, values)
-      const { kind, result } = decode(configuration, positionals[0] as string)
+      const { kind, result } = decodeWithHint(configuration, positionals[0] as string)
       io.stdout(`${JSON.stringify({ kind, url: result.trackedUrl, metadata: result.metadata }, null, 2)}\n`)
       return EXIT_OK
     }

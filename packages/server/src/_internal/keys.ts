@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Fernet } from '@pytrack/crypto'
 import { SettingsError } from '../errors/settings-error'
-import type { ServerSettings } from '../settings'
+import { settingSource, type ServerSettings } from '../settings'
 import { makeDirectory } from './make-directory'
 
 /** The keys links are sealed and opened with, and where they came from. */
@@ -42,9 +42,10 @@ function looseModeWarning(file: string): string[] {
 
 /**
  * The link keys: from the settings, else from the key file, else from `<dataDir>/keys`,
- * created on the first start (folder 0700, file 0600).
+ * created on the first start (folder 0700, file 0600) when `create` is true; otherwise a
+ * missing key file is a settings error saying where it looked.
  */
-export function loadKeys(settings: Pick<ServerSettings, 'codec' | 'keys' | 'keyFile' | 'dataDir'>): LoadedKeys {
+export function loadKeys(settings: Pick<ServerSettings, 'codec' | 'keys' | 'keyFile' | 'dataDir'>, create = true): LoadedKeys {
   if (settings.codec === 'base64') return { keys: [], source: 'none', file: null, warnings: [] }
   if (settings.keys.length > 0) return { keys: settings.keys, source: 'settings', file: null, warnings: [] }
   if (settings.keyFile !== null) {
@@ -53,6 +54,15 @@ export function loadKeys(settings: Pick<ServerSettings, 'codec' | 'keys' | 'keyF
   const file = join(settings.dataDir, 'keys')
   if (existsSync(file)) {
     return { keys: readKeyFile(file, 'PYTRACK_DATA_DIR'), source: 'file', file, warnings: looseModeWarning(file) }
+  }
+  if (!create) {
+    // Making a key here would make links the running server cannot open (or fail to read its links).
+    throw new SettingsError(
+      settingSource(settings, 'dataDir'),
+      `no link key: looked for ${file} (in the data folder: --data-dir, PYTRACK_DATA_DIR, or else ./data of the folder pytrack runs in). ` +
+        "Only pytrack serve creates the key, on its first start; point at the server's data folder with --data-dir DIR (or PYTRACK_DATA_DIR), " +
+        'at its key file with --key-file FILE (or PYTRACK_KEY_FILE), or give the keys in PYTRACK_KEYS',
+    )
   }
   try {
     makeDirectory(settings.dataDir)

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, getOpenTrackingUrl, type Metadata } from '@pytrack/core'
+import { InvalidArgumentError, getOpenTrackingUrl, type Configuration, type Metadata } from '@pytrack/core'
 import type {
   AdaptHtmlOptions,
   AdaptHtmlResult,
@@ -19,6 +19,7 @@ import {
 } from './_internal/link-tracker'
 import { findLinks, type FoundElement } from './_internal/find-links'
 import { hasNotrackScheme, hasOptOutAttribute, withoutNotrack } from './_internal/opt-outs'
+import { applySplices, type Splice } from './_internal/splices'
 import { exceedsUtf8Bytes } from './_internal/utf8'
 import { TRAP_ATTRIBUTE, originOf, trapLinkOption, trapLinkTag, trapTrackingUrl } from './trap-link'
 
@@ -34,19 +35,13 @@ function attributesOf(element: FoundElement): () => Readonly<Record<string, stri
 }
 
 /** The `<img>` of the open pixel: 1x1, no border, never `display:none` (clients would skip loading it). */
-function pixelTag(url: string): string {
+export function pixelTag(url: string): string {
   return `<img src="${escapeAttributeValue(url)}" width="1" height="1" alt="" border="0" style="height:1px;width:1px;border:0;margin:0;padding:0;" />`
 }
 
 type Decision =
   | { link: TrackedLink; reason: null }
   | { link: null; reason: SkipReason; href: string | null }
-
-interface Splice {
-  start: number
-  end: number
-  text: string
-}
 
 function pixelPositionOf(options: AdaptHtmlOptions): 'bottom' | 'top' | string {
   const position = options.pixelPosition
@@ -91,10 +86,52 @@ function pixelPositionOf(options: AdaptHtmlOptions): 'bottom' | 'top' | string {
  * ```
  */
 export function adaptHtml(html: string, metadata?: Metadata | null, options?: AdaptHtmlOptions): AdaptHtmlResult {
-  if (typeof html !== 'string') {
-    throw new InvalidArgumentError(`adaptHtml takes the HTML as a string, not ${html === null ? 'null' : typeof html}; decode a Buffer with .toString('utf8') first`)
+  const settings = htmlSettings(html, options, 'adaptHtml')
+  const tracker = settings.clickTracking ? new LinkTracker(metadata, settings.options, settings.configuration) : null
+  // Open tracking first: it validates the metadata and the open base URL before any work.
+  const pixelUrl = settings.openTracking ? getOpenTrackingUrl(metadata, { configuration: settings.configuration }) : null
+  const plan = planHtml(html, settings, tracker, (candidate) => tracker!.trackingUrl(candidate))
+
+  const warnings: AdaptWarning[] = tracker?.warnings() ?? []
+  warnings.push(...plan.warnings)
+  const pixel: PixelInsertion | null =
+    pixelUrl === null ? null : { url: pixelUrl, html: pixelTag(pixelUrl), start: plan.pixelRange!.start, end: plan.pixelRange!.end }
+  let trapLink: TrapLinkInsertion | null = null
+  if (plan.trap !== null) {
+    const { url, at } = plan.trap
+    const trackingUrl = trapTrackingUrl(url, metadata, settings.configuration)
+    trapLink = { url, trackingUrl, html: trapLinkTag(trackingUrl), start: at, end: at }
   }
-  const settings = optionsObject(options, 'adaptHtml')
+  const links = plan.links
+  const output = applySplices(html, plan.splices, (splice) =>
+    splice.link === PIXEL ? pixel!.html : splice.link === TRAP ? trapLink!.html : hrefText(links[splice.link]!.trackingUrl, splice.unquoted),
+  )
+  if (exceedsUtf8Bytes(output, settings.clipBytes)) warnings.push(clipWarning(settings, pixel !== null))
+  return { html: output, links, skipped: plan.skipped, pixel, trapLink, warnings }
+}
+
+/** Splice.link of the open pixel and of the trap link. */
+export const PIXEL = -1
+export const TRAP = -2
+
+/** What adaptHtml and compileHtml read from their options, checked once. */
+export interface HtmlSettings {
+  options: AdaptHtmlOptions
+  clickTracking: boolean
+  openTracking: boolean
+  /** `'bottom'`, `'top'` or the placeholder text. */
+  position: string
+  clipBytes: number
+  /** The trap link's destination (null: the first tracked link's origin), or null without one. */
+  trap: { url: string | null } | null
+  configuration: Configuration
+}
+
+export function htmlSettings(html: unknown, options: AdaptHtmlOptions | undefined, fn: string): HtmlSettings {
+  if (typeof html !== 'string') {
+    throw new InvalidArgumentError(`${fn} takes the HTML as a string, not ${html === null ? 'null' : typeof html}; decode a Buffer with .toString('utf8') first`)
+  }
+  const settings = optionsObject(options, fn)
   const clickTracking = booleanOption(settings, 'clickTracking', true)
   const openTracking = booleanOption(settings, 'openTracking', true)
   const position = pixelPositionOf(settings)
@@ -103,17 +140,53 @@ export function adaptHtml(html: string, metadata?: Metadata | null, options?: Ad
     throw new InvalidArgumentError('options.clipWarningBytes must be a number of bytes (at least 0)')
   }
   const trap = trapLinkOption(settings.trapLink, clickTracking)
-  const configuration = resolveConfiguration(settings)
-  const tracker = clickTracking ? new LinkTracker(metadata, settings, configuration) : null
-  // Open tracking first: it validates the metadata and the open base URL before any work.
-  const pixelUrl = openTracking ? getOpenTrackingUrl(metadata, { configuration }) : null
+  return { options: settings, clickTracking, openTracking, position, clipBytes, trap, configuration: resolveConfiguration(settings) }
+}
 
+/** The Gmail clipping warning, for an output over `settings.clipBytes`. */
+export function clipWarning(settings: HtmlSettings, hasPixel: boolean): AdaptWarning {
+  return {
+    code: 'gmail-clipping',
+    message: `the HTML is over ${settings.clipBytes} bytes: Gmail clips it, so links past the cut are hidden${hasPixel && settings.position !== 'top' ? " and a bottom pixel never loads (use pixelPosition: 'top')" : ''}`,
+  }
+}
+
+/** A tracking URL as it goes into an href: escaped, and quoted where the original value was not. */
+export function hrefText(trackingUrl: string, unquoted: boolean): string {
+  const value = escapeAttributeValue(trackingUrl)
+  return unquoted ? `"${value}"` : value
+}
+
+/**
+ * Everything adaptHtml decides about an HTML email but the links' tokens: which links are
+ * tracked (their `trackingUrl` is what `track` gave), which are not and why, where the pixel
+ * goes, and the changes to make, in order (tracked hrefs, opt-out markers taken out, the pixel).
+ */
+export interface HtmlPlan {
+  links: TrackedLink[]
+  skipped: SkippedLink[]
+  splices: Splice[]
+  /** The input range the pixel takes the place of, or null without open tracking. */
+  pixelRange: { start: number; end: number } | null
+  /** The trap link's destination and place, or null without one. */
+  trap: { url: string; at: number } | null
+  /** About the pixel's place (placeholder missing or repeated, no body). */
+  warnings: AdaptWarning[]
+}
+
+export function planHtml(
+  html: string,
+  settings: HtmlSettings,
+  tracker: LinkTracker | null,
+  track: (candidate: Candidate) => string | null,
+): HtmlPlan {
+  const { clickTracking, openTracking, position } = settings
   const needsTokens = clickTracking || (openTracking && (position === 'bottom' || position === 'top'))
   const found = needsTokens ? findLinks(html, clickTracking) : null
   const elements = found?.elements ?? []
 
   const decisions: (Decision | undefined)[] = new Array<Decision | undefined>(elements.length)
-  if (tracker !== null) decideLinks(html, elements, tracker, decisions)
+  if (tracker !== null) decideLinks(html, elements, tracker, track, decisions)
 
   const links: TrackedLink[] = []
   const skipped: SkippedLink[] = []
@@ -122,13 +195,12 @@ export function adaptHtml(html: string, metadata?: Metadata | null, options?: Ad
     const element = elements[i]!
     const decision = decisions[i]!
     if (decision.link !== null) {
+      splices.push({ start: element.hrefStart, end: element.hrefEnd, text: null, link: links.length, unquoted: element.hrefUnquoted })
       links.push(decision.link)
-      const value = escapeAttributeValue(decision.link.trackingUrl)
-      const quoted = element.hrefUnquoted ? `"${value}"` : value
-      splices.push({ start: element.hrefStart, end: element.hrefEnd, text: quoted })
     } else {
       if (decision.reason === 'opt-out' && decision.href !== null && hasNotrackScheme(hrefToUrl(decision.href))) {
-        splices.push({ start: element.hrefStart, end: element.hrefEnd, text: notrackWrittenOut(html, element, decision.href) })
+        const text = notrackWrittenOut(html, element, decision.href)
+        splices.push({ start: element.hrefStart, end: element.hrefEnd, text, link: -1, unquoted: false })
       }
       skipped.push({
         href: decision.href,
@@ -141,20 +213,18 @@ export function adaptHtml(html: string, metadata?: Metadata | null, options?: Ad
     }
   }
 
-  let trapLink: TrapLinkInsertion | null = null
-  if (trap !== null && !elements.some((element) => element.rawAttributes.has(TRAP_ATTRIBUTE))) {
-    const url = trap.url ?? originOf(links[0]?.url ?? '') ?? originOf(configuration.baseClickTrackingUrl ?? '')!
-    const trackingUrl = trapTrackingUrl(url, metadata, configuration)
+  let trap: HtmlPlan['trap'] = null
+  if (settings.trap !== null && !elements.some((element) => element.rawAttributes.has(TRAP_ATTRIBUTE))) {
+    const url = settings.trap.url ?? originOf(links[0]?.url ?? '') ?? originOf(settings.configuration.baseClickTrackingUrl ?? '')!
     // Right after <body ...>, before any other link: scanners that stop after some links still reach it.
     const at = found?.bodyOpenEnd !== undefined && found.bodyOpenEnd !== -1 ? found.bodyOpenEnd : 0
-    trapLink = { url, trackingUrl, html: trapLinkTag(trackingUrl), start: at, end: at }
-    insertSorted(splices, { start: at, end: at, text: trapLink.html })
+    trap = { url, at }
+    insertSorted(splices, { start: at, end: at, text: null, link: TRAP, unquoted: false })
   }
 
-  const warnings: AdaptWarning[] = tracker?.warnings() ?? []
-  let pixel: PixelInsertion | null = null
-  if (pixelUrl !== null) {
-    const tag = pixelTag(pixelUrl)
+  const warnings: AdaptWarning[] = []
+  let pixelRange: HtmlPlan['pixelRange'] = null
+  if (openTracking) {
     let start = -1
     let end = -1
     if (position !== 'bottom' && position !== 'top') {
@@ -185,31 +255,17 @@ export function adaptHtml(html: string, metadata?: Metadata | null, options?: Ad
         })
       }
     }
-    pixel = { url: pixelUrl, html: tag, start, end }
-    insertSorted(splices, { start, end, text: tag })
+    pixelRange = { start, end }
+    insertSorted(splices, { start, end, text: null, link: PIXEL, unquoted: false })
   }
-
-  let output = ''
-  let cursor = 0
-  for (const splice of splices) {
-    output += html.slice(cursor, splice.start) + splice.text
-    cursor = splice.end
-  }
-  output = splices.length === 0 ? html : output + html.slice(cursor)
-
-  if (exceedsUtf8Bytes(output, clipBytes)) {
-    warnings.push({
-      code: 'gmail-clipping',
-      message: `the HTML is over ${clipBytes} bytes: Gmail clips it, so links past the cut are hidden${pixel !== null && position !== 'top' ? " and a bottom pixel never loads (use pixelPosition: 'top')" : ''}`,
-    })
-  }
-  return { html: output, links, skipped, pixel, trapLink, warnings }
+  return { links, skipped, splices, pixelRange, trap, warnings }
 }
 
 function decideLinks(
   html: string,
   elements: readonly FoundElement[],
   tracker: LinkTracker,
+  track: (candidate: Candidate) => string | null,
   decisions: (Decision | undefined)[],
 ): void {
   // HTML links first (in order, numbered), then conditional-comment links, which follow their twin.
@@ -225,7 +281,7 @@ function decideLinks(
     const href = decodeAttribute(html.slice(element.hrefStart, element.hrefEnd))
     const url = hrefToUrl(href)
     const candidate = candidateOf(element, url, index++)
-    decisions[i] = decide(tracker, element, candidate, href)
+    decisions[i] = decide(tracker, track, element, candidate, href)
     const twins = byUrl.get(url)
     if (twins === undefined) byUrl.set(url, [i])
     else twins.push(i)
@@ -238,7 +294,7 @@ function decideLinks(
     const twins = byUrl.get(url)
     const twin = twins === undefined ? undefined : decisions[nearest(twins, i)]
     if (twin === undefined) {
-      decisions[i] = decide(tracker, element, candidateOf(element, url, null), href)
+      decisions[i] = decide(tracker, track, element, candidateOf(element, url, null), href)
     } else if (twin.link !== null) {
       decisions[i] = {
         link: { ...twin.link, tagName: element.tagName, inConditionalComment: true, start: element.hrefStart, end: element.hrefEnd },
@@ -274,10 +330,16 @@ function candidateOf(element: FoundElement, url: string, index: number | null): 
   }
 }
 
-function decide(tracker: LinkTracker, element: FoundElement, candidate: Candidate, href: string): Decision {
+function decide(
+  tracker: LinkTracker,
+  track: (candidate: Candidate) => string | null,
+  element: FoundElement,
+  candidate: Candidate,
+  href: string,
+): Decision {
   const reason = hasOptOutAttribute(element.rawAttributes) || hasNotrackScheme(candidate.url) ? 'opt-out' : tracker.reasonToSkip(candidate)
   if (reason !== null) return { link: null, reason, href }
-  const trackingUrl = tracker.trackingUrl(candidate)
+  const trackingUrl = track(candidate)
   if (trackingUrl === null) return { link: null, reason: 'link-too-long', href }
   return {
     link: {

@@ -1,7 +1,15 @@
 import { InvalidArgumentError, type Metadata } from '@pytrack/core'
 import type { AdaptTextOptions, AdaptTextResult, SkippedLink, TrackedLink } from './types'
-import { LinkTracker, booleanOption, noAttributes, optionsObject, resolveConfiguration } from './_internal/link-tracker'
+import {
+  LinkTracker,
+  booleanOption,
+  noAttributes,
+  optionsObject,
+  resolveConfiguration,
+  type Candidate,
+} from './_internal/link-tracker'
 import { textSuffixAt, withoutNotrack } from './_internal/opt-outs'
+import { applySplices, type Splice } from './_internal/splices'
 
 /**
  * A bare http(s) URL (or Postal's `https+notrack://`): up to white space, `<`, `>` or `"`; not
@@ -52,19 +60,34 @@ function urlLength(match: string): number {
  * ```
  */
 export function adaptText(text: string, metadata?: Metadata | null, options?: AdaptTextOptions): AdaptTextResult {
-  if (typeof text !== 'string') {
-    throw new InvalidArgumentError(`adaptText takes the text as a string, not ${text === null ? 'null' : typeof text}`)
-  }
-  const settings = optionsObject(options, 'adaptText')
+  const settings = textSettings(text, options, 'adaptText')
   if (!booleanOption(settings, 'clickTracking', true)) return { text, links: [], skipped: [], warnings: [] }
   const tracker = new LinkTracker(metadata, settings, resolveConfiguration(settings))
+  const { links, skipped, splices } = planText(text, tracker, (candidate) => tracker.trackingUrl(candidate))
+  const output = applySplices(text, splices, (splice) => links[splice.link]!.trackingUrl)
+  return { text: output, links, skipped, warnings: tracker.warnings() }
+}
 
+export function textSettings(text: unknown, options: AdaptTextOptions | undefined, fn: string): AdaptTextOptions {
+  if (typeof text !== 'string') {
+    throw new InvalidArgumentError(`${fn} takes the text as a string, not ${text === null ? 'null' : typeof text}`)
+  }
+  return optionsObject(options, fn)
+}
+
+/**
+ * The URLs of a text part, tracked (their `trackingUrl` is what `track` gave) or skipped, in
+ * order, and the changes to make: tracked URLs, and opt-out markers taken out.
+ */
+export function planText(
+  text: string,
+  tracker: LinkTracker,
+  track: (candidate: Candidate) => string | null,
+): { links: TrackedLink[]; skipped: SkippedLink[]; splices: Splice[] } {
   const links: TrackedLink[] = []
   const skipped: SkippedLink[] = []
-  let output = ''
-  let cursor = 0
+  const splices: Splice[] = []
   let index = 0
-  let changed = false
   for (const match of text.matchAll(BARE_URL)) {
     const start = match.index
     // SparkPost's marker right after the URL (`URL[[data-msys-clicktrack="0"]]`) ends it.
@@ -78,23 +101,20 @@ export function adaptText(text: string, metadata?: Metadata | null, options?: Ad
       // Opted out. The marker, or the `+notrack` that no mail client can follow, is taken out
       // as the sender's own service would: the reader gets the plain URL.
       skipped.push({ href: url, reason: 'opt-out', tagName: null, inConditionalComment: false, start, end })
-      output += text.slice(cursor, start) + (match[1] === undefined ? url : withoutNotrack(url))
-      cursor = end + marker
-      changed = true
+      const plain = match[1] === undefined ? url : withoutNotrack(url)
+      splices.push({ start, end: end + marker, text: plain, link: -1, unquoted: false })
       index++
       continue
     }
     const candidate = { url, tagName: null, id: null, index: index++, inConditionalComment: false, attributes: noAttributes }
     const reason = tracker.reasonToSkip(candidate)
-    const trackingUrl = reason === null ? tracker.trackingUrl(candidate) : null
+    const trackingUrl = reason === null ? track(candidate) : null
     if (trackingUrl === null) {
       skipped.push({ href: url, reason: reason ?? 'link-too-long', tagName: null, inConditionalComment: false, start, end })
       continue
     }
+    splices.push({ start, end, text: null, link: links.length, unquoted: false })
     links.push({ url, trackingUrl, index: candidate.index, id: null, tagName: null, inConditionalComment: false, start, end })
-    output += text.slice(cursor, start) + trackingUrl
-    cursor = end
-    changed = true
   }
-  return { text: changed ? output + text.slice(cursor) : text, links, skipped, warnings: tracker.warnings() }
+  return { links, skipped, splices }
 }

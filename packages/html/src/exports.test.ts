@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest'
 
 it('exports exactly the public API', async () => {
-  expect(Object.keys(await import('./index')).sort()).toEqual(['TRAP_METADATA_KEY', 'adaptHtml', 'adaptText'])
+  expect(Object.keys(await import('./index')).sort()).toEqual(['TRAP_METADATA_KEY', 'adaptHtml', 'adaptText', 'compileHtml', 'compileText'])
 })

@@ -165,16 +165,8 @@ export class LinkTracker {
       const cached = this.cache.get(candidate.url)
       if (cached !== undefined) return cached
     }
-    let metadata = this.metadata
-    if (perLink !== null) {
-      const extra: unknown = perLink(contextOf(candidate))
-      if (extra !== undefined && extra !== null) {
-        if (typeof extra !== 'object' || Array.isArray(extra)) {
-          throw new InvalidArgumentError(`options.linkMetadata returned ${typeName(extra)}; it must return a plain object of metadata, null or undefined`)
-        }
-        metadata = { ...metadata, ...(extra as Metadata) }
-      }
-    }
+    const extra = this.extraMetadata(candidate)
+    const metadata = extra === null ? this.metadata : { ...this.metadata, ...extra }
     try {
       const link = getClickTrackingUrl(candidate.url, metadata, { configuration: this.configuration })
       if (perLink === null) this.cache.set(candidate.url, link)
@@ -184,6 +176,23 @@ export class LinkTracker {
       this.tooLong++
       return null
     }
+  }
+
+  /** Whether `linkMetadata` is set, so that each link carries metadata of its own. */
+  get perLinkMetadata(): boolean {
+    return this.perLink !== null
+  }
+
+  /** What `linkMetadata` adds to this link's metadata (checked), or null for nothing. */
+  extraMetadata(candidate: Candidate): Metadata | null {
+    const perLink = this.perLink
+    if (perLink === null) return null
+    const extra: unknown = perLink(contextOf(candidate))
+    if (extra === undefined || extra === null) return null
+    if (typeof extra !== 'object' || Array.isArray(extra)) {
+      throw new InvalidArgumentError(`options.linkMetadata returned ${typeName(extra)}; it must return a plain object of metadata, null or undefined`)
+    }
+    return extra as Metadata
   }
 
   warnings(): AdaptWarning[] {

@@ -10,8 +10,13 @@ import type {
   NewTrackingEvent,
   OutboxItem,
   RecordRequest,
+  DestinationCounts,
   StatsCounts,
   StatsGroup,
+  Timeseries,
+  TimeseriesBucket,
+  TimeseriesQuery,
+  TopDestinationsQuery,
   TrackingEvent,
 } from '@pytrack/server'
 
@@ -88,6 +93,75 @@ export function expectedGroups(events: readonly NewTrackingEvent[], key: string)
     byValue.set(name, [...(byValue.get(name) ?? []), event])
   }
   return [...byValue].map(([name, members]) => ({ value: JSON.parse(name) as JsonValue, ...expectedCounts(members) }))
+}
+
+/** The text form of a metadata value for time queries (`TimeRange.value`); undefined when it has none. */
+function textForm(value: JsonValue | undefined): string | undefined {
+  if (typeof value === 'string') return value
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value)
+  return value === undefined || value === null ? undefined : JSON.stringify(value)
+}
+
+const HOUR = 3_600_000
+
+/**
+ * The time series of `events` (with their ids) as `TimeseriesBucket` defines it, read plainly:
+ * uniques counted in the bucket of the email's first human open (or click) in id order.
+ */
+export function expectedTimeseries(events: readonly TrackingEvent[], query: TimeseriesQuery): Timeseries {
+  const step = query.interval === 'hour' ? HOUR : 24 * HOUR
+  const from = Math.floor(query.from / step) * step
+  const to = Math.max(from, Math.ceil(query.to / step) * step)
+  const sorted = [...events].sort((a, b) => a.id - b.id)
+  const firstOpen = new Set<number>()
+  const firstClick = new Set<number>()
+  const opened = new Set<string>()
+  const clicked = new Set<string>()
+  for (const event of sorted) {
+    if (event.machine) continue
+    if (!opened.has(event.emailId)) (opened.add(event.emailId), firstOpen.add(event.id))
+    if (event.kind === 'click' && !clicked.has(event.emailId)) (clicked.add(event.emailId), firstClick.add(event.id))
+  }
+  const buckets: TimeseriesBucket[] = []
+  for (let time = from; time < to; time += step) buckets.push({ time, ...blank() })
+  const total = blank()
+  for (const event of sorted) {
+    if (query.groupBy !== undefined && query.value !== undefined && textForm(event.metadata[query.groupBy]) !== query.value) continue
+    const bucket = buckets[Math.floor((event.time - from) / step)]
+    if (bucket === undefined || event.time < from) continue
+    const add = (name: keyof StatsCounts): void => {
+      bucket[name]++
+      total[name]++
+    }
+    if (event.machine) add(event.kind === 'open' ? 'machineOpens' : 'machineClicks')
+    else add(event.kind === 'open' ? 'opens' : 'clicks')
+    if (firstOpen.has(event.id)) add('uniqueOpens')
+    if (firstClick.has(event.id)) add('uniqueClicks')
+  }
+  return { from, to, interval: query.interval, buckets, total }
+}
+
+/** The top destinations of `events` as `DestinationCounts` defines them, read plainly. */
+export function expectedTopDestinations(events: readonly TrackingEvent[], query: TopDestinationsQuery): DestinationCounts[] {
+  const from = Math.floor(query.from / HOUR) * HOUR
+  const to = Math.ceil(query.to / HOUR) * HOUR
+  const seen = new Set<string>()
+  const byDestination = new Map<string, DestinationCounts>()
+  for (const event of [...events].sort((a, b) => a.id - b.id)) {
+    if (event.kind !== 'click' || event.destination === null) continue
+    const first = !event.machine && !seen.has(`${event.emailId} ${event.destination}`)
+    if (first) seen.add(`${event.emailId} ${event.destination}`)
+    if (event.time < from || event.time >= to) continue
+    if (query.groupBy !== undefined && query.value !== undefined && textForm(event.metadata[query.groupBy]) !== query.value) continue
+    const counts = byDestination.get(event.destination) ?? { destination: event.destination, clicks: 0, uniqueClicks: 0, machineClicks: 0 }
+    if (event.machine) counts.machineClicks++
+    else counts.clicks++
+    if (first) counts.uniqueClicks++
+    byDestination.set(event.destination, counts)
+  }
+  return [...byDestination.values()]
+    .sort((a, b) => b.clicks - a.clicks || (a.destination < b.destination ? -1 : 1))
+    .slice(0, query.limit ?? 10)
 }
 
 const sortGroups = (groups: readonly StatsGroup[]): StatsGroup[] =>
@@ -322,6 +396,92 @@ export function describeEventStore(name: string, harness: EventStoreHarness): vo
           expect(stats.total).toEqual(expectedCounts(rows))
           expect(sortGroups(stats.groups)).toEqual(sortGroups(expectedGroups(rows, 'campaign')))
         }
+      })
+    })
+
+    describe('time queries', () => {
+      // Three days of mixed events over campaigns of several types, out of time order here and there.
+      const start = Date.UTC(2026, 10, 2, 21, 30)
+      function mixedEvents(count: number, offset = 0): NewTrackingEvent[] {
+        const rows: NewTrackingEvent[] = []
+        for (let n = offset; n < offset + count; n++) {
+          const click = (n * 7) % 5 === 0
+          const machine = (n * 11) % 7 === 0
+          const email = `email-${(n * 13) % 50}`
+          rows.push(newEvent({
+            kind: click ? 'click' : 'open',
+            time: start + ((n * 7919) % (72 * 60)) * 60_000,
+            destination: click ? `https://example.com/${['sale', 'shoes', 'hats'][n % 3] ?? ''}` : null,
+            emailId: email,
+            machine,
+            label: machine ? 'scanner' : 'human',
+            metadata: { campaign: ['fall', 'spring', 7, true][(n * 3) % 4] as JsonValue, message_id: email },
+          }))
+        }
+        return rows
+      }
+
+      it('counts over hours and days, of everything and of one value, as a plain reading does; uniques in the bucket of the first open', async () => {
+        await store.recordEvents(mixedEvents(400).map((event) => ({ event, outbox: [] })))
+        const events = await everyEvent(store)
+        const queries: TimeseriesQuery[] = [
+          { from: start, to: start + 72 * HOUR, interval: 'hour' },
+          { from: start - 5 * HOUR, to: start + 80 * HOUR, interval: 'day' },
+          { from: start + 10 * HOUR + 1, to: start + 30 * HOUR - 1, interval: 'hour', groupBy: 'campaign', value: 'fall' },
+          { from: start, to: start + 72 * HOUR, interval: 'day', groupBy: 'campaign', value: '7' },
+          { from: start, to: start + 72 * HOUR, interval: 'hour', groupBy: 'campaign', value: 'true' },
+          { from: start, to: start + 72 * HOUR, interval: 'hour', groupBy: 'campaign', value: 'winter' },
+          { from: start, to: start + 72 * HOUR, interval: 'hour', groupBy: 'no_such_key', value: 'x' },
+        ]
+        for (const query of queries) expect(await store.timeseries(query)).toEqual(expectedTimeseries(events, query))
+        const hourly = await store.timeseries(queries[0] as TimeseriesQuery)
+        expect(hourly.buckets).toHaveLength(73)
+        expect(hourly.buckets[0]?.time).toBe(Date.UTC(2026, 10, 2, 21))
+        // A range that holds everything counts what stats counts.
+        expect((await store.timeseries({ from: 0, to: start + 100 * HOUR, interval: 'day' })).total).toEqual((await store.stats()).total)
+      })
+
+      it('adds events recorded since the last query, from any instance', async () => {
+        const other = await open()
+        const query: TimeseriesQuery = { from: start, to: start + 72 * HOUR, interval: 'hour', groupBy: 'campaign', value: 'spring' }
+        await store.recordEvents(mixedEvents(150).map((event) => ({ event, outbox: [] })))
+        expect(await other.timeseries(query)).toEqual(expectedTimeseries(await everyEvent(store), query))
+        await other.recordEvents(mixedEvents(150, 150).map((event) => ({ event, outbox: [] })))
+        for (const reader of [store, other]) {
+          expect(await reader.timeseries(query)).toEqual(expectedTimeseries(await everyEvent(store), query))
+          expect(await reader.topDestinations(query)).toEqual(expectedTopDestinations(await everyEvent(store), query))
+        }
+        expect((await store.timeseries({ from: start + HOUR, to: start, interval: 'hour' })).buckets).toEqual([])
+      })
+
+      it('ranks destinations by human clicks, with uniques and machine clicks apart, within the range and the value', async () => {
+        await store.recordEvents(mixedEvents(400).map((event) => ({ event, outbox: [] })))
+        const events = await everyEvent(store)
+        const queries: TopDestinationsQuery[] = [
+          { from: 0, to: start + 100 * HOUR },
+          { from: start + 24 * HOUR, to: start + 48 * HOUR, limit: 2 },
+          { from: 0, to: start + 100 * HOUR, groupBy: 'campaign', value: 'fall', limit: 1 },
+          { from: 0, to: start + 100 * HOUR, groupBy: 'campaign', value: 'none' },
+        ]
+        for (const query of queries) expect(await store.topDestinations(query)).toEqual(expectedTopDestinations(events, query))
+        const [top] = await store.topDestinations({ from: 0, to: start + 100 * HOUR })
+        expect(top?.clicks).toBeGreaterThan(0)
+      })
+
+      it('lists the values of a key in the range, most events first, with the counts of each', async () => {
+        const rows = [...mixedEvents(200), newEvent({ time: start, metadata: { campaign: null } }), newEvent({ time: start, metadata: { campaign: { a: 1 } } })]
+        await store.recordEvents(rows.map((event) => ({ event, outbox: [] })))
+        const events = await everyEvent(store)
+        for (const [from, to] of [[0, start + 100 * HOUR], [start + 24 * HOUR, start + 30 * HOUR]] as const) {
+          const values = await store.topValues({ groupBy: 'campaign', from, to })
+          const expected = ['fall', 'spring', '7', 'true', '{"a":1}']
+            .map((value) => ({ value, ...expectedTimeseries(events, { from, to, interval: 'hour', groupBy: 'campaign', value }).total }))
+            .filter((counts) => counts.opens + counts.clicks + counts.machineOpens + counts.machineClicks > 0)
+            .sort((a, b) => b.opens + b.clicks + b.machineOpens + b.machineClicks - (a.opens + a.clicks + a.machineOpens + a.machineClicks) || (a.value < b.value ? -1 : 1))
+          expect(values).toEqual(expected)
+        }
+        expect(await store.topValues({ groupBy: 'campaign', from: 0, to: start + 100 * HOUR, limit: 2 })).toHaveLength(2)
+        expect(await store.topValues({ groupBy: 'no_such_key', from: 0, to: start + 100 * HOUR })).toEqual([])
       })
     })
 

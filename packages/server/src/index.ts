@@ -23,6 +23,15 @@ export type {
   StatsCounts,
   StatsGroup,
   StatsQuery,
+  TimeRange,
+  TimeseriesInterval,
+  TimeseriesQuery,
+  TimeseriesBucket,
+  Timeseries,
+  TopDestinationsQuery,
+  DestinationCounts,
+  TopValuesQuery,
+  ValueCounts,
 } from './store/event-store'
 export { SettingsError } from './errors/settings-error'
 export { StoreError } from './errors/store-error'

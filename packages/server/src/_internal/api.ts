@@ -9,7 +9,7 @@ import {
 import { adaptHtml, adaptText, type AdaptHtmlOptions } from '@pytrack/html'
 import type { Logger } from 'pino'
 import { ApiError } from '../errors/api-error'
-import type { EventStore, OutboxItem, OutboxStatus } from '../store/event-store'
+import type { EventStore, OutboxItem, OutboxStatus, TimeRange, TimeseriesInterval } from '../store/event-store'
 import { decodeCursor, encodeCursor, groupKey, pageLimit } from './cursor'
 import { createTokenCheck, readJsonBody, sendError, sendJson } from './http-io'
 import { OPENAPI_DOCUMENT } from './openapi'
@@ -54,6 +54,29 @@ function adaptOptions(body: Record<string, unknown>, configuration: Configuratio
     if (value !== undefined && value !== null) Object.assign(options, { [key]: value })
   }
   return options
+}
+
+const HOUR = 3_600_000
+const DAY = 24 * HOUR
+const MAX_BUCKETS = 10_000
+
+/** A `from` or `to` parameter (checked by the document): ms since the epoch or an ISO 8601 time. */
+function timeOf(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback
+  const time = /^\d+$/.test(text) ? Number(text) : Date.parse(text)
+  if (!Number.isFinite(time)) throw new ApiError(400, 'invalid_request', `${name} is not a time: use ms since the epoch or ISO 8601 such as 2026-11-01T00:00:00Z`)
+  return time
+}
+
+/** The time range and metadata value of a stats query. */
+function rangeOf(params: Record<string, string | number>, defaultFrom: number): TimeRange {
+  const to = timeOf('to', params.to as string | undefined, Date.now())
+  const from = timeOf('from', params.from as string | undefined, Math.min(defaultFrom, to - HOUR))
+  if (from >= to) throw new ApiError(400, 'invalid_request', 'from must be before to')
+  const groupBy = groupKey(params.groupBy as string | undefined)
+  const value = params.value as string | undefined
+  if ((groupBy === undefined) !== (value === undefined)) throw new ApiError(400, 'invalid_request', 'groupBy and value go together: give both, or neither for all events')
+  return groupBy === undefined ? { from, to } : { from, to, groupBy, value }
 }
 
 /** The origin of a webhook URL: its path, query and credentials are often the receiver's secret (Slack, Discord). */
@@ -189,6 +212,34 @@ export function createApiHandler(context: ApiContext): (request: IncomingMessage
     '/api/v1/stats': {
       GET: async ({ params, response }) => {
         sendJson(response, 200, await store.stats({ groupBy: groupKey(params.groupBy as string | undefined) }))
+      },
+    },
+    '/api/v1/stats/timeseries': {
+      GET: async ({ params, response }) => {
+        const range = rangeOf(params, Date.now() - 7 * DAY)
+        const interval = (params.interval as TimeseriesInterval | undefined) ?? (range.to - range.from <= 14 * DAY ? 'hour' : 'day')
+        const buckets = (range.to - range.from) / (interval === 'hour' ? HOUR : DAY)
+        if (buckets > MAX_BUCKETS) {
+          throw new ApiError(400, 'invalid_request', `the range holds ${Math.ceil(buckets)} ${interval}s, over the limit of ${MAX_BUCKETS}: choose a shorter range or interval=day`)
+        }
+        const series = await store.timeseries({ ...range, interval })
+        sendJson(response, 200, { groupBy: range.groupBy ?? null, value: range.value ?? null, ...series })
+      },
+    },
+    '/api/v1/stats/destinations': {
+      GET: async ({ params, response }) => {
+        const range = rangeOf(params, 0)
+        const destinations = await store.topDestinations({ ...range, limit: params.limit as number | undefined })
+        sendJson(response, 200, { groupBy: range.groupBy ?? null, value: range.value ?? null, from: range.from, to: range.to, destinations })
+      },
+    },
+    '/api/v1/stats/values': {
+      GET: async ({ params, response }) => {
+        const { groupBy: key, ...range } = params
+        const { from, to } = rangeOf(range, 0)
+        const groupBy = groupKey(key as string) ?? ''
+        const values = await store.topValues({ groupBy, from, to, limit: params.limit as number | undefined })
+        sendJson(response, 200, { groupBy, from, to, values })
       },
     },
     '/api/v1/webhooks/deliveries': {

@@ -77,11 +77,14 @@ function pointerOf(operation: Operation): string[] {
 }
 
 /** Says what is wrong in the user's words: `limit must be <= 1000`, `url is required`. */
-function describe(error: ErrorObject, where: string): string {
+function describe(error: ErrorObject, where: string, description?: unknown): string {
   const path = error.instancePath.slice(1).replaceAll('/', '.')
   const subject = path === '' ? where : path
-  const hint = typeof error.parentSchema?.description === 'string' ? ` (${error.parentSchema.description})` : ''
+  const text = error.parentSchema?.description ?? (error.keyword === 'pattern' ? description : undefined)
+  const hint = typeof text === 'string' ? ` (${text})` : ''
   switch (error.keyword) {
+    case 'pattern':
+      return `${subject} is not in a form it takes${hint}`
     case 'required':
       return `${String(error.params.missingProperty)} is required`
     case 'enum':
@@ -140,7 +143,7 @@ export function readParameters(
     const validate = validatorAt(...pointerOf(operation), 'parameters', String(index), 'schema')
     if (!validate(value)) {
       const error = firstError(validate.errors)
-      return { values, problem: error === undefined ? `${name} is not valid` : describe(error, name) }
+      return { values, problem: error === undefined ? `${name} is not valid` : describe(error, name, parameter.description) }
     }
     values[name] = value
   }

@@ -34,6 +34,13 @@ const LIMIT: Schema = {
   schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
 }
 const GROUP_KEY = { type: 'string', pattern: '^[A-Za-z0-9_\\-.:]{1,64}$', examples: ['campaign'] }
+const TIME_PARAMETER = { type: 'string', pattern: '^(\\d{1,15}|\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2})?)?)$', examples: ['2026-11-01T00:00:00Z', '1793491200000'] }
+const RANGE_PARAMETERS: Schema[] = [
+  { name: 'groupBy', in: 'query', description: 'With value: count only events whose metadata has this value under this top-level key.', schema: GROUP_KEY },
+  { name: 'value', in: 'query', description: 'The value of groupBy, in its text form: a string as it is, a number in decimal, true or false.', schema: { type: 'string', maxLength: 1000 } },
+  { name: 'from', in: 'query', description: 'The start of the range: ms since the epoch or an ISO 8601 time (rounded down to the hour or day).', schema: TIME_PARAMETER },
+  { name: 'to', in: 'query', description: 'The end of the range, not included: ms since the epoch or an ISO 8601 time (rounded up). Default: now.', schema: TIME_PARAMETER },
+]
 
 /** Which codes each error status carries; the `Error` answers below are built from it. */
 export const ERROR_CODES: Record<number, readonly ApiErrorReason[]> = {
@@ -199,6 +206,42 @@ const schemas: Record<string, Schema> = {
     groups: { type: 'array', items: ref('StatsGroup') },
     total: ref('StatsCounts'),
   }),
+  TimeseriesBucket: record('The counts of one bucket. Unique figures count each email once, in the bucket of its first human open (or click).', {
+    time: { ...TIME, description: 'When the bucket starts (a UTC hour or day), in ms since the epoch.' },
+    ...COUNT_FIELDS,
+  }),
+  Timeseries: record('Counts over time.', {
+    groupBy: nullable(GROUP_KEY),
+    value: nullable({ type: 'string' }),
+    interval: { enum: ['hour', 'day'] },
+    from: { ...TIME, description: 'The start of the first bucket.' },
+    to: { ...TIME, description: 'The end of the last bucket (not included).' },
+    buckets: { type: 'array', items: ref('TimeseriesBucket'), description: 'Every bucket of the range, oldest first, empty ones included.' },
+    total: { ...ref('StatsCounts'), description: 'The sums of the buckets: unique figures count the emails first opened (or clicked) in the range.' },
+  }),
+  DestinationCounts: record('The clicks of one destination.', {
+    destination: { type: 'string' },
+    clicks: { type: 'integer', description: 'Human clicks in the range.' },
+    uniqueClicks: { type: 'integer', description: 'Emails whose first human click on this destination falls in the range.' },
+    machineClicks: { type: 'integer', description: 'Clicks made by machines (link scanners), counted apart.' },
+  }),
+  TopDestinations: record('The most clicked destinations.', {
+    groupBy: nullable(GROUP_KEY),
+    value: nullable({ type: 'string' }),
+    from: TIME,
+    to: TIME,
+    destinations: { type: 'array', items: ref('DestinationCounts'), description: 'Most human clicks first.' },
+  }),
+  ValueCounts: record('The counts of one value over the range, as a timeseries total.', {
+    value: { type: 'string', description: 'The value in its text form: a string as it is, a number in decimal, true or false, an object or array as JSON.' },
+    ...COUNT_FIELDS,
+  }),
+  TopValues: record('The values of a metadata key.', {
+    groupBy: GROUP_KEY,
+    from: TIME,
+    to: TIME,
+    values: { type: 'array', items: ref('ValueCounts'), description: 'Most events (of any kind) first.' },
+  }),
   WebhookDelivery: record('A webhook delivery from the outbox.', {
     id: { type: 'integer' },
     webhookId: { type: 'string', description: 'The Standard Webhooks webhook-id, the same on every retry.' },
@@ -307,6 +350,40 @@ const paths: Record<string, Record<string, Schema>> = {
       tags: ['events'],
       parameters: [{ name: 'groupBy', in: 'query', description: 'A top-level metadata key, such as campaign.', schema: GROUP_KEY }],
       answers: { 200: [ref('Stats'), 'The counts.'] },
+    }),
+  },
+  '/api/v1/stats/timeseries': {
+    get: operation({
+      summary: 'Get counts over time',
+      description: 'Opens and clicks, people and machines apart, in buckets of a UTC hour or day, of all events or of one metadata value. Default range: the last 7 days; at most 10,000 buckets.',
+      tags: ['events'],
+      parameters: [
+        ...RANGE_PARAMETERS,
+        { name: 'interval', in: 'query', description: 'The width of a bucket. Default: hour for ranges up to 14 days, else day.', schema: { enum: ['hour', 'day'] } },
+      ],
+      answers: { 200: [ref('Timeseries'), 'The buckets and their sums.'] },
+    }),
+  },
+  '/api/v1/stats/destinations': {
+    get: operation({
+      summary: 'Get the top destinations',
+      description: 'The most clicked destinations (by human clicks) of all events or of one metadata value. Default range: everything.',
+      tags: ['events'],
+      parameters: [...RANGE_PARAMETERS, { name: 'limit', in: 'query', description: 'How many destinations at most.', schema: { type: 'integer', minimum: 1, maximum: 100, default: 10 } }],
+      answers: { 200: [ref('TopDestinations'), 'The destinations.'] },
+    }),
+  },
+  '/api/v1/stats/values': {
+    get: operation({
+      summary: 'Get the values of a metadata key',
+      description: 'The values of a top-level metadata key (such as campaign) seen in the range, most events first, with their counts: what a campaign picker lists. Default range: everything.',
+      tags: ['events'],
+      parameters: [
+        { ...RANGE_PARAMETERS[0], required: true, description: 'The top-level metadata key, such as campaign.' },
+        ...RANGE_PARAMETERS.slice(2),
+        { name: 'limit', in: 'query', description: 'How many values at most.', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+      ],
+      answers: { 200: [ref('TopValues'), 'The values.'] },
     }),
   },
   '/api/v1/webhooks/deliveries': {

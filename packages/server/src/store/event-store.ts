@@ -298,6 +298,156 @@ export interface StatsQuery {
 }
 
 /**
+ * The buckets of {@link EventStore.timeseries}: UTC hours or UTC days.
+ *
+ * @example
+ * ```ts
+ * const interval: TimeseriesInterval = 'hour'
+ * ```
+ */
+export type TimeseriesInterval = 'hour' | 'day'
+
+/**
+ * Which events a time query counts: a time range, and optionally one value of one metadata key.
+ *
+ * @example
+ * ```ts
+ * const range: TimeRange = { from: Date.parse('2026-11-01'), to: Date.now(), groupBy: 'campaign', value: 'fall-2026' }
+ * ```
+ */
+export interface TimeRange {
+  /** The first time counted, in ms since the epoch (rounded down to the hour). */
+  from: number
+  /** The end of the range, in ms since the epoch, not included (rounded up to the hour). */
+  to: number
+  /** A top-level metadata key, as {@link StatsQuery.groupBy} (the caller checks it). With `value`: only events whose value it is. */
+  groupBy?: string | undefined
+  /**
+   * The value of `groupBy` to count, in its text form: a string as it is, a number in decimal
+   * (`123456`), `true` or `false`, an object or array as its JSON (so `1` and `"1"` are one value here). Only with `groupBy`.
+   */
+  value?: string | undefined
+}
+
+/**
+ * What {@link EventStore.timeseries} takes.
+ *
+ * @example
+ * ```ts
+ * const query: TimeseriesQuery = { from: Date.now() - 86_400_000, to: Date.now(), interval: 'hour' }
+ * ```
+ */
+export interface TimeseriesQuery extends TimeRange {
+  /** The width of a bucket. From and to are rounded out to it; at most 10,000 buckets (the caller checks). */
+  interval: TimeseriesInterval
+}
+
+/**
+ * The counts of one bucket of a {@link Timeseries}: {@link StatsCounts}, where the unique
+ * figures count each email once, in the bucket of its first human open (or click) recorded,
+ * so that the buckets of a range add up to the emails first opened (or clicked) in it.
+ *
+ * @example
+ * ```ts
+ * for (const bucket of series.buckets) console.log(new Date(bucket.time).toISOString(), bucket.opens, bucket.machineOpens)
+ * ```
+ */
+export interface TimeseriesBucket extends StatsCounts {
+  /** When the bucket starts, in ms since the epoch (a UTC hour or day). */
+  time: number
+}
+
+/**
+ * What {@link EventStore.timeseries} answers.
+ *
+ * @example
+ * ```ts
+ * const { buckets, total }: Timeseries = await store.timeseries({ from, to, interval: 'day' })
+ * ```
+ */
+export interface Timeseries {
+  /** The start of the first bucket: `from` rounded down to the interval. */
+  from: number
+  /** The end of the last bucket (not included): `to` rounded up to the interval. */
+  to: number
+  /** The width of a bucket. */
+  interval: TimeseriesInterval
+  /** Every bucket from `from` to `to`, oldest first, empty ones included. */
+  buckets: TimeseriesBucket[]
+  /**
+   * The sums of the buckets. Every figure counts the events of the range; the unique ones,
+   * the emails whose first human open (or click) ever recorded falls in the range (for a range
+   * that holds everything, exactly {@link Stats.total}'s).
+   */
+  total: StatsCounts
+}
+
+/**
+ * What {@link EventStore.topDestinations} takes.
+ *
+ * @example
+ * ```ts
+ * const query: TopDestinationsQuery = { from: 0, to: Date.now(), groupBy: 'campaign', value: 'fall-2026', limit: 10 }
+ * ```
+ */
+export interface TopDestinationsQuery extends TimeRange {
+  /** How many destinations at most, a whole number from 1 to 100 (the caller checks it). Default 10. */
+  limit?: number | undefined
+}
+
+/**
+ * The clicks of one destination, in {@link EventStore.topDestinations}.
+ *
+ * @example
+ * ```ts
+ * const [top]: DestinationCounts[] = await store.topDestinations({ from: 0, to: Date.now() })
+ * ```
+ */
+export interface DestinationCounts {
+  /** Where the clicks redirected. */
+  destination: string
+  /** Human clicks in the range. */
+  clicks: number
+  /** Emails whose first human click on this destination falls in the range. */
+  uniqueClicks: number
+  /** Clicks made by machines (link scanners) in the range, counted apart. */
+  machineClicks: number
+}
+
+/**
+ * What {@link EventStore.topValues} takes.
+ *
+ * @example
+ * ```ts
+ * const query: TopValuesQuery = { groupBy: 'campaign', from: 0, to: Date.now(), limit: 50 }
+ * ```
+ */
+export interface TopValuesQuery {
+  /** The top-level metadata key whose values to count (the caller checks it). */
+  groupBy: string
+  /** The first time counted, in ms since the epoch (rounded down to the hour). */
+  from: number
+  /** The end of the range, not included (rounded up to the hour). */
+  to: number
+  /** How many values at most, a whole number from 1 to 1000 (the caller checks it). Default 100. */
+  limit?: number | undefined
+}
+
+/**
+ * The counts of one value in {@link EventStore.topValues}: the figures of a {@link Timeseries}
+ * total for that value over the range.
+ *
+ * @example
+ * ```ts
+ * for (const { value, opens } of await store.topValues({ groupBy: 'campaign', from: 0, to: Date.now() })) console.log(value, opens)
+ * ```
+ */
+export interface ValueCounts extends StatsCounts {
+  /** The value in its text form (see {@link TimeRange.value}). */
+  value: string
+}
+
+/**
  * How a failed delivery attempt ends: retry at a time, or give up (`failed`).
  *
  * @example
@@ -377,6 +527,15 @@ export interface EventStore {
   listEvents(query?: ListEventsQuery): Awaitable<Page<TrackingEvent>>
   /** Total and unique counts, grouped by a metadata key when asked. */
   stats(query?: StatsQuery): Awaitable<Stats>
+  /** Counts over time, in buckets of an hour or a day, of all events or of one metadata value. */
+  timeseries(query: TimeseriesQuery): Awaitable<Timeseries>
+  /**
+   * The values of a metadata key seen in the range, most events (of any kind) first, then by
+   * value; at most `limit`. Null values and events without the key are left out.
+   */
+  topValues(query: TopValuesQuery): Awaitable<ValueCounts[]>
+  /** The destinations with the most human clicks in the range, most first (then by destination); at most `limit`. */
+  topDestinations(query: TopDestinationsQuery): Awaitable<DestinationCounts[]>
   /**
    * Takes up to `limit` deliveries that are due (pending and due, or `delivering` with an
    * expired lease), oldest due first, and leases them to `lease` for `leaseMs`: status

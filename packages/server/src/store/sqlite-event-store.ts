@@ -20,7 +20,16 @@ import type {
   Stats,
   StatsCounts,
   StatsQuery,
+  DestinationCounts,
+  TimeRange,
+  Timeseries,
+  TimeseriesBucket,
+  TimeseriesInterval,
+  TimeseriesQuery,
+  TopDestinationsQuery,
+  TopValuesQuery,
   TrackingEvent,
+  ValueCounts,
 } from './event-store'
 
 /**
@@ -79,7 +88,47 @@ CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt_at);
 `,
   // Leases name their holder, so several processes on one file never take one row twice.
   `ALTER TABLE outbox ADD COLUMN lease TEXT;`,
+  // Hourly counts for the time queries, filled lazily from the events (see #catchUp). firsts:
+  // the first human open, click, and click on each destination ('d:' + URL) of each email.
+  `
+CREATE TABLE IF NOT EXISTS rollup_progress (name TEXT PRIMARY KEY, done INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS firsts (email_id TEXT NOT NULL, what TEXT NOT NULL, event_id INTEGER NOT NULL, PRIMARY KEY (email_id, what)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS firsts_event ON firsts (event_id);
+CREATE TABLE IF NOT EXISTS rollup_hours (
+  key TEXT NOT NULL, value TEXT NOT NULL, hour INTEGER NOT NULL,
+  opens INTEGER NOT NULL, clicks INTEGER NOT NULL, machine_opens INTEGER NOT NULL, machine_clicks INTEGER NOT NULL,
+  unique_opens INTEGER NOT NULL, unique_clicks INTEGER NOT NULL,
+  PRIMARY KEY (key, value, hour)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rollup_destinations (
+  key TEXT NOT NULL, value TEXT NOT NULL, hour INTEGER NOT NULL, destination TEXT NOT NULL,
+  clicks INTEGER NOT NULL, machine_clicks INTEGER NOT NULL, unique_clicks INTEGER NOT NULL,
+  PRIMARY KEY (key, value, hour, destination)
+) WITHOUT ROWID;
+`,
 ]
+
+const HOUR = 3_600_000
+const STEP: Record<TimeseriesInterval, number> = { hour: HOUR, day: 24 * HOUR }
+/** Events rolled up a transaction: each is a few tens of milliseconds, so hits are never held up long. */
+const CATCH_UP_CHUNK = 5_000
+
+const floorTo = (time: number, step: number): number => Math.floor(time / step) * step
+const ceilTo = (time: number, step: number): number => Math.ceil(time / step) * step
+
+/**
+ * The text form of metadata[key] in SQL (see TimeRange.value), reading the JSON once (json_type
+ * only tells booleans from numbers); NULL for null and a missing key.
+ */
+function valueSql(key: string): string {
+  if (key === '') return "''"
+  const path = `'$."${key.replaceAll('"', '').replaceAll("'", '')}"'`
+  return `(SELECT CASE typeof(x) WHEN 'text' THEN x WHEN 'real' THEN CAST(x AS TEXT)
+      WHEN 'integer' THEN CASE json_type(e.metadata, ${path}) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE CAST(x AS TEXT) END
+    END FROM (SELECT json_extract(e.metadata, ${path}) AS x))`
+}
+
+const HOUR_SQL = `e.time - (((e.time % ${HOUR}) + ${HOUR}) % ${HOUR})`
 
 type DatabaseConstructor = typeof Database
 let driver: DatabaseConstructor | undefined
@@ -362,6 +411,151 @@ export class SqliteEventStore implements EventStore {
       })
       return { groupBy, groups, total }
     })
+  }
+
+  async timeseries(query: TimeseriesQuery): Promise<Timeseries> {
+    const { key, value } = await this.#rolledUp(query)
+    const step = STEP[query.interval]
+    const from = floorTo(query.from, step)
+    const to = Math.max(from, ceilTo(query.to, step))
+    return wrap('compute a time series', () => {
+      const rows = this.#prepare(
+          `SELECT hour - (((hour % ?) + ?) % ?) AS bucket, SUM(opens) AS opens, SUM(clicks) AS clicks,
+             SUM(machine_opens) AS machine_opens, SUM(machine_clicks) AS machine_clicks,
+             SUM(unique_opens) AS unique_opens, SUM(unique_clicks) AS unique_clicks
+           FROM rollup_hours WHERE key = ? AND value = ? AND hour >= ? AND hour < ? GROUP BY bucket`,
+        )
+        .all(step, step, step, key, value, from, to) as (CountsRow & { bucket: number })[]
+      const found = new Map(rows.map((row) => [row.bucket, counts(row)]))
+      const buckets: TimeseriesBucket[] = []
+      const total = counts(undefined)
+      for (let time = from; time < to; time += step) {
+        const bucket = found.get(time) ?? counts(undefined)
+        for (const name of Object.keys(total) as (keyof StatsCounts)[]) total[name] += bucket[name]
+        buckets.push({ time, ...bucket })
+      }
+      return { from, to, interval: query.interval, buckets, total }
+    })
+  }
+
+  async topDestinations(query: TopDestinationsQuery): Promise<DestinationCounts[]> {
+    const { key, value } = await this.#rolledUp(query)
+    return wrap('list the top destinations', () => {
+      const rows = this.#prepare(
+          `SELECT destination, SUM(clicks) AS clicks, SUM(unique_clicks) AS unique_clicks, SUM(machine_clicks) AS machine_clicks
+           FROM rollup_destinations WHERE key = ? AND value = ? AND hour >= ? AND hour < ?
+           GROUP BY destination ORDER BY clicks DESC, destination LIMIT ?`,
+        )
+        .all(key, value, floorTo(query.from, HOUR), ceilTo(query.to, HOUR), query.limit ?? 10) as {
+        destination: string
+        clicks: number
+        unique_clicks: number
+        machine_clicks: number
+      }[]
+      return rows.map((row) => ({ destination: row.destination, clicks: row.clicks, uniqueClicks: row.unique_clicks, machineClicks: row.machine_clicks }))
+    })
+  }
+
+  async topValues(query: TopValuesQuery): Promise<ValueCounts[]> {
+    await this.#rolledUp({ ...query, value: '' })
+    return wrap('list the values of a key', () => {
+      const rows = this.#prepare(
+          `SELECT value, SUM(opens) AS opens, SUM(clicks) AS clicks, SUM(machine_opens) AS machine_opens, SUM(machine_clicks) AS machine_clicks,
+             SUM(unique_opens) AS unique_opens, SUM(unique_clicks) AS unique_clicks
+           FROM rollup_hours WHERE key = ? AND hour >= ? AND hour < ?
+           GROUP BY value ORDER BY SUM(opens + clicks + machine_opens + machine_clicks) DESC, value LIMIT ?`,
+        )
+        .all(query.groupBy, floorTo(query.from, HOUR), ceilTo(query.to, HOUR), query.limit ?? 100) as (CountsRow & { value: string })[]
+      return rows.map((row) => ({ value: row.value, ...counts(row) }))
+    })
+  }
+
+  /**
+   * Brings the hourly counts of the range's key up to the newest event, a chunk a transaction,
+   * letting other work run in between. A key's counts are first built when it is first asked
+   * for; after that each query only adds the events recorded since the last one. Safe with
+   * several processes: each chunk is one write transaction that reads the progress it extends,
+   * and ids are visible in commit order, so no event is skipped or counted twice.
+   */
+  async #rolledUp(range: TimeRange): Promise<{ key: string; value: string }> {
+    this.#open()
+    const filtered = range.groupBy !== undefined && range.value !== undefined
+    const key = filtered ? (range.groupBy ?? '') : ''
+    const value = filtered ? (range.value ?? '') : ''
+    const name = `key:${key}`
+    for (;;) {
+      this.#open()
+      const done = wrap('read the rollup progress', () => {
+        const newest = (this.#prepare('SELECT MAX(id) AS id FROM events').get() as { id: number | null }).id ?? 0
+        const progress = this.#prepare('SELECT done FROM rollup_progress WHERE name = ?').get(name) as { done: number } | undefined
+        return (progress?.done ?? 0) >= newest
+      })
+      if (done) return { key, value }
+      wrap('roll up events', () => this.#db.transaction(() => this.#catchUp(key, name)).immediate())
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+  }
+
+  /** One chunk: the firsts, then the key's hourly counts, up to CATCH_UP_CHUNK events further. */
+  #catchUp(key: string, name: string): void {
+    const progress = (of: string): number =>
+      (this.#prepare('SELECT done FROM rollup_progress WHERE name = ?').get(of) as { done: number } | undefined)?.done ?? 0
+    const setProgress = this.#prepare('INSERT INTO rollup_progress (name, done) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET done = excluded.done')
+    const newest = (this.#prepare('SELECT MAX(id) AS id FROM events').get() as { id: number | null }).id ?? 0
+    let firsts = progress('#firsts')
+    if (firsts < newest) {
+      const upto = Math.min(newest, firsts + CATCH_UP_CHUNK)
+      for (const [what, where, groupBy] of [
+        ["'open'", '', 'email_id'],
+        ["'click'", "AND kind = 'click'", 'email_id'],
+        ["'d:' || destination", "AND kind = 'click' AND destination IS NOT NULL", 'email_id, destination'],
+      ]) {
+        this.#prepare(
+          `INSERT OR IGNORE INTO firsts (email_id, what, event_id)
+           SELECT email_id, ${what ?? ''}, MIN(id) FROM events WHERE id > ? AND id <= ? AND machine = 0 ${where ?? ''} GROUP BY ${groupBy ?? ''}`,
+        ).run(firsts, upto)
+      }
+      setProgress.run('#firsts', upto)
+      firsts = upto
+    }
+    const done = progress(name)
+    if (done >= firsts) return
+    const upto = Math.min(firsts, done + CATCH_UP_CHUNK)
+    // Counts first, then the uniques from the few firsts of the chunk (found by event id).
+    this.#prepare(
+      `INSERT INTO rollup_hours (key, value, hour, opens, clicks, machine_opens, machine_clicks, unique_opens, unique_clicks)
+       SELECT ?, v, hour, SUM(kind = 'open' AND machine = 0), SUM(kind = 'click' AND machine = 0),
+         SUM(kind = 'open' AND machine = 1), SUM(kind = 'click' AND machine = 1), 0, 0
+       FROM (SELECT ${valueSql(key)} AS v, ${HOUR_SQL} AS hour, e.kind, e.machine FROM events e WHERE e.id > ? AND e.id <= ?)
+       WHERE v IS NOT NULL GROUP BY v, hour
+       ON CONFLICT (key, value, hour) DO UPDATE SET opens = opens + excluded.opens, clicks = clicks + excluded.clicks,
+         machine_opens = machine_opens + excluded.machine_opens, machine_clicks = machine_clicks + excluded.machine_clicks`,
+    ).run(key, done, upto)
+    this.#prepare(
+      `INSERT INTO rollup_hours (key, value, hour, opens, clicks, machine_opens, machine_clicks, unique_opens, unique_clicks)
+       SELECT ?, v, hour, 0, 0, 0, 0, SUM(what = 'open'), SUM(what = 'click')
+       FROM (SELECT ${valueSql(key)} AS v, ${HOUR_SQL} AS hour, f.what FROM firsts f JOIN events e ON e.id = f.event_id
+             WHERE f.event_id > ? AND f.event_id <= ? AND f.what IN ('open', 'click'))
+       WHERE v IS NOT NULL GROUP BY v, hour
+       ON CONFLICT (key, value, hour) DO UPDATE SET unique_opens = unique_opens + excluded.unique_opens, unique_clicks = unique_clicks + excluded.unique_clicks`,
+    ).run(key, done, upto)
+    this.#prepare(
+      `INSERT INTO rollup_destinations (key, value, hour, destination, clicks, machine_clicks, unique_clicks)
+       SELECT ?, v, hour, destination, SUM(machine = 0), SUM(machine = 1), 0
+       FROM (SELECT ${valueSql(key)} AS v, ${HOUR_SQL} AS hour, e.destination, e.machine
+             FROM events e WHERE e.id > ? AND e.id <= ? AND e.kind = 'click' AND e.destination IS NOT NULL)
+       WHERE v IS NOT NULL GROUP BY v, hour, destination
+       ON CONFLICT (key, value, hour, destination) DO UPDATE SET clicks = clicks + excluded.clicks, machine_clicks = machine_clicks + excluded.machine_clicks`,
+    ).run(key, done, upto)
+    this.#prepare(
+      `INSERT INTO rollup_destinations (key, value, hour, destination, clicks, machine_clicks, unique_clicks)
+       SELECT ?, v, hour, destination, 0, 0, COUNT(*)
+       FROM (SELECT ${valueSql(key)} AS v, ${HOUR_SQL} AS hour, e.destination FROM firsts f JOIN events e ON e.id = f.event_id
+             WHERE f.event_id > ? AND f.event_id <= ? AND f.what = 'd:' || e.destination)
+       WHERE v IS NOT NULL GROUP BY v, hour, destination
+       ON CONFLICT (key, value, hour, destination) DO UPDATE SET unique_clicks = unique_clicks + excluded.unique_clicks`,
+    ).run(key, done, upto)
+    setProgress.run(name, upto)
   }
 
   claimOutbox(claim: OutboxClaim): OutboxItem[] {

@@ -1,10 +1,11 @@
-// The built Web-standard handler (@pytrack/http, dist) answering real HTTP on Bun.serve,
-// Deno.serve and a Worker in workerd: the pixel, the 302, a refused redirect, a wrong method,
-// and the hooks called after each answer.
+// The built Web-standard handler (@pytrack/http, dist) and the Hono adapter answering real HTTP
+// on Bun.serve, Deno.serve and a Worker in workerd: the pixel, the 302, a refused redirect, a
+// wrong method, and the hooks called after each answer.
 import { fileURLToPath } from 'node:url'
 import { getClickTrackingUrl, getOpenTrackingPixel, getOpenTrackingUrl, type TrackingResultJson } from '@pytrack/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bundleWorker, RUNTIMES, startOnRuntime, startWorker, type Runtime } from '../../../../test-utils/runtimes'
+import { HONO_PREFIX, type Flavour } from './tracking-app'
 
 interface Served {
   origin: string
@@ -18,9 +19,12 @@ interface Served {
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url))
 const isHook = (message: Record<string, unknown>): boolean => !('listening' in message)
 
-async function serve(runtime: Runtime): Promise<Served> {
+async function serve(runtime: Runtime, flavour: Flavour): Promise<Served> {
   if (runtime === 'workerd') {
-    const script = await bundleWorker(`export { default } from ${JSON.stringify(here('./worker.ts'))}`, here('.'))
+    const script = await bundleWorker(
+      `import { createWorker } from ${JSON.stringify(here('./worker.ts'))}\nexport default createWorker(${JSON.stringify(flavour)})`,
+      here('.'),
+    )
     const { mf, url } = await startWorker(script, { nodejsCompat: false })
     return {
       origin: url.origin,
@@ -29,7 +33,7 @@ async function serve(runtime: Runtime): Promise<Served> {
       stop: () => mf.dispose(),
     }
   }
-  const child = startOnRuntime(runtime, here(`./serve-${runtime}.ts`))
+  const child = startOnRuntime(runtime, here(`./serve-${runtime}.ts`), { args: [flavour] })
   const { listening } = await child.output.message<{ listening: number }>((message) => 'listening' in message)
   return { origin: `http://127.0.0.1:${listening}`, hookMessages: (count) => child.output.messages(count, isHook), stop: () => child.stop() }
 }
@@ -37,15 +41,18 @@ async function serve(runtime: Runtime): Promise<Served> {
 const BROWSER = { 'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36' }
 const PIXEL = Buffer.from(getOpenTrackingPixel()[0])
 
-describe.each(RUNTIMES)('the Web handler on %s', (runtime) => {
+const FLAVOURS: readonly Flavour[] = ['web', 'hono']
+
+describe.each(RUNTIMES.flatMap((runtime) => FLAVOURS.map((flavour) => [runtime, flavour] as const)))('on %s, the %s handler', (runtime, flavour) => {
   let served: Served
   beforeAll(async () => {
-    served = await serve(runtime)
+    served = await serve(runtime, flavour)
   })
   afterAll(() => served?.stop())
 
   it('answers a pixel and a 302 over HTTP, refuses what it must, and calls the hooks after', async () => {
-    const base = { baseOpenTrackingUrl: `${served.origin}/open/`, baseClickTrackingUrl: `${served.origin}/click/` }
+    const mount = served.origin + (flavour === 'hono' ? HONO_PREFIX : '')
+    const base = { baseOpenTrackingUrl: `${mount}/open/`, baseClickTrackingUrl: `${mount}/click/` }
     const destination = 'https://www.example.com/sale?utm_source=mail&q=%C3%BC'
     const open = getOpenTrackingUrl({ customer_id: 1, runtime }, base)
     const click = getClickTrackingUrl(destination, { customer_id: 1 }, base)
@@ -70,6 +77,10 @@ describe.each(RUNTIMES)('the Web handler on %s', (runtime) => {
     expect(post.status).toBe(405)
     expect(post.headers.get('allow')).toBe('GET, HEAD')
     await post.body?.cancel()
+
+    const elsewhere = await fetch(`${mount}/unsubscribe`)
+    expect(elsewhere.status).toBe(404)
+    await elsewhere.body?.cancel()
 
     const messages = await served.hookMessages(3)
     const events = messages.flatMap((m) => ('event' in m ? [m.event as TrackingResultJson] : []))

@@ -73,6 +73,11 @@ export type ScenarioOutcome<T> = { value: T } | { error: ScenarioError }
 
 const runner = fileURLToPath(new URL('./runtime-runner.mjs', import.meta.url))
 
+/** Runs `command` to its end (the runtimes' quiet environment) and returns its exit status and output. */
+export function runProcess(command: string, args: readonly string[], options: { cwd?: string } = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return collect(spawn(command, args, { cwd: options.cwd ?? repoRoot, env: quietEnv }))
+}
+
 function collect(child: ChildProcess): Promise<{ status: number | null; stdout: string; stderr: string }> {
   let stdout = ''
   let stderr = ''

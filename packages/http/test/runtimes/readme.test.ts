@@ -1,6 +1,6 @@
 // The README's Bun, Deno and Workers examples, run as written on their runtime against the
-// built packages, installed the way a reader installs them (node_modules/@pytrack/...).
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+// built packages, installed as npm installs them (package.json and dist in node_modules/@pytrack/).
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -11,6 +11,7 @@ import {
   bundleWorker,
   denoBinary,
   repoRoot,
+  runProcess,
   startOnRuntime,
   startProcess,
   startWorker,
@@ -24,14 +25,15 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-/** A project folder with `server.ts` holding `code` and @pytrack/core and @pytrack/http installed (linked). */
+/** A project folder with `server.ts` holding `code`, and @pytrack/core and @pytrack/http installed. */
 function appWith(code: string): string {
   const app = mkdtempSync(join(tmpdir(), 'pytrack-readme-'))
   cleanups.push(() => rmSync(app, { recursive: true, force: true }))
-  mkdirSync(join(app, 'node_modules', '@pytrack'), { recursive: true })
   const dependencies: Record<string, string> = {}
   for (const name of ['core', 'http']) {
-    symlinkSync(join(repoRoot, 'packages', name), join(app, 'node_modules', '@pytrack', name))
+    for (const file of ['package.json', 'dist']) {
+      cpSync(join(repoRoot, 'packages', name, file), join(app, 'node_modules', '@pytrack', name, file), { recursive: true })
+    }
     dependencies[`@pytrack/${name}`] = '*'
   }
   writeFileSync(join(app, 'package.json'), JSON.stringify({ type: 'module', dependencies }))
@@ -69,8 +71,12 @@ describe('the http README', () => {
     await expectClickServed(`http://127.0.0.1:${listening}`, child.output)
   })
 
-  it('Deno example: deno serve answers a click link with a 302 and logs the event', async () => {
+  it('Deno example: type-checks with deno check, and deno serve answers a click link with a 302 and logs the event', async () => {
     const server = appWith(codeBlockWith(readme, 'Deno.ServeDefaultExport'))
+    // Deno's own types and the package's shipped declarations.
+    const checked = await runProcess(denoBinary(), ['check', server], { cwd: dirname(server) })
+    expect(checked.stderr + checked.stdout).not.toMatch(/error/i)
+    expect(checked.status).toBe(0)
     // The README's command, on a free port of 127.0.0.1.
     const child = started(startProcess(denoBinary(), ['serve', '--allow-net', '--port', '0', '--host', '127.0.0.1', server], { cwd: dirname(server) }))
     const listening = await child.output.line((line) => /Listening on http:\/\/127\.0\.0\.1:\d+/.test(line))

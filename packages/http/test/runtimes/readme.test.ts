@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { getClickTrackingUrl } from '@pytrack/core'
 import { afterEach, describe, expect, it } from 'vitest'
-import { codeBlockWith } from '../../../../test-utils/readme'
+import { codeBlockWith, typeErrors } from '../../../../test-utils/readme'
 import {
   bundleWorker,
   denoBinary,
@@ -58,9 +58,12 @@ async function expectClickServed(origin: string, output: OutputLines): Promise<v
   await output.line((line) => /customer_id: 5\b/.test(line))
 }
 
-describe('the http README', () => {
-  it('Bun example: Bun.serve answers a click link with a 302 and logs the event', async () => {
+// A type check with a runtime's whole library (Bun's pulls in @types/node) takes seconds on a busy
+// machine: room beyond the default 30 s, as a limit, not a measure.
+describe('the http README', { timeout: 120_000 }, () => {
+  it("Bun example: type-checks with Bun's types, and Bun.serve answers a click link with a 302 and logs the event", async () => {
     const server = appWith(codeBlockWith(readme, 'Bun.serve('))
+    expect(typeErrors(server, { types: ['bun'], typeRoots: [join(repoRoot, 'node_modules', '@types')], lib: ['lib.esnext.d.ts'] })).toEqual([])
     const child = started(
       startOnRuntime('bun', server, {
         runtimeArgs: [`--preload=${fileURLToPath(new URL('./announce-bun-serve.ts', import.meta.url))}`],
@@ -83,8 +86,10 @@ describe('the http README', () => {
     await expectClickServed(/http:\/\/127\.0\.0\.1:\d+/.exec(listening)![0], child.output)
   })
 
-  it('Workers example: bundled as wrangler does, in workerd without nodejs_compat', async () => {
+  it("Workers example: type-checks with Workers' types, and answers bundled as wrangler does, in workerd without nodejs_compat", async () => {
     const server = appWith(codeBlockWith(readme, 'satisfies ExportedHandler'))
+    const workersTypes = join(repoRoot, 'node_modules', '@cloudflare')
+    expect(typeErrors(server, { types: ['workers-types'], typeRoots: [workersTypes], lib: ['lib.es2023.d.ts'] })).toEqual([])
     const script = await bundleWorker(`export { default } from ${JSON.stringify(server)}`, dirname(server))
     const worker = await startWorker(script, { nodejsCompat: false })
     cleanups.push(() => worker.mf.dispose())

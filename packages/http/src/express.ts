@@ -47,12 +47,15 @@ export function toExpressHandler(handler: TrackingHandler): ExpressHandler {
     throw new InvalidArgumentError('toExpressHandler takes a function (request, context) => Promise<Response>, such as createTrackingHandler(options)')
   }
   const core = coreOf(handler)
+  // The fast path pays: an open pixel took about a fifth of the server CPU a request through the
+  // core that it took through a Web Request and Response (229 against 1,197 µs on a loaded
+  // machine; autocannon, 64 connections, Node 20, interleaved).
   if (core) {
     return (req, res, next) => {
       const target = req.originalUrl ?? req.url ?? '/'
       const remoteAddress = req.socket?.remoteAddress
       const context: TrackingContext = { remoteAddress, req, res }
-      const response = core.handle(new NodeCoreRequest(req, target, remoteAddress, true), context)
+      const response = core.handle(new NodeCoreRequest(req, target, remoteAddress), context)
       if (response === null) {
         next()
         return

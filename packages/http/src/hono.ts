@@ -69,6 +69,8 @@ export function toHonoHandler(handler: TrackingHandler, options: HonoAdapterOpti
   }
   const remoteAddress = options.remoteAddress ?? nodeServerAddress
   const core = coreOf(handler)
+  // Not a matter of speed (Hono already has the Request): only the core can say a path is not
+  // a tracking route, so that it goes on to next(); any other handler answers every path.
   if (!core) return async (c) => handler(c.req.raw, contextFor(c, remoteAddress))
   return async (c, next) => {
     const raw = c.req.raw

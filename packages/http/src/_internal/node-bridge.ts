@@ -8,18 +8,15 @@ export class NodeCoreRequest implements CoreRequest {
   readonly method: string
   readonly target: string
   readonly remoteAddress: string | null | undefined
-  readonly writesAtOnce: boolean
   readonly #req: IncomingMessage
   readonly #headers: IncomingMessage['headers']
 
-  /** `writesAtOnce`: the adapter writes a synchronous answer before returning (node:http, Express). */
-  constructor(req: IncomingMessage, target: string, remoteAddress: string | null | undefined, writesAtOnce: boolean) {
+  constructor(req: IncomingMessage, target: string, remoteAddress: string | null | undefined) {
     this.#req = req
     this.#headers = req.headers
     this.method = req.method ?? 'GET'
     this.target = target
     this.remoteAddress = remoteAddress
-    this.writesAtOnce = writesAtOnce
   }
 
   header(name: string): string | null {

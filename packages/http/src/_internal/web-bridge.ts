@@ -5,8 +5,6 @@ export class WebCoreRequest implements CoreRequest {
   readonly method: string
   readonly target: string
   readonly remoteAddress: string | null | undefined
-  // Web adapters hand the Response back through promises: hooks wait for a later loop turn.
-  readonly writesAtOnce = false
   readonly #request: Request
   readonly #headers: Headers
 

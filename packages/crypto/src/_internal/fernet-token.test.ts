@@ -13,21 +13,29 @@ const cbcDecrypt = (key: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array): Bu
 }
 
 describe('signerFor', () => {
-  it('is HMAC-SHA256 for any key and message, with crypto.hash and without it, called again and again', () => {
+  it('signs and verifies HMAC-SHA256 for any key and message, with crypto.hash and without it, called again and again', () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), fc.array(fc.uint8Array({ maxLength: 2000 }), { minLength: 1, maxLength: 6 }), (key, messages) => {
         const bytes = Buffer.from(key)
-        for (const sign of [signerFor(bytes), signerFor(bytes, undefined)]) {
+        for (const signer of [signerFor(bytes), signerFor(bytes, undefined)]) {
           // Messages of growing and shrinking lengths through one signer: nothing of an earlier one leaks in.
-          for (const message of messages) expect(sign(message).equals(createHmac('sha256', bytes).update(message).digest())).toBe(true)
+          for (const message of messages) {
+            const mac = createHmac('sha256', bytes).update(message).digest()
+            expect(signer.sign(message).equals(mac)).toBe(true)
+            expect(signer.verify(message, mac)).toBe(true)
+            const altered = Buffer.from(mac)
+            altered[31] = (altered[31] as number) ^ 1
+            expect(signer.verify(message, altered)).toBe(false)
+            expect(signer.verify(message, mac.subarray(0, 31))).toBe(false)
+          }
         }
       }),
       { numRuns: 60 },
     )
   })
 
-  it('returns a fresh digest each time, so a caller may keep it', () => {
-    const sign = signerFor(randomBytes(16))
+  it('returns a fresh tag each time, so a caller may keep it', () => {
+    const { sign } = signerFor(randomBytes(16))
     const first = sign(Buffer.from('a'))
     const copy = Buffer.from(first)
     sign(Buffer.from('b'))
@@ -62,9 +70,14 @@ describe('decrypterFor', () => {
     const cipher = createCipheriv('aes-128-cbc', key, iv)
     const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()])
     const before = Buffer.from(ciphertext)
-    const padded = decrypterFor(key)(iv, ciphertext)
+    const decrypt = decrypterFor(key)
+    const padded = decrypt(iv, ciphertext)
     expect(padded.subarray(0, plaintext.length).equals(plaintext)).toBe(true)
     expect(ciphertext.equals(before)).toBe(true)
+    // A later decryption leaves an earlier plaintext as it was.
+    const kept = Buffer.from(padded)
+    decrypt(randomBytes(16), randomBytes(32))
+    expect(padded.equals(kept)).toBe(true)
   })
 
   it('falls back to a Decipheriv per token when the block decipher holds a block back', () => {

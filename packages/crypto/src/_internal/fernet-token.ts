@@ -11,8 +11,8 @@ import { InvalidTokenError } from '../errors/invalid-token-error'
 /** The two halves of a Fernet key: the first 16 bytes sign, the last 16 encrypt. */
 export interface FernetKeys {
   readonly encryption: Buffer
-  /** HMAC-SHA256 of `data` with the signing key. */
-  readonly sign: (data: Uint8Array) => Buffer
+  /** HMAC-SHA256 with the signing key. */
+  readonly signer: Signer
   /** AES-128-CBC decryption of whole blocks with the encryption key; the padding is left on. */
   readonly decrypt: (iv: Uint8Array, ciphertext: Uint8Array) => Buffer
 }
@@ -74,55 +74,76 @@ export function parseFernetKey(key: unknown): FernetKeys {
     )
   }
   const encryption = bytes.subarray(16, 32)
-  return Object.freeze({ encryption, sign: signerFor(bytes.subarray(0, 16)), decrypt: decrypterFor(encryption) })
+  return Object.freeze({ encryption, signer: signerFor(bytes.subarray(0, 16)), decrypt: decrypterFor(encryption) })
 }
 
-export type OneShotHash = (algorithm: string, data: Uint8Array, outputEncoding: 'buffer') => Buffer
+export type OneShotHash = (algorithm: string, data: Uint8Array, outputEncoding: 'binary') => string
 // crypto.hash is Node 20.12+ (and not on every runtime's node:crypto): looked up, not imported.
 const oneShotHash = (nodeCrypto as { hash?: unknown }).hash as OneShotHash | undefined
 const HASH_BLOCK = 64
+const DIGEST = 32
+
+/** HMAC-SHA256 with one key: `sign` makes a tag, `verify` compares one in constant time. */
+export interface Signer {
+  sign(data: Uint8Array): Buffer
+  verify(data: Uint8Array, mac: Uint8Array): boolean
+}
 
 /**
- * HMAC-SHA256 (RFC 2104) as two one-shot hashes over buffers kept per key, instead of a Hmac
- * object per token: the object and its clean-up by the garbage collector cost more than the
- * hashing. Where crypto.hash is missing, createHmac.
+ * HMAC-SHA256 (RFC 2104) as two one-shot hashes over buffers kept per key, with their
+ * digests as Latin-1 text written into those buffers: a Hmac object per token, or a Buffer
+ * per digest, and their clean-up by the garbage collector cost more than the hashing. Where
+ * crypto.hash is missing, createHmac.
  */
-export function signerFor(key: Buffer, hash: OneShotHash | undefined = oneShotHash): (data: Uint8Array) => Buffer {
-  if (typeof hash !== 'function') return (data) => createHmac('sha256', key).update(data).digest()
+export function signerFor(key: Buffer, hash: OneShotHash | undefined = oneShotHash): Signer {
+  if (typeof hash !== 'function') {
+    const sign = (data: Uint8Array): Buffer => createHmac('sha256', key).update(data).digest()
+    return { sign, verify: (data, mac) => mac.length === DIGEST && timingSafeEqual(sign(data), mac) }
+  }
   // (key ^ ipad) ‖ message, and (key ^ opad) ‖ inner digest; the message part grows as needed.
   let inner = Buffer.alloc(0)
-  const outer = Buffer.alloc(HASH_BLOCK + 32, 0x5c)
+  const outer = Buffer.alloc(HASH_BLOCK + DIGEST, 0x5c)
   for (let i = 0; i < key.length; i++) outer[i] = 0x5c ^ (key[i] as number)
-  return (data) => {
+  const expected = Buffer.alloc(DIGEST)
+  const digest = (data: Uint8Array): string => {
     const length = HASH_BLOCK + data.length
     if (inner.length < length) {
       inner = Buffer.alloc(Math.max(length, 512), 0x36)
       for (let i = 0; i < key.length; i++) inner[i] = 0x36 ^ (key[i] as number)
     }
     inner.set(data, HASH_BLOCK)
-    outer.set(hash('sha256', inner.subarray(0, length), 'buffer'), HASH_BLOCK)
-    return hash('sha256', outer, 'buffer')
+    outer.write(hash('sha256', inner.subarray(0, length), 'binary'), HASH_BLOCK, 'latin1')
+    return hash('sha256', outer, 'binary')
+  }
+  return {
+    sign: (data) => Buffer.from(digest(data), 'latin1'),
+    verify(data, mac) {
+      expected.write(digest(data), 0, 'latin1')
+      return mac.length === DIGEST && timingSafeEqual(expected, mac)
+    },
   }
 }
 
 /**
  * CBC decryption from one AES block decipher (ECB, no padding) made once per key: each
  * plaintext block is the block decryption of its ciphertext block XOR the ciphertext block
- * before it (the IV for the first). A Decipheriv per token costs three times the decryption.
- * A runtime without a usable ECB decipher gets a Decipheriv per token.
+ * before it (the IV for the first). A Decipheriv per token costs more than the decryption; the
+ * blocks come back as Latin-1 text, copied into a pooled Buffer (no Buffer of its own per
+ * token). A runtime without a usable ECB decipher gets a Decipheriv per token.
  */
 export function decrypterFor(key: Buffer, makeBlocks: (key: Buffer) => Decipher | null = blockDecipher): (iv: Uint8Array, ciphertext: Uint8Array) => Buffer {
   // undefined: not made yet (most keys never open a token); null: none on this runtime.
   let blocks: Decipher | null | undefined
   return (iv, ciphertext) => {
     if (blocks === undefined) blocks = makeBlocks(key)
-    const out = blocks?.update(ciphertext)
-    if (out === undefined || out.length !== ciphertext.length) {
+    const text = blocks?.update(ciphertext, undefined, 'binary')
+    if (text === undefined || text.length !== ciphertext.length) {
       blocks = null
       const decipher = createDecipheriv('aes-128-cbc', key, iv)
       decipher.setAutoPadding(false)
       return decipher.update(ciphertext)
     }
+    const out = Buffer.from(text, 'latin1')
     for (let i = out.length - 1; i >= BLOCK; i--) out[i] = (out[i] as number) ^ (ciphertext[i - BLOCK] as number)
     for (let i = 0; i < BLOCK; i++) out[i] = (out[i] as number) ^ (iv[i] as number)
     return out
@@ -221,7 +242,7 @@ export function sealToken(keys: FernetKeys, plaintext: Uint8Array, time: number 
   token.set(iv, 9)
   token.set(head, HEADER)
   token.set(tail, HEADER + head.length)
-  token.set(keys.sign(token.subarray(0, signed)), signed)
+  token.set(keys.signer.sign(token.subarray(0, signed)), signed)
   return base64UrlPadded(token)
 }
 
@@ -265,7 +286,7 @@ function isWithinTtl(timestamp: number, ttl: number, now: number): boolean {
 /** Recomputes the HMAC and compares it in constant time. */
 function verifySignature(keys: FernetKeys, data: Buffer): boolean {
   const signed = data.length - MAC
-  return timingSafeEqual(keys.sign(data.subarray(0, signed)), data.subarray(signed))
+  return keys.signer.verify(data.subarray(0, signed), data.subarray(signed))
 }
 
 /** Decrypts and unpads a token whose signature was verified; undefined on bad padding. */

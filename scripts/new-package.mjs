@@ -32,7 +32,7 @@ const pkg = {
   files: ['dist'],
   engines: { node: '>=20.11' },
   scripts: {
-    build: 'tsdown',
+    build: 'node ../../scripts/build.mjs',
     typecheck: 'tsc -p tsconfig.json',
     'lint:package': 'publint --strict && attw --pack . --profile node16',
   },

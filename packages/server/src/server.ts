@@ -7,6 +7,7 @@ import { SettingsError } from './errors/settings-error'
 import { createApiHandler } from './_internal/api'
 import { codecOf } from './_internal/codec'
 import { loadKeys } from './_internal/keys'
+import { prepareDatabaseFiles } from './_internal/private-files'
 import { OutboxDispatcher } from './_internal/outbox-dispatcher'
 import { createTrackingRoutes } from './_internal/tracking-routes'
 import { isLoopbackHost, type ServerSettings } from './settings'
@@ -112,6 +113,22 @@ export function linkConfiguration(settings: ServerSettings, logger: Pick<Logger,
   })
 }
 
+function openDefaultStore(settings: ServerSettings, logger: Logger): EventStore {
+  const file = join(settings.dataDir, DATABASE_FILE)
+  let warnings: string[]
+  try {
+    warnings = prepareDatabaseFiles(settings.dataDir, file)
+  } catch (error) {
+    throw new SettingsError(
+      'PYTRACK_DATA_DIR',
+      `cannot create the database ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}; check the data folder is writable`,
+      { cause: error },
+    )
+  }
+  for (const warning of warnings) logger.warn(warning)
+  return openSqliteEventStore({ file, synchronous: settings.synchronous })
+}
+
 function listen(server: Server, settings: ServerSettings): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
@@ -152,7 +169,7 @@ export async function startServer(settings: ServerSettings, options: StartServer
     throw new SettingsError('PYTRACK_API_TOKEN', `PYTRACK_API_TOKEN is required when listening on ${settings.host} (outside localhost)`)
   }
   const configuration = linkConfiguration(settings, logger)
-  const store = options.store ?? openSqliteEventStore({ file: join(settings.dataDir, DATABASE_FILE), synchronous: settings.synchronous })
+  const store = options.store ?? openDefaultStore(settings, logger)
   try {
     const dispatcher = new OutboxDispatcher({
       store,

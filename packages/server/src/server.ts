@@ -6,6 +6,7 @@ import { pino, type Logger } from 'pino'
 import { SettingsError } from './errors/settings-error'
 import { createApiHandler } from './_internal/api'
 import { codecOf } from './_internal/codec'
+import { limitConnections } from './_internal/connection-limits'
 import { loadKeys } from './_internal/keys'
 import { prepareDatabaseFiles } from './_internal/private-files'
 import { OutboxDispatcher } from './_internal/outbox-dispatcher'
@@ -204,6 +205,7 @@ export async function startServer(settings: ServerSettings, options: StartServer
         if (!api(req, res)) tracking(req, res)
       },
     )
+    limitConnections(server, logger, settings.trustedProxies)
     // Bad requests at the HTTP level (garbage, oversized headers) never reach a handler.
     server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
       if (!socket.writable || error.code === 'ECONNRESET') socket.destroy()

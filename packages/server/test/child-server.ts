@@ -14,8 +14,11 @@ export interface ChildServer {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
 }
 
-export async function spawnServer(env: Record<string, string>): Promise<ChildServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve'], {
+/** `fileLimit`: run the server with that many open files at most (`prlimit --nofile`, Linux). */
+export async function spawnServer(env: Record<string, string>, options: { fileLimit?: number } = {}): Promise<ChildServer> {
+  const command = [process.execPath, '--import', 'tsx', CLI, 'serve']
+  if (options.fileLimit !== undefined) command.unshift('prlimit', `--nofile=${options.fileLimit}:${options.fileLimit}`, '--')
+  const child = spawn(command[0] as string, command.slice(1), {
     cwd: PACKAGE,
     env: { PATH: process.env.PATH ?? '', PYTRACK_PORT: '0', PYTRACK_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -7,6 +7,7 @@ import {
   type Metadata,
 } from '@pytrack/core'
 import { adaptHtml, adaptText, type AdaptHtmlOptions } from '@pytrack/html'
+import { checkAdaptSize } from './adapt-limit'
 import type { Logger } from 'pino'
 import { ApiError } from '../errors/api-error'
 import type { EventStore, OutboxItem, OutboxStatus, TimeRange, TimeseriesInterval } from '../store/event-store'
@@ -183,6 +184,7 @@ export function createApiHandler(context: ApiContext): (request: IncomingMessage
     },
     '/api/v1/adapt': {
       POST: async ({ body, response }) => {
+        checkAdaptSize(body.html as string, 'html')
         const result = adaptHtml(body.html as string, metadataOf(body), adaptOptions(body, configuration))
         sendJson(response, 200, {
           html: result.html,
@@ -194,6 +196,7 @@ export function createApiHandler(context: ApiContext): (request: IncomingMessage
     },
     '/api/v1/adapt-text': {
       POST: async ({ body, response }) => {
+        checkAdaptSize(body.text as string, 'text')
         const result = adaptText(body.text as string, metadataOf(body), adaptOptions(body, configuration))
         sendJson(response, 200, {
           text: result.text,

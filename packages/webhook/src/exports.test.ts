@@ -16,6 +16,7 @@ describe('@pytrack/webhook public surface', () => {
       'sendWebhooks',
       'signWebhook',
       'verifyWebhook',
+      'verifyWebhookSignature',
     ])
   })
 })

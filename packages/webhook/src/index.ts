@@ -1,6 +1,6 @@
 export { sendWebhook, sendWebhooks } from './send-webhook'
-export { verifyWebhook, signWebhook, generateWebhookSecret } from './verify-webhook'
-export type { VerifyWebhookOptions, VerifiedWebhook, SignWebhookOptions, WebhookHeaders } from './verify-webhook'
+export { verifyWebhook, verifyWebhookSignature, signWebhook, generateWebhookSecret } from './verify-webhook'
+export type { VerifyWebhookOptions, VerifiedWebhook, VerifiedWebhookSignature, SignWebhookOptions, WebhookHeaders } from './verify-webhook'
 export { WebhookQueue, createWebhookQueue } from './webhook-queue'
 export type { WebhookQueueOptions, EnqueueOptions, CloseOptions } from './webhook-queue'
 export type {

@@ -1,7 +1,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { TrackingResult, isPytrackError } from '@pytrack/core'
-import { WebhookVerificationError, generateWebhookSecret, signWebhook, verifyWebhook, type WebhookVerificationFailure } from './index'
+import { thrownBy } from '../../../test-utils/errors'
+import { WebhookVerificationError, generateWebhookSecret, signWebhook, verifyWebhook, verifyWebhookSignature, type WebhookVerificationFailure } from './index'
 
 // The Standard Webhooks reference libraries' own signing example
 // (standard-webhooks/standard-webhooks, libraries/javascript/src/webhook.test.ts, "sign function works").
@@ -191,5 +192,19 @@ describe('generateWebhookSecret', () => {
     expect(a).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/)
     expect(Buffer.from(a.slice(6), 'base64')).toHaveLength(32)
     expect(generateWebhookSecret()).not.toBe(a)
+  })
+})
+
+describe('verifyWebhookSignature', () => {
+  it('accepts a signed body of any event type, which verifyWebhook refuses as no tracking payload, and checks the signature the same way', () => {
+    const secret = generateWebhookSecret()
+    const body = '{"type": "reclassified", "email_id": "m-1", "event_id": 2, "timestamp": 1767225602, "events": [{"id": 1, "label": "trap"}]}'
+    const timestamp = Math.floor(Date.now() / 1000)
+    const headers = { 'webhook-id': 'msg_1', 'webhook-timestamp': String(timestamp), 'webhook-signature': signWebhook(body, { webhookId: 'msg_1', timestamp, secret }) }
+    expect(verifyWebhookSignature(body, headers, secret)).toEqual({ webhookId: 'msg_1', timestamp, payload: JSON.parse(body) })
+    expect(() => verifyWebhook(body, headers, secret)).toThrow(/not a tracking payload/)
+    const tampered = body.replace('trap', 'human')
+    expect(() => verifyWebhookSignature(tampered, headers, secret)).toThrow(WebhookVerificationError)
+    expect(thrownBy(() => verifyWebhookSignature(tampered, headers, secret))).toMatchObject({ reason: 'invalid-signature' })
   })
 })

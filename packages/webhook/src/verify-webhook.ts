@@ -35,6 +35,23 @@ export interface VerifyWebhookOptions {
 }
 
 /**
+ * A request whose signature {@link verifyWebhookSignature} accepted.
+ *
+ * @example
+ * ```ts
+ * const { webhookId, payload }: VerifiedWebhookSignature = verifyWebhookSignature(rawBody, request.headers, secret)
+ * ```
+ */
+export interface VerifiedWebhookSignature {
+  /** The `webhook-id`: the same for every retry of one delivery, so de-duplicate on it. */
+  webhookId: string
+  /** The `webhook-timestamp`, in seconds since the epoch. */
+  timestamp: number
+  /** The body as parsed JSON. */
+  payload: unknown
+}
+
+/**
  * A request that {@link verifyWebhook} accepted.
  *
  * @example
@@ -108,26 +125,24 @@ function required(headers: WebhookHeaders, name: string): string {
 }
 
 /**
- * Checks a signed delivery on the receiving side: the Standard Webhooks signature over
- * `{webhook-id}.{webhook-timestamp}.{raw body}` (constant-time comparison, any of several
- * secrets or signatures matching), and a timestamp within `toleranceSeconds` of now. Pass the
- * raw body bytes exactly as received, not re-serialised JSON. Returns the payload; throws a
- * {@link WebhookVerificationError} (`ERR_PYTRACK_WEBHOOK_VERIFICATION`) otherwise.
+ * Checks the Standard Webhooks signature of a delivery and returns its body as parsed JSON,
+ * whatever event it carries: pytracking's tracking payload, or a `reclassified` event
+ * (`{"type": "reclassified", ...}`, sent by `@pytrack/server` when a verdict relabels earlier
+ * events). {@link verifyWebhook} does the same and then reads a tracking payload. Same checks,
+ * same errors.
  *
  * @example
  * ```ts
- * const rawBody = await readRawBody(request)
- * const { webhookId, result } = verifyWebhook(rawBody, request.headers, process.env.WEBHOOK_SECRET!)
- * if (await alreadySeen(webhookId)) return reply(200)
- * await store(result)
+ * const { webhookId, payload } = verifyWebhookSignature(rawBody, request.headers, process.env.WEBHOOK_SECRET!)
+ * if ((payload as { type?: string }).type === 'reclassified') await correctCounts(payload)
  * ```
  */
-export function verifyWebhook(
+export function verifyWebhookSignature(
   rawBody: string | Uint8Array,
   headers: WebhookHeaders,
   secret: WebhookSecret | readonly WebhookSecret[],
   options: VerifyWebhookOptions = {},
-): VerifiedWebhook {
+): VerifiedWebhookSignature {
   if (typeof rawBody !== 'string' && !(rawBody instanceof Uint8Array)) {
     throw new InvalidArgumentError('rawBody must be the request body as received: a string or a Uint8Array (Buffer)')
   }
@@ -182,6 +197,31 @@ export function verifyWebhook(
   } catch (error) {
     throw new WebhookVerificationError('the signed body is not JSON', 'invalid-payload', { cause: error })
   }
+  return { webhookId, timestamp, payload }
+}
+
+/**
+ * Checks a signed delivery on the receiving side: the Standard Webhooks signature over
+ * `{webhook-id}.{webhook-timestamp}.{raw body}` (constant-time comparison, any of several
+ * secrets or signatures matching), and a timestamp within `toleranceSeconds` of now. Pass the
+ * raw body bytes exactly as received, not re-serialised JSON. Returns the payload; throws a
+ * {@link WebhookVerificationError} (`ERR_PYTRACK_WEBHOOK_VERIFICATION`) otherwise.
+ *
+ * @example
+ * ```ts
+ * const rawBody = await readRawBody(request)
+ * const { webhookId, result } = verifyWebhook(rawBody, request.headers, process.env.WEBHOOK_SECRET!)
+ * if (await alreadySeen(webhookId)) return reply(200)
+ * await store(result)
+ * ```
+ */
+export function verifyWebhook(
+  rawBody: string | Uint8Array,
+  headers: WebhookHeaders,
+  secret: WebhookSecret | readonly WebhookSecret[],
+  options: VerifyWebhookOptions = {},
+): VerifiedWebhook {
+  const { webhookId, timestamp, payload } = verifyWebhookSignature(rawBody, headers, secret, options)
   let result: TrackingResult
   try {
     result = TrackingResult.fromJSON(payload)

@@ -482,6 +482,130 @@ export function describeEventStore(name: string, harness: EventStoreHarness): vo
         }
         expect(await store.topValues({ groupBy: 'campaign', from: 0, to: start + 100 * HOUR, limit: 2 })).toHaveLength(2)
         expect(await store.topValues({ groupBy: 'no_such_key', from: 0, to: start + 100 * HOUR })).toEqual([])
+    describe('privacy and retention', () => {
+      const campaignStats = async (target: EventStore) => ({ all: await target.stats(), byCampaign: sortGroups((await target.stats({ groupBy: 'campaign' })).groups) })
+
+      it('lists the events of one email or one recipient, values of other JSON types apart', async () => {
+        const rows = [
+          newEvent({ emailId: 'a', metadata: { customer_id: 1, campaign: 'x' } }),
+          newEvent({ emailId: 'a', kind: 'click', destination: 'https://x.example/', metadata: { customer_id: 1, campaign: 'x' } }),
+          newEvent({ emailId: 'b', metadata: { customer_id: '1' } }),
+          newEvent({ emailId: 'c', metadata: { customer_id: true } }),
+          newEvent({ emailId: 'd', metadata: { customer_id: { id: 1 } } }),
+          newEvent({ emailId: 'e', metadata: {} }),
+          newEvent({ emailId: 'f', metadata: { customer_id: 1.5 } }),
+        ]
+        const ids = (await store.recordEvents(rows.map((event) => ({ event, outbox: [] })))).map((r) => r.id)
+        const of = async (subject: Parameters<EventStore['eraseEvents']>[0], limit?: number) =>
+          (await store.listEvents({ subject, limit })).items.map((e) => e.id)
+        expect(await of({ emailId: 'a' })).toEqual(ids.slice(0, 2))
+        expect(await of({ key: 'customer_id', value: 1 })).toEqual(ids.slice(0, 2))
+        expect(await of({ key: 'customer_id', value: '1' })).toEqual([ids[2]])
+        expect(await of({ key: 'customer_id', value: true })).toEqual([ids[3]])
+        expect(await of({ key: 'customer_id', value: { id: 1 } })).toEqual([ids[4]])
+        expect(await of({ key: 'customer_id', value: 1.5 })).toEqual([ids[6]])
+        expect(await of({ key: 'customer_id', value: 2 })).toEqual([])
+        expect(await of({ emailId: 'zz' })).toEqual([])
+        const firstPage = await store.listEvents({ subject: { key: 'customer_id', value: 1 }, limit: 1 })
+        expect([firstPage.items.map((e) => e.id), firstPage.hasMore]).toEqual([[ids[0]], true])
+        expect((await store.listEvents({ subject: { emailId: 'a' }, kind: 'click' })).items.map((e) => e.id)).toEqual([ids[1]])
+      })
+
+      it('erases every event of a subject and all their outbox rows, on every instance, and nothing else', async () => {
+        const other = await open()
+        const mine = [newEvent({ metadata: { customer_id: 7 } }), newEvent({ kind: 'click', destination: 'https://x.example/', metadata: { customer_id: 7 } })]
+        const theirs = newEvent({ metadata: { customer_id: 8 } })
+        const recorded = await store.recordEvents([...mine, theirs].map((event) => ({ event, outbox: [newOutboxItem(), newOutboxItem()] })))
+        const lease = randomUUID()
+        const [delivered] = await store.claimOutbox({ lease, limit: 1, leaseMs: 60_000 })
+        await store.completeOutbox(delivered?.id as number, lease, 200)
+        expect(await other.eraseEvents({ key: 'customer_id', value: 7 })).toEqual({ events: 2, outbox: 4 })
+        expect((await everyEvent(store)).map((e) => e.id)).toEqual([recorded[2]?.id])
+        expect((await store.listOutbox()).items.map((o) => o.eventId)).toEqual([recorded[2]?.id, recorded[2]?.id])
+        expect(await store.eraseEvents({ key: 'customer_id', value: 7 })).toEqual({ events: 0, outbox: 0 })
+        expect(await store.eraseEvents({ emailId: theirs.emailId })).toEqual({ events: 1, outbox: 2 })
+        expect(await store.stats()).toMatchObject({ total: expectedCounts([]) })
+      })
+
+      it('anonymises old events in passes, oldest first: client fields and dropped keys go, stats stay', async () => {
+        const now = Date.now()
+        const old = Array.from({ length: 5 }, (_, i) =>
+          newEvent({
+            time: now - 10_000 + i,
+            kind: i % 2 === 0 ? 'open' : 'click',
+            destination: i % 2 === 0 ? null : 'https://x.example/',
+            emailId: `old-${i % 2}`,
+            machine: i === 4,
+            label: i === 4 ? 'scanner' : 'human',
+            metadata: { campaign: i < 3 ? 'fall' : 'spring', email: `p${i}@example.com` },
+            requestData: { user_ip: '198.51.100.7', user_agent: 'Mozilla/5.0 (Secret)', referer: 'https://mail.example/box/42', method: 'GET' },
+            clientIp: '198.51.100.7',
+            userAgent: 'Mozilla/5.0 (Secret)',
+          }),
+        )
+        const recent = newEvent({ time: now, metadata: { campaign: 'fall', email: 'new@example.com' } })
+        const recorded = await store.recordEvents([...old, recent].map((event) => ({
+          event,
+          outbox: [{ ...newOutboxItem(), payload: JSON.stringify({ metadata: event.metadata, request_data: event.requestData, is_open_tracking: true }) }],
+        })))
+        const before = await campaignStats(store)
+        const pass = { before: now - 1_000, limit: 2, dropKeys: ['email'] }
+        expect(await store.anonymizeEvents(pass)).toBe(2)
+        expect((await everyEvent(store)).filter((e) => e.clientIp === null).map((e) => e.id)).toEqual(recorded.slice(0, 2).map((r) => r.id))
+        expect(await store.anonymizeEvents(pass)).toBe(2)
+        expect(await store.anonymizeEvents(pass)).toBe(1)
+        expect(await store.anonymizeEvents(pass)).toBe(0)
+        const events = await everyEvent(store)
+        for (const [i, event] of events.slice(0, 5).entries()) {
+          const original = old[i] as NewTrackingEvent
+          expect(event).toEqual({
+            ...original,
+            id: recorded[i]?.id,
+            clientIp: null,
+            userAgent: null,
+            metadata: { campaign: original.metadata.campaign },
+            requestData: { method: 'GET' },
+          })
+        }
+        expect(events[5]).toEqual({ ...recent, id: recorded[5]?.id })
+        const payloads = (await store.listOutbox()).items.map((o) => JSON.parse(o.payload) as Record<string, unknown>)
+        for (const payload of payloads.slice(0, 5)) {
+          expect(JSON.stringify(payload)).not.toMatch(/198\.51|Secret|@example|mail\.example/)
+          expect(payload).toMatchObject({ is_open_tracking: true, request_data: { method: 'GET' } })
+        }
+        expect(payloads[5]).toMatchObject({ metadata: { email: 'new@example.com' } })
+        expect(await campaignStats(store)).toEqual(before)
+        // Without keys to drop, metadata stays as it was.
+        expect(await store.anonymizeEvents({ before: now + 1, limit: 10, dropKeys: [] })).toBe(1)
+        expect((await everyEvent(store))[5]).toMatchObject({ metadata: recent.metadata, clientIp: null })
+      })
+
+      it('deletes old events in passes with their outbox rows; ids keep increasing', async () => {
+        const now = Date.now()
+        const rows = [newEvent({ time: now - 3_000 }), newEvent({ time: now - 2_000 }), newEvent({ time: now - 1_000 }), newEvent({ time: now })]
+        const recorded = await store.recordEvents(rows.map((event) => ({ event, outbox: [newOutboxItem()] })))
+        expect(await store.deleteEvents({ before: now - 500, limit: 2 })).toEqual({ events: 2, outbox: 2 })
+        expect(await store.deleteEvents({ before: now - 500, limit: 2 })).toEqual({ events: 1, outbox: 1 })
+        expect(await store.deleteEvents({ before: now - 500, limit: 2 })).toEqual({ events: 0, outbox: 0 })
+        expect((await everyEvent(store)).map((e) => e.id)).toEqual([recorded[3]?.id])
+        expect((await store.listOutbox()).items.map((o) => o.eventId)).toEqual([recorded[3]?.id])
+        const next = await store.recordEvent(newEvent(), [])
+        expect(next.id).toBeGreaterThan(recorded[3]?.id as number)
+        expect(await store.stats()).toMatchObject({ total: expectedCounts([rows[3] as NewTrackingEvent, newEvent()]) })
+      })
+
+      it('prunes only delivered outbox rows delivered before the cutoff', async () => {
+        const { outbox } = await store.recordEvent(newEvent(), [newOutboxItem(), newOutboxItem(), newOutboxItem()])
+        const [a, b] = outbox.map((o) => o.id) as [number, number, number]
+        const lease = randomUUID()
+        await store.claimOutbox({ lease, limit: 2, leaseMs: 60_000 })
+        await store.completeOutbox(a, lease, 200)
+        await store.failOutbox(b, lease, { error: 'x', status: 500, retryAt: null })
+        const deliveredAt = (await outboxRow(store, a)).deliveredAt as number
+        expect(await store.pruneOutbox({ before: deliveredAt, limit: 10 })).toBe(0)
+        expect(await store.pruneOutbox({ before: deliveredAt + 1, limit: 10 })).toBe(1)
+        expect((await store.listOutbox()).items.map((o) => o.status)).toEqual(['failed', 'pending'])
+        expect((await store.listEvents()).items).toHaveLength(1)
       })
     })
 

@@ -32,6 +32,10 @@ export type {
   DestinationCounts,
   TopValuesQuery,
   ValueCounts,
+  EventSubject,
+  RetentionPass,
+  AnonymizePass,
+  ErasedCounts,
 } from './store/event-store'
 export { SettingsError } from './errors/settings-error'
 export { StoreError } from './errors/store-error'

@@ -185,6 +185,7 @@ export async function startServer(settings: ServerSettings, options: StartServer
       store,
       logger,
       emailKey: settings.emailKey,
+      privacy: { address: 'full', userAgent: 'full' },
       webhookUrls: settings.webhookUrls,
       trustedProxies: settings.trustedProxies,
       redirectAllow: settings.redirectAllow,

@@ -37,13 +37,17 @@ describe('SqliteEventStore', () => {
     const store = openSqliteEventStore({ file })
     store.recordEvent(newEvent({ emailId: 'kept' }), [newOutboxItem()])
     store.close()
-    // Back to version 1: the outbox without its lease column.
+    // Back to version 1: the outbox without its lease column, events without retention's column and indexes.
     const db = new Database(file)
-    db.exec('ALTER TABLE outbox DROP COLUMN lease; PRAGMA user_version = 1;')
+    db.exec(`
+      DROP TABLE rollup_progress; DROP TABLE firsts; DROP TABLE rollup_hours; DROP TABLE rollup_destinations;
+      DROP INDEX events_identified; DROP INDEX events_time; DROP INDEX events_email; DROP INDEX outbox_event; DROP INDEX outbox_delivered;
+      ALTER TABLE events DROP COLUMN anonymized_at; ALTER TABLE outbox DROP COLUMN lease; PRAGMA user_version = 1;`)
     db.close()
     const reopened = openSqliteEventStore({ file, synchronous: 'full' })
     expect(reopened.listEvents().items.map((e) => e.emailId)).toEqual(['kept'])
     expect(reopened.claimOutbox({ lease: 'l', limit: 1, leaseMs: 1_000 })).toHaveLength(1)
+    expect(reopened.anonymizeEvents({ before: Date.now() + 1, limit: 10, dropKeys: [] })).toBe(1)
     reopened.close()
     const newer = new Database(file)
     newer.pragma('user_version = 99')

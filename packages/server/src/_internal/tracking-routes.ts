@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { isPytrackError, type Configuration, type JsonValue, type PytrackError, type TrackingResult } from '@pytrack/core'
+import { isPytrackError, type Configuration, type JsonValue, type PytrackError, type RequestData, type TrackingResult } from '@pytrack/core'
 import { createTrackingHandler } from '@pytrack/http'
 import { toNodeHandler, type NodeHandler } from '@pytrack/http/node'
 import type { Logger } from 'pino'
@@ -7,6 +7,7 @@ import { SettingsError } from '../errors/settings-error'
 import { StoreError } from '../errors/store-error'
 import type { EventStore, NewOutboxItem, NewTrackingEvent, RecordedEvent, RecordRequest } from '../store/event-store'
 import { GroupCommit } from './group-commit'
+import { isDoNotTrack, requestDataUnder, type PrivacyPolicy } from './privacy'
 
 /** Labels of @pytrack/http counted as machine traffic. `mail-proxy` (Gmail, Yahoo) fetches on the reader's open, so it counts as human. */
 const MACHINE_KINDS = new Set(['privacy-prefetch', 'scanner', 'preview-bot'])
@@ -34,8 +35,7 @@ function emailIdOf(metadata: Record<string, JsonValue>, emailKey: string): strin
   return canonicalJson(rest)
 }
 
-function eventOf(result: TrackingResult, emailKey: string): NewTrackingEvent {
-  const data = result.requestData
+function eventOf(result: TrackingResult, data: RequestData | null, emailKey: string): NewTrackingEvent {
   const label = typeof data?.client_kind === 'string' ? data.client_kind : 'human'
   const requestTime = typeof data?.request_time === 'string' ? Date.parse(data.request_time) : Number.NaN
   return {
@@ -73,6 +73,8 @@ export interface TrackingRoutesOptions {
   webhookUrls: readonly string[]
   trustedProxies: readonly string[]
   redirectAllow: readonly string[]
+  /** What of the client's address and User-Agent is written (the label is computed from all of it first). */
+  privacy: PrivacyPolicy
   /** Called after an event with outbox rows is committed. */
   onOutboxWritten: () => void
 }
@@ -107,11 +109,16 @@ export function createTrackingRoutes(options: TrackingRoutesOptions): NodeHandle
     throw isPytrackError(error, 'ERR_PYTRACK_STORE') ? error : new StoreError('the tracking event could not be recorded', { cause: error })
   }
 
-  const recordEvent = (result: TrackingResult): Promise<void> => {
-    const payload = webhookUrls.length === 0 ? '' : JSON.stringify(result)
+  const recordEvent = (result: TrackingResult): Promise<void> | undefined => {
+    // Do-not-track: answered as usual, nothing stored, nothing forwarded.
+    if (isDoNotTrack(result.metadata)) return undefined
+    // The label was computed from the full request; only what the policy keeps is written.
+    const data = requestDataUnder(options.privacy, result.requestData)
+    const payload =
+      webhookUrls.length === 0 ? '' : JSON.stringify(data === result.requestData ? result : { ...result.toJSON(), request_data: data })
     // The webhook-id is fixed here, once: every attempt, by any instance, sends this one.
     const outbox = webhookUrls.map((url): NewOutboxItem => ({ webhookId: `msg_${randomUUID().replaceAll('-', '')}`, url, payload }))
-    const request: RecordRequest = { event: eventOf(result, emailKey), outbox }
+    const request: RecordRequest = { event: eventOf(result, data, emailKey), outbox }
     return commits.add(request).then(committed, notRecorded)
   }
 

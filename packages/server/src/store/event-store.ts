@@ -200,6 +200,68 @@ export interface ListEventsQuery {
   limit?: number | undefined
   /** Only opens or only clicks. Default: both. */
   kind?: 'open' | 'click' | undefined
+  /**
+   * Only the events of one email or one recipient (a privacy access request). With a metadata
+   * subject a store may read every event to find them: it is meant for rare requests.
+   */
+  subject?: EventSubject | undefined
+}
+
+/**
+ * Whose events a privacy request (access or erasure) is about: the events of one email (its
+ * `emailId`), or every event whose metadata holds `value` under the top-level `key` (a
+ * recipient id such as `customer_id`; the same JSON equality as stats groups use).
+ *
+ * @example
+ * ```ts
+ * const subject: EventSubject = { key: 'customer_id', value: 123456 }
+ * const page = await store.listEvents({ subject })
+ * ```
+ */
+export type EventSubject = { emailId: string } | { key: string; value: JsonValue }
+
+/**
+ * Which old events a retention pass takes: those that happened before `before`, oldest first,
+ * at most `limit` of them, so one pass is short and the tracking routes never wait long.
+ *
+ * @example
+ * ```ts
+ * const pass: RetentionPass = { before: Date.now() - 90 * 86_400_000, limit: 500 }
+ * ```
+ */
+export interface RetentionPass {
+  /** Events (or deliveries) from before this time, in ms since the epoch. */
+  before: number
+  /** At most this many a pass, a whole number from 1 up. */
+  limit: number
+}
+
+/**
+ * A retention pass that anonymises: see {@link EventStore.anonymizeEvents}.
+ *
+ * @example
+ * ```ts
+ * await store.anonymizeEvents({ before: Date.now() - 30 * 86_400_000, limit: 500, dropKeys: ['email'] })
+ * ```
+ */
+export interface AnonymizePass extends RetentionPass {
+  /** Top-level metadata keys to remove as well (checked by the caller like a group key). */
+  dropKeys: readonly string[]
+}
+
+/**
+ * How many rows an erasure or a deleting retention pass removed.
+ *
+ * @example
+ * ```ts
+ * const { events, outbox }: ErasedCounts = await store.eraseEvents({ key: 'customer_id', value: 42 })
+ * ```
+ */
+export interface ErasedCounts {
+  /** Events removed. */
+  events: number
+  /** Webhook outbox rows removed with them. */
+  outbox: number
 }
 
 /**
@@ -560,6 +622,23 @@ export interface EventStore {
   listOutbox(query?: ListOutboxQuery): Awaitable<Page<OutboxItem>>
   /** When the next delivery is due (a pending row's time, or a held row's lease end; ms since the epoch), or null when none is pending or held. */
   nextOutboxDue(): Awaitable<number | null>
+  /**
+   * Erases every event of `subject` and all their outbox rows (delivered or not), in one
+   * transaction (a privacy erasure request).
+   */
+  eraseEvents(subject: EventSubject): Awaitable<ErasedCounts>
+  /**
+   * Anonymises up to `limit` events from before `before` that are not anonymised yet, oldest
+   * first: `clientIp` and `userAgent` become null; `requestData` loses `user_ip`, `user_agent`
+   * and `referer`; `metadata` loses the `dropKeys`; their outbox rows' payloads lose the same.
+   * Kind, time, email id, destination and labels stay, so stats are unchanged (unless grouped
+   * by a dropped key). Answers how many events it changed: 0 when none is left to do.
+   */
+  anonymizeEvents(pass: AnonymizePass): Awaitable<number>
+  /** Deletes up to `limit` events from before `before`, oldest first, with their outbox rows. */
+  deleteEvents(pass: RetentionPass): Awaitable<ErasedCounts>
+  /** Deletes up to `limit` delivered outbox rows delivered before `before`; answers how many. */
+  pruneOutbox(pass: RetentionPass): Awaitable<number>
   /** Throws when the store cannot answer (for `/healthz`). */
   check(): Awaitable<void>
   /** Flushes and closes. Further calls throw a `StoreError`; a second `close` does nothing. */

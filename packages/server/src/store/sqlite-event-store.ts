@@ -5,7 +5,10 @@ import { InvalidArgumentError, type JsonValue, type RequestData } from '@pytrack
 import { StoreError } from '../errors/store-error'
 import { makeDirectory } from '../_internal/make-directory'
 import type {
+  AnonymizePass,
+  ErasedCounts,
   EventStore,
+  EventSubject,
   ListEventsQuery,
   ListOutboxQuery,
   NewOutboxItem,
@@ -17,6 +20,7 @@ import type {
   Page,
   RecordedEvent,
   RecordRequest,
+  RetentionPass,
   Stats,
   StatsCounts,
   StatsQuery,
@@ -106,6 +110,17 @@ CREATE TABLE IF NOT EXISTS rollup_destinations (
   PRIMARY KEY (key, value, hour, destination)
 ) WITHOUT ROWID;
 `,
+  // Retention and privacy requests: the job finds events not yet anonymised by time through a
+  // partial index (anonymised rows drop out of it, so a pass never rescans them), deletes by
+  // time, erases by email, and takes outbox rows with their event.
+  `
+ALTER TABLE events ADD COLUMN anonymized_at INTEGER;
+CREATE INDEX IF NOT EXISTS events_identified ON events (time) WHERE anonymized_at IS NULL;
+CREATE INDEX IF NOT EXISTS events_time ON events (time);
+CREATE INDEX IF NOT EXISTS events_email ON events (email_id);
+CREATE INDEX IF NOT EXISTS outbox_event ON outbox (event_id);
+CREATE INDEX IF NOT EXISTS outbox_delivered ON outbox (delivered_at) WHERE status = 'delivered';
+`,
 ]
 
 const HOUR = 3_600_000
@@ -129,6 +144,27 @@ function valueSql(key: string): string {
 }
 
 const HOUR_SQL = `e.time - (((e.time % ${HOUR}) + ${HOUR}) % ${HOUR})`
+
+/** The JSON path of a top-level metadata key: quoted, so dots and colons are part of the name. */
+function keyPath(key: string): string {
+  return `$."${key.replaceAll('"', '')}"`
+}
+
+/** The SQL condition (and its values) that selects the events of a privacy request's subject. */
+function subjectCondition(subject: EventSubject): [string, unknown[]] {
+  if ('emailId' in subject) return ['email_id = ?', [subject.emailId]]
+  const path = keyPath(subject.key)
+  const value = subject.value
+  if (value === null) return ["json_type(metadata, ?) = 'null'", [path]]
+  if (typeof value === 'boolean') return ['json_type(metadata, ?) = ?', [path, String(value)]]
+  if (typeof value === 'number') return ["json_type(metadata, ?) IN ('integer', 'real') AND json_extract(metadata, ?) = ?", [path, path, value]]
+  if (typeof value === 'string') return ["json_type(metadata, ?) = 'text' AND json_extract(metadata, ?) = ?", [path, path, value]]
+  return ['json_type(metadata, ?) = ? AND json_extract(metadata, ?) = json(?)', [path, Array.isArray(value) ? 'array' : 'object', path, JSON.stringify(value)]]
+}
+
+// What anonymising removes from request data, and from a webhook payload's request data.
+const CLIENT_PATHS = ['$.user_ip', '$.user_agent', '$.referer']
+const PAYLOAD_PATHS = CLIENT_PATHS.map((path) => path.replace('$.', '$.request_data.'))
 
 type DatabaseConstructor = typeof Database
 let driver: DatabaseConstructor | undefined
@@ -381,13 +417,96 @@ export class SqliteEventStore implements EventStore {
     const after = query.after ?? 0
     const limit = query.limit ?? 100
     return wrap('list events', () => {
-      const rows = (
-        query.kind === undefined
-          ? this.#prepare('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?').all(after, limit + 1)
-          : this.#prepare('SELECT * FROM events WHERE id > ? AND kind = ? ORDER BY id LIMIT ?').all(after, query.kind, limit + 1)
-      ) as EventRow[]
+      const conditions = ['id > ?']
+      const values: unknown[] = [after]
+      if (query.kind !== undefined) {
+        conditions.push('kind = ?')
+        values.push(query.kind)
+      }
+      if (query.subject !== undefined) {
+        const [condition, subjectValues] = subjectCondition(query.subject)
+        conditions.push(condition)
+        values.push(...subjectValues)
+      }
+      const sql = `SELECT * FROM events WHERE ${conditions.join(' AND ')} ORDER BY id LIMIT ?`
+      const rows = this.#prepare(sql).all(...values, limit + 1) as EventRow[]
       return page(rows.map(eventOf), limit)
     })
+  }
+
+  // Deletes the events whose ids are in the JSON array `ids`, and their outbox rows.
+  #deleteIds(ids: string): ErasedCounts {
+    const outbox = this.#prepare('DELETE FROM outbox WHERE event_id IN (SELECT value FROM json_each(?))').run(ids).changes
+    const events = this.#prepare('DELETE FROM events WHERE id IN (SELECT value FROM json_each(?))').run(ids).changes
+    // The time rollups counted the deleted events (and name their emails): rebuilt lazily from what is left.
+    if (events > 0) this.#db.exec('DELETE FROM rollup_progress; DELETE FROM firsts; DELETE FROM rollup_hours; DELETE FROM rollup_destinations;')
+    return { events, outbox }
+  }
+
+  #selectIds(sql: string, ...values: unknown[]): string {
+    return JSON.stringify((this.#prepare(sql).all(...values) as { id: number }[]).map((row) => row.id))
+  }
+
+  eraseEvents(subject: EventSubject): ErasedCounts {
+    this.#open()
+    const [condition, values] = subjectCondition(subject)
+    return wrap('erase events', () =>
+      this.#db.transaction(() => this.#deleteIds(this.#selectIds(`SELECT id FROM events WHERE ${condition}`, ...values))).immediate(),
+    )
+  }
+
+  anonymizeEvents(pass: AnonymizePass): number {
+    this.#open()
+    const dropped = pass.dropKeys.map(keyPath)
+    const metadata = dropped.length === 0 ? 'metadata' : `json_remove(metadata, ${dropped.map(() => '?').join(', ')})`
+    const payloadPaths = [...PAYLOAD_PATHS, ...dropped.map((path) => path.replace('$.', '$.metadata.'))]
+    return wrap('anonymise events', () =>
+      this.#db.transaction(() => {
+        const ids = this.#selectIds(
+          'SELECT id FROM events WHERE anonymized_at IS NULL AND time < ? ORDER BY time LIMIT ?',
+          pass.before,
+          pass.limit,
+        )
+        const changed = this.#prepare(
+            `UPDATE events SET client_ip = NULL, user_agent = NULL, metadata = ${metadata}, anonymized_at = ?,
+               request_data = CASE WHEN json_valid(request_data) THEN json_remove(request_data, ?, ?, ?) ELSE request_data END
+             WHERE id IN (SELECT value FROM json_each(?))`,
+          )
+          .run(...dropped, Date.now(), ...CLIENT_PATHS, ids).changes
+        this.#prepare(
+            `UPDATE outbox SET payload = json_remove(payload, ${payloadPaths.map(() => '?').join(', ')})
+             WHERE event_id IN (SELECT value FROM json_each(?)) AND json_valid(payload)`,
+          )
+          .run(...payloadPaths, ids)
+        // Rollups by a dropped key hold its values: rebuilt lazily, without the anonymised events' values.
+        if (changed > 0 && pass.dropKeys.length > 0) {
+          const keys = JSON.stringify(pass.dropKeys)
+          for (const table of ['rollup_hours', 'rollup_destinations']) this.#prepare(`DELETE FROM ${table} WHERE key IN (SELECT value FROM json_each(?))`).run(keys)
+          this.#prepare("DELETE FROM rollup_progress WHERE name IN (SELECT 'key:' || value FROM json_each(?))").run(keys)
+        }
+        return changed
+      }).immediate(),
+    )
+  }
+
+  deleteEvents(pass: RetentionPass): ErasedCounts {
+    this.#open()
+    return wrap('delete old events', () =>
+      this.#db.transaction(() =>
+        this.#deleteIds(this.#selectIds('SELECT id FROM events WHERE time < ? ORDER BY time LIMIT ?', pass.before, pass.limit)),
+      ).immediate(),
+    )
+  }
+
+  pruneOutbox(pass: RetentionPass): number {
+    this.#open()
+    return wrap('prune delivered webhook deliveries', () =>
+      this.#prepare(
+          `DELETE FROM outbox WHERE id IN (
+             SELECT id FROM outbox WHERE status = 'delivered' AND delivered_at < ? ORDER BY delivered_at LIMIT ?)`,
+        )
+        .run(pass.before, pass.limit).changes,
+    )
   }
 
   stats(query: StatsQuery = {}): Stats {
@@ -396,8 +515,7 @@ export class SqliteEventStore implements EventStore {
     return wrap('compute stats', () => {
       const total = counts(this.#prepare(`SELECT ${COUNTS} FROM events`).get() as CountsRow | undefined)
       if (groupBy === undefined) return { groupBy: null, groups: [], total }
-      // The key is quoted as a JSON path member, so dots and colons are part of the name.
-      const path = `$."${groupBy.replaceAll('"', '')}"`
+      const path = keyPath(groupBy)
       const rows = this.#prepare(
           `SELECT json_extract(metadata, ?) AS value, nullif(json_type(metadata, ?), 'null') AS type, ${COUNTS}
            FROM events GROUP BY value, type ORDER BY COUNT(*) DESC, value LIMIT 10000`,

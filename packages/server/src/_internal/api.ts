@@ -4,13 +4,14 @@ import {
   getOpenTrackingUrl,
   isPytrackError,
   type Configuration,
+  type JsonValue,
   type Metadata,
 } from '@pytrack/core'
 import { adaptHtml, adaptText, type AdaptHtmlOptions } from '@pytrack/html'
 import { checkAdaptSize } from './adapt-limit'
 import type { Logger } from 'pino'
 import { ApiError } from '../errors/api-error'
-import type { EventStore, OutboxItem, OutboxStatus, TimeRange, TimeseriesInterval } from '../store/event-store'
+import type { EventStore, EventSubject, OutboxItem, OutboxStatus, TimeRange, TimeseriesInterval, TrackingEvent } from '../store/event-store'
 import { decodeCursor, encodeCursor, groupKey, pageLimit } from './cursor'
 import { createTokenCheck, readJsonBody, sendError, sendJson } from './http-io'
 import { OPENAPI_DOCUMENT } from './openapi'
@@ -45,6 +46,12 @@ const BODY_LIMITS: Record<string, number> = { '/api/v1/adapt': ADAPT_BODY_LIMIT,
 
 function metadataOf(body: Record<string, unknown>): Metadata | null {
   return (body.metadata ?? null) as Metadata | null
+}
+
+/** The subject of a privacy request whose body the schema has checked. */
+function subjectOf(body: Record<string, unknown>): EventSubject {
+  if (typeof body.emailId === 'string') return { emailId: body.emailId }
+  return { key: groupKey(body.key as string) as string, value: body.value as JsonValue }
 }
 
 /** The adapt options of a body the schema has checked; null means "the default". */
@@ -243,6 +250,31 @@ export function createApiHandler(context: ApiContext): (request: IncomingMessage
         const groupBy = groupKey(key as string) ?? ''
         const values = await store.topValues({ groupBy, from, to, limit: params.limit as number | undefined })
         sendJson(response, 200, { groupBy, from, to, values })
+      },
+    },
+    '/api/v1/privacy/export': {
+      POST: async ({ body, response }) => {
+        const subject = subjectOf(body)
+        // Paged from the store, so a recipient with many events never sits in memory twice.
+        const events: TrackingEvent[] = []
+        let after = 0
+        for (;;) {
+          const page = await store.listEvents({ subject, after, limit: 1000 })
+          events.push(...page.items)
+          after = page.items.at(-1)?.id ?? after
+          if (!page.hasMore) break
+        }
+        logger.info({ by: 'emailId' in subject ? 'emailId' : subject.key, events: events.length }, 'privacy export')
+        sendJson(response, 200, { events, count: events.length })
+      },
+    },
+    '/api/v1/privacy/erase': {
+      POST: async ({ body, response }) => {
+        const subject = subjectOf(body)
+        const erased = await store.eraseEvents(subject)
+        // The erasure is logged, never whose data it was.
+        logger.info({ by: 'emailId' in subject ? 'emailId' : subject.key, ...erased }, 'privacy erasure')
+        sendJson(response, 200, erased)
       },
     },
     '/api/v1/webhooks/deliveries': {

@@ -262,6 +262,26 @@ const schemas: Record<string, Schema> = {
     nextCursor: nullable({ type: 'string' }),
     hasMore: { type: 'boolean' },
   }),
+  PrivacySubject: {
+    description: 'Whose events: one email (`emailId`, as events show it), or every event whose metadata has `value` under the top-level `key` (a recipient id such as customer_id; 1 and "1" are different values).',
+    oneOf: [
+      { type: 'object', required: ['emailId'], properties: { emailId: { type: 'string', minLength: 1 } }, additionalProperties: false },
+      {
+        type: 'object',
+        required: ['key', 'value'],
+        properties: { key: GROUP_KEY, value: { description: 'Any JSON value but null.', not: { type: 'null' } } },
+        additionalProperties: false,
+      },
+    ],
+  },
+  PrivacyExport: record('Every stored event of the subject, oldest first (an access request).', {
+    events: { type: 'array', items: ref('TrackingEvent') },
+    count: { type: 'integer' },
+  }),
+  Erased: record('What the erasure removed.', {
+    events: { type: 'integer', description: 'Events erased.' },
+    outbox: { type: 'integer', description: 'Webhook outbox rows erased with them, delivered or not.' },
+  }),
   Requeued: record('The delivery is back in the queue.', { status: { const: 'pending' } }),
   Health: record('Whether the server and its store answer.', { status: { enum: ['ok', 'unavailable'] } }),
   Error: record('An error answer.', {
@@ -386,6 +406,24 @@ const paths: Record<string, Record<string, Schema>> = {
       answers: { 200: [ref('TopValues'), 'The values.'] },
     }),
   },
+  '/api/v1/privacy/export': {
+    post: operation({
+      summary: 'Export the events of a recipient',
+      description: 'Every stored event of one email or of one metadata value (a recipient id), for a data access request. With a metadata subject the store reads every event: meant for rare requests.',
+      tags: ['privacy'],
+      body: ref('PrivacySubject'),
+      answers: { 200: [ref('PrivacyExport'), 'The events.'] },
+    }),
+  },
+  '/api/v1/privacy/erase': {
+    post: operation({
+      summary: 'Erase the events of a recipient',
+      description: 'Deletes every event of one email or of one metadata value (a recipient id) and all their webhook outbox rows, in one transaction, for an erasure request. The server logs that an erasure happened and its counts, never the subject.',
+      tags: ['privacy'],
+      body: ref('PrivacySubject'),
+      answers: { 200: [ref('Erased'), 'What was erased.'] },
+    }),
+  },
   '/api/v1/webhooks/deliveries': {
     get: operation({
       summary: 'List webhook deliveries',
@@ -428,6 +466,7 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
     { name: 'links', description: 'Make tracking links and adapt emails.' },
     { name: 'events', description: 'Recorded opens and clicks.' },
     { name: 'webhooks', description: 'The webhook outbox.' },
+    { name: 'privacy', description: 'Access and erasure requests of recipients.' },
     { name: 'server', description: 'Health and this document.' },
   ],
   paths,

@@ -328,6 +328,8 @@ export class SqliteEventStore implements EventStore {
       this.#db.pragma('busy_timeout = 5000')
       this.#db.pragma('journal_mode = WAL')
       this.#db.pragma(`synchronous = ${synchronous.toUpperCase()}`)
+      // Erased and anonymised data is overwritten, not left in free pages of the file.
+      this.#db.pragma('secure_delete = ON')
       this.#migrate()
     } catch (error) {
       if (error instanceof StoreError) throw error
@@ -450,9 +452,12 @@ export class SqliteEventStore implements EventStore {
   eraseEvents(subject: EventSubject): ErasedCounts {
     this.#open()
     const [condition, values] = subjectCondition(subject)
-    return wrap('erase events', () =>
-      this.#db.transaction(() => this.#deleteIds(this.#selectIds(`SELECT id FROM events WHERE ${condition}`, ...values))).immediate(),
-    )
+    return wrap('erase events', () => {
+      const erased = this.#db.transaction(() => this.#deleteIds(this.#selectIds(`SELECT id FROM events WHERE ${condition}`, ...values))).immediate()
+      // The WAL still holds the erased rows' old pages until they are folded back into the file.
+      if (erased.events > 0) this.#db.pragma('wal_checkpoint(TRUNCATE)')
+      return erased
+    })
   }
 
   anonymizeEvents(pass: AnonymizePass): number {

@@ -482,6 +482,9 @@ export function describeEventStore(name: string, harness: EventStoreHarness): vo
         }
         expect(await store.topValues({ groupBy: 'campaign', from: 0, to: start + 100 * HOUR, limit: 2 })).toHaveLength(2)
         expect(await store.topValues({ groupBy: 'no_such_key', from: 0, to: start + 100 * HOUR })).toEqual([])
+      })
+    })
+
     describe('privacy and retention', () => {
       const campaignStats = async (target: EventStore) => ({ all: await target.stats(), byCampaign: sortGroups((await target.stats({ groupBy: 'campaign' })).groups) })
 
@@ -592,6 +595,27 @@ export function describeEventStore(name: string, harness: EventStoreHarness): vo
         const next = await store.recordEvent(newEvent(), [])
         expect(next.id).toBeGreaterThan(recorded[3]?.id as number)
         expect(await store.stats()).toMatchObject({ total: expectedCounts([rows[3] as NewTrackingEvent, newEvent()]) })
+      })
+
+      it('keeps the time queries true to the events left after an erasure, a deletion or dropped keys', async () => {
+        const now = Date.now()
+        const values = async (key: string) =>
+          (await store.topValues({ groupBy: key, from: 0, to: now + 3_600_000 })).map((v) => [v.value, v.opens + v.clicks + v.machineOpens + v.machineClicks])
+        await store.recordEvents([
+          newEvent({ time: now - 5_000, metadata: { campaign: 'fall', customer_id: 'c-1', email: 'a@example.com' } }),
+          newEvent({ time: now - 4_000, metadata: { campaign: 'fall', customer_id: 'c-2', email: 'b@example.com' } }),
+          newEvent({ time: now - 3_000, metadata: { campaign: 'spring', customer_id: 'c-1', email: 'a@example.com' } }),
+          newEvent({ time: now, metadata: { campaign: 'spring', customer_id: 'c-3', email: 'c@example.com' } }),
+        ].map((event) => ({ event, outbox: [] })))
+        expect(await values('campaign')).toEqual([['fall', 2], ['spring', 2]])
+        expect((await values('email')).map(([value]) => value).sort()).toEqual(['a@example.com', 'b@example.com', 'c@example.com'])
+        await store.eraseEvents({ key: 'customer_id', value: 'c-1' })
+        expect(await values('campaign')).toEqual([['fall', 1], ['spring', 1]])
+        expect(await store.deleteEvents({ before: now - 1_000, limit: 10 })).toEqual({ events: 1, outbox: 0 })
+        expect(await values('campaign')).toEqual([['spring', 1]])
+        expect(await store.anonymizeEvents({ before: now + 1, limit: 10, dropKeys: ['email'] })).toBe(1)
+        expect(await values('email')).toEqual([])
+        expect(await values('campaign')).toEqual([['spring', 1]])
       })
 
       it('prunes only delivered outbox rows delivered before the cutoff', async () => {

@@ -337,6 +337,20 @@ describe('adaptHtml options', () => {
   })
 })
 
+describe('adaptHtml for a recipient who must not be tracked', () => {
+  it('leaves the whole message as it is when the metadata says track: false, and tracks it otherwise', () => {
+    const html = '<html><body><a href="https://example.com/a">a</a></body></html>'
+    expect(adaptHtml(html, { customer_id: 1, track: false }, { configuration })).toMatchObject({ html, links: [], pixel: null })
+    expect(adaptText('See https://example.com/a', { track: false }, { configuration })).toMatchObject({ text: 'See https://example.com/a', links: [] })
+    // Only `false` itself opts out: a string or a true value tracks as usual.
+    for (const track of ['false', true, 0]) {
+      const result = adaptHtml(html, { track }, { configuration })
+      expect(result.links).toHaveLength(1)
+      expect(result.pixel).not.toBeNull()
+    }
+  })
+})
+
 describe('adaptHtml errors', () => {
   const code = (fn: () => unknown): string | undefined => {
     try {

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, getOpenTrackingUrl, type Configuration, type Metadata } from '@pytrack/core'
+import { InvalidArgumentError, getOpenTrackingUrl, isDoNotTrack, type Configuration, type Metadata } from '@pytrack/core'
 import type {
   AdaptHtmlOptions,
   AdaptHtmlResult,
@@ -68,6 +68,8 @@ function pixelPositionOf(options: AdaptHtmlOptions): 'bottom' | 'top' | string {
  * `https+notrack://`, which is written out as `https://`, and the rest of the README's table),
  * and what the domain lists or `shouldTrackLink` refuse.
  * The pixel goes before `</body>` unless `pixelPosition` says otherwise, at the end without a body.
+ * A message whose metadata says its recipient must not be tracked (`track: false`, see
+ * `isDoNotTrack` in @pytrack/core) is left as it is: no link rewritten, no pixel.
  *
  * Throws `InvalidArgumentError` for a non-string `html` or bad options, `ConfigurationError` when
  * a base tracking URL is missing, `MetadataError` for metadata JSON cannot carry. Malformed HTML
@@ -86,7 +88,9 @@ function pixelPositionOf(options: AdaptHtmlOptions): 'bottom' | 'top' | string {
  * ```
  */
 export function adaptHtml(html: string, metadata?: Metadata | null, options?: AdaptHtmlOptions): AdaptHtmlResult {
-  const settings = htmlSettings(html, options, 'adaptHtml')
+  const checked = htmlSettings(html, options, 'adaptHtml')
+  // A recipient who must not be tracked (`track: false`): the message stays as it is.
+  const settings = isDoNotTrack(metadata) ? { ...checked, clickTracking: false, openTracking: false, trap: null } : checked
   const tracker = settings.clickTracking ? new LinkTracker(metadata, settings.options, settings.configuration) : null
   // Open tracking first: it validates the metadata and the open base URL before any work.
   const pixelUrl = settings.openTracking ? getOpenTrackingUrl(metadata, { configuration: settings.configuration }) : null

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Metadata } from '@pytrack/core'
+import { InvalidArgumentError, isDoNotTrack, type Metadata } from '@pytrack/core'
 import type { AdaptTextOptions, AdaptTextResult, SkippedLink, TrackedLink } from './types'
 import {
   LinkTracker,
@@ -61,7 +61,7 @@ function urlLength(match: string): number {
  */
 export function adaptText(text: string, metadata?: Metadata | null, options?: AdaptTextOptions): AdaptTextResult {
   const settings = textSettings(text, options, 'adaptText')
-  if (!booleanOption(settings, 'clickTracking', true)) return { text, links: [], skipped: [], warnings: [] }
+  if (!booleanOption(settings, 'clickTracking', true) || isDoNotTrack(metadata)) return { text, links: [], skipped: [], warnings: [] }
   const tracker = new LinkTracker(metadata, settings, resolveConfiguration(settings))
   const { links, skipped, splices } = planText(text, tracker, (candidate) => tracker.trackingUrl(candidate))
   const output = applySplices(text, splices, (splice) => links[splice.link]!.trackingUrl)

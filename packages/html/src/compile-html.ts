@@ -1,4 +1,4 @@
-import type { Metadata } from '@pytrack/core'
+import { isDoNotTrack, type Metadata } from '@pytrack/core'
 import type { AdaptHtmlOptions, AdaptHtmlResult, AdaptWarning, TrackedLink } from './types'
 import { PIXEL, TRAP, adaptHtml, clipWarning, hrefText, htmlSettings, pixelTag, planHtml, type HtmlPlan, type HtmlSettings } from './adapt-html'
 import { TRAP_METADATA_KEY, trapLinkTag } from './trap-link'
@@ -105,7 +105,8 @@ class HtmlTemplate implements CompiledHtml {
 
   render(metadata?: Metadata | null): AdaptHtmlResult {
     const pixelRange = this.pixelRange
-    const urls = this.slots.render(metadata, pixelRange !== null)
+    // Do-not-track and metadata a link cannot carry: adaptHtml's own answer (or error).
+    const urls = isDoNotTrack(metadata) ? null : this.slots.render(metadata, pixelRange !== null)
     if (urls === null) return adaptHtml(this.html, metadata, this.settings.options)
     const template = this.links
     const segments = this.segments

@@ -1,4 +1,4 @@
-import type { Metadata } from '@pytrack/core'
+import { isDoNotTrack, type Metadata } from '@pytrack/core'
 import type { AdaptTextOptions, AdaptTextResult, SkippedLink, TrackedLink } from './types'
 import { adaptText, planText, textSettings } from './adapt-text'
 import { LinkTracker, booleanOption, resolveConfiguration } from './_internal/link-tracker'
@@ -67,7 +67,7 @@ class TextTemplate implements CompiledText {
 
   render(metadata?: Metadata | null): AdaptTextResult {
     if (this.slots === null) return adaptText(this.text, metadata, this.options)
-    const urls = this.slots.render(metadata, false)
+    const urls = isDoNotTrack(metadata) ? null : this.slots.render(metadata, false)
     if (urls === null) return adaptText(this.text, metadata, this.options)
     const template = this.links
     const segments = this.segments

@@ -1,7 +1,7 @@
 export { startServer, linkConfiguration } from './server'
 export type { StartServerOptions, RunningServer, LinkConfigurationOptions } from './server'
 export { loadSettings } from './settings'
-export type { ServerSettings, LoadSettingsOptions, CodecName, LogLevel } from './settings'
+export type { ServerSettings, LoadSettingsOptions, CodecName, LogLevel, AddressPolicy, UserAgentPolicy } from './settings'
 export { SqliteEventStore, openSqliteEventStore } from './store/sqlite-event-store'
 export type { SqliteEventStoreOptions } from './store/sqlite-event-store'
 export type {

@@ -10,6 +10,7 @@ import { limitConnections } from './_internal/connection-limits'
 import { loadKeys } from './_internal/keys'
 import { prepareDatabaseFiles } from './_internal/private-files'
 import { OutboxDispatcher } from './_internal/outbox-dispatcher'
+import { startRetentionJob } from './_internal/retention'
 import { createTrackingRoutes } from './_internal/tracking-routes'
 import { isLoopbackHost, type ServerSettings } from './settings'
 import type { EventStore } from './store/event-store'
@@ -185,7 +186,7 @@ export async function startServer(settings: ServerSettings, options: StartServer
       store,
       logger,
       emailKey: settings.emailKey,
-      privacy: { address: 'full', userAgent: 'full' },
+      privacy: { address: settings.clientAddress, userAgent: settings.clientUserAgent },
       webhookUrls: settings.webhookUrls,
       trustedProxies: settings.trustedProxies,
       redirectAllow: settings.redirectAllow,
@@ -218,6 +219,11 @@ export async function startServer(settings: ServerSettings, options: StartServer
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
     const url = `http://${host}:${address.port}`
     dispatcher.start()
+    const retention = startRetentionJob(
+      store,
+      { eventsMs: settings.retentionMs, mode: settings.retentionMode, dropKeys: settings.retentionDropKeys, deliveredOutboxMs: settings.deliveredRetentionMs },
+      logger,
+    )
     logger.info(
       {
         url,
@@ -243,6 +249,7 @@ export async function startServer(settings: ServerSettings, options: StartServer
         await closed
         clearTimeout(timer)
         await dispatcher.close(Math.max(0, settings.shutdownTimeoutMs - (Date.now() - started)))
+        await retention.stop()
         await store.close()
         logger.info('pytrack server stopped')
         logger.flush?.()

@@ -25,6 +25,28 @@ export type CodecName = 'fernet' | 'signed' | 'base64'
  */
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 
+/**
+ * What the server stores of a client's IP address: all of it, its network (IPv4 /24, IPv6 /48),
+ * or nothing. Machine labels are computed from the full address first, whatever this says.
+ *
+ * @example
+ * ```ts
+ * loadSettings({ overrides: { clientAddress: 'network' satisfies AddressPolicy } })
+ * ```
+ */
+export type AddressPolicy = 'full' | 'network' | 'none'
+
+/**
+ * What the server stores of a client's `User-Agent`: all of it, its family and major version
+ * (`Chrome 120`, `Outlook 16`), or nothing. Machine labels use the full header first.
+ *
+ * @example
+ * ```ts
+ * loadSettings({ overrides: { clientUserAgent: 'family' satisfies UserAgentPolicy } })
+ * ```
+ */
+export type UserAgentPolicy = 'full' | 'family' | 'none'
+
 /** What a setting's parser is given besides the raw value. */
 interface SettingContext {
   /** The source the user wrote (`PYTRACK_PORT`, `--port`, `port (in /etc/pytrack.json)`), for messages. */
@@ -167,6 +189,26 @@ function apiToken(value: unknown, { name, earlier, serving }: SettingContext): s
     fail(name, `${name} must be one word of visible ASCII characters (no spaces, as clients send it in an Authorization header); make one with: openssl rand -hex 32`)
   }
   return token
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+
+// A duration as people write it (`30d`, `12h`, `15m`, `90s`), or `off` (null) for no limit; a number is milliseconds.
+function duration(name: string, value: unknown): number | null {
+  if (value === null) return null
+  // A number is milliseconds (a config file, or programmatic overrides).
+  if (typeof value === 'number') return integer(name, value, 1, 100 * 365 * 86_400_000)
+  const string = text(name, value).toLowerCase()
+  if (string === 'off') return null
+  const match = /^(\d{1,6})\s*([smhd])$/.exec(string)
+  const ms = match === null ? 0 : Number(match[1]) * (DURATION_UNITS[match[2] as string] as number)
+  if (ms <= 0) fail(name, `${name} must be a duration such as 30d, 12h, 15m or 90s, or off; got "${string}"`)
+  return ms
+}
+
+function metadataKey(name: string, key: string): string {
+  if (!/^[A-Za-z0-9_\-.:]{1,64}$/.test(key)) fail(name, `${name} must name metadata keys of 1 to 64 letters, digits or _-.:; got "${key}"`)
+  return key
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -359,11 +401,49 @@ const SETTINGS = {
     env: 'PYTRACK_EMAIL_KEY',
     default: 'message_id',
     help: 'the metadata key naming an email, for unique counts',
-    parse: (value: unknown, { name }: SettingContext): string => {
-      const key = text(name, value)
-      if (!/^[A-Za-z0-9_\-.:]{1,64}$/.test(key)) fail(name, `${name} must be a metadata key of 1 to 64 letters, digits or _-.:`)
-      return key
-    },
+    parse: (value: unknown, { name }: SettingContext): string => metadataKey(name, text(name, value)),
+  },
+  /** What of a client's IP address is stored: `full`, `network` (IPv4 /24, IPv6 /48) or `none`. Default `full`. */
+  clientAddress: {
+    env: 'PYTRACK_CLIENT_ADDRESS',
+    default: 'full',
+    help: "what of a client's IP address is stored: `full`, `network` (IPv4 /24, IPv6 /48) or `none`; machine labels use the full address first",
+    parse: (value: unknown, { name }: SettingContext): AddressPolicy => oneOf(name, value, ['full', 'network', 'none'] as const),
+  },
+  /** What of a client's User-Agent is stored: `full`, `family` (such as `Chrome 120`) or `none`. Default `full`. */
+  clientUserAgent: {
+    env: 'PYTRACK_CLIENT_USER_AGENT',
+    default: 'full',
+    help: "what of a client's User-Agent is stored: `full`, `family` (client and major version, such as `Chrome 120`) or `none`",
+    parse: (value: unknown, { name }: SettingContext): UserAgentPolicy => oneOf(name, value, ['full', 'family', 'none'] as const),
+  },
+  /** Age after which events are anonymised or deleted (ms); null keeps them as they are. Default null. */
+  retentionMs: {
+    env: 'PYTRACK_RETENTION',
+    default: 'off',
+    help: 'age after which events are anonymised or deleted by a background job (`90d`, `12h`, `off`)',
+    parse: (value: unknown, { name }: SettingContext): number | null => duration(name, value),
+  },
+  /** What retention does to old events: `anonymize` (drop address, User-Agent, referer, `retentionDropKeys`) or `delete`. Default `anonymize`. */
+  retentionMode: {
+    env: 'PYTRACK_RETENTION_MODE',
+    default: 'anonymize',
+    help: '`anonymize` (drop the address, User-Agent, referer and the drop keys; stats stay) or `delete` old events',
+    parse: (value: unknown, { name }: SettingContext): 'anonymize' | 'delete' => oneOf(name, value, ['anonymize', 'delete'] as const),
+  },
+  /** Metadata keys that anonymising removes too (a recipient's email address, say). */
+  retentionDropKeys: {
+    env: 'PYTRACK_RETENTION_DROP_KEYS',
+    default: [] as string[],
+    help: 'metadata keys anonymising removes too (such as `email`); keep the ones you group stats by',
+    parse: (value: unknown, { name }: SettingContext): string[] => list(name, value).map((key) => metadataKey(name, key)),
+  },
+  /** Age after which delivered webhook outbox rows are deleted (ms); null keeps them. Default 30 days. */
+  deliveredRetentionMs: {
+    env: 'PYTRACK_DELIVERED_RETENTION',
+    default: '30d',
+    help: 'age after which delivered webhook deliveries are deleted from the outbox (`off` keeps them)',
+    parse: (value: unknown, { name }: SettingContext): number | null => duration(name, value),
   },
   /** SQLite durability: `normal` survives a killed process, `full` also power loss. Default `normal`. */
   synchronous: {

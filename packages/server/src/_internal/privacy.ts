@@ -1,26 +1,11 @@
 import { isIPv4, isIPv6 } from 'node:net'
-import type { JsonValue, RequestData } from '@pytrack/core'
+import type { RequestData } from '@pytrack/core'
 import Bowser from 'bowser'
-
-/**
- * What the server writes of a client's address: all of it, its network (IPv4 /24, IPv6 /48),
- * or nothing. The machine label is computed from the full address before any of this.
- */
-export type AddressPolicy = 'full' | 'network' | 'none'
-/** What the server writes of a `User-Agent`: all of it, its family and major version, or nothing. */
-export type UserAgentPolicy = 'full' | 'family' | 'none'
+import type { AddressPolicy, UserAgentPolicy } from '../settings'
 
 export interface PrivacyPolicy {
   address: AddressPolicy
   userAgent: UserAgentPolicy
-}
-
-/** The metadata key and value that mark a recipient who must not be tracked: `{"track": false}`. */
-export const DO_NOT_TRACK_KEY = 'track'
-
-/** True when the link's metadata says its recipient must not be tracked (`track: false`). */
-export function isDoNotTrack(metadata: Record<string, JsonValue>): boolean {
-  return metadata[DO_NOT_TRACK_KEY] === false
 }
 
 /** IPv4 as `a.b.c.0`; IPv6 as its first three groups followed by `::`; IPv4-mapped IPv6 as IPv4. */

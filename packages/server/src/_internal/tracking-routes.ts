@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { isPytrackError, type Configuration, type JsonValue, type PytrackError, type RequestData, type TrackingResult } from '@pytrack/core'
+import { isDoNotTrack, isPytrackError, type Configuration, type JsonValue, type PytrackError, type RequestData, type TrackingResult } from '@pytrack/core'
 import { createTrackingHandler } from '@pytrack/http'
 import { toNodeHandler, type NodeHandler } from '@pytrack/http/node'
 import type { Logger } from 'pino'
@@ -7,7 +7,7 @@ import { SettingsError } from '../errors/settings-error'
 import { StoreError } from '../errors/store-error'
 import type { EventStore, NewOutboxItem, NewTrackingEvent, RecordedEvent, RecordRequest } from '../store/event-store'
 import { GroupCommit } from './group-commit'
-import { isDoNotTrack, requestDataUnder, type PrivacyPolicy } from './privacy'
+import { requestDataUnder, type PrivacyPolicy } from './privacy'
 
 /** Labels of @pytrack/http counted as machine traffic. `mail-proxy` (Gmail, Yahoo) fetches on the reader's open, so it counts as human. */
 const MACHINE_KINDS = new Set(['privacy-prefetch', 'scanner', 'preview-bot'])

@@ -1,5 +1,5 @@
 import { isDoNotTrack, type Metadata } from '@pytrack/core'
-import type { AdaptTextOptions, AdaptTextResult, SkippedLink, TrackedLink } from './types'
+import type { AdaptTextOptions, AdaptTextResult, AdaptWarning, SkippedLink, TrackedLink } from './types'
 import { adaptText, planText, textSettings } from './adapt-text'
 import { LinkTracker, booleanOption, resolveConfiguration } from './_internal/link-tracker'
 import { TrackingSlots, slotRecorder } from './_internal/link-slots'
@@ -34,12 +34,13 @@ export interface CompiledText {
  */
 export function compileText(text: string, options?: AdaptTextOptions): CompiledText {
   const settings = { ...textSettings(text, options, 'compileText') }
-  if (!booleanOption(settings, 'clickTracking', true)) return new TextTemplate(text, settings, [], [], [], null)
+  if (!booleanOption(settings, 'clickTracking', true)) return new TextTemplate(text, settings, [], [], [], null, [])
   const configuration = resolveConfiguration(settings)
   const tracker = new LinkTracker(null, settings, configuration)
   const slots = new TrackingSlots(configuration)
   const { links, skipped, splices } = planText(text, tracker, slotRecorder(tracker, slots))
-  return new TextTemplate(text, settings, links, skipped, splices, slots)
+  // The template's own warnings (malformed URLs); a render that would pass maxLinkLength falls back to adaptText.
+  return new TextTemplate(text, settings, links, skipped, splices, slots, tracker.warnings())
 }
 
 class TextTemplate implements CompiledText {
@@ -52,9 +53,11 @@ class TextTemplate implements CompiledText {
   private readonly segments: string[]
 
   private readonly dynamic: Splice[]
+  private readonly warnings: readonly AdaptWarning[]
 
-  constructor(text: string, options: AdaptTextOptions, links: TrackedLink[], skipped: SkippedLink[], splices: Splice[], slots: TrackingSlots | null) {
+  constructor(text: string, options: AdaptTextOptions, links: TrackedLink[], skipped: SkippedLink[], splices: Splice[], slots: TrackingSlots | null, warnings: AdaptWarning[]) {
     this.text = text
+    this.warnings = warnings.map((warning) => Object.freeze(warning))
     this.options = options
     this.links = links
     this.skipped = skipped.map((link) => Object.freeze(link))
@@ -80,6 +83,6 @@ class TextTemplate implements CompiledText {
       links[index] = { ...link, trackingUrl }
       output += trackingUrl + segments[i + 1]!
     }
-    return { text: output, links, skipped: this.skipped.slice(), warnings: [] }
+    return { text: output, links, skipped: this.skipped.slice(), warnings: this.warnings.slice() }
   }
 }

@@ -218,7 +218,17 @@ export interface ListEventsQuery {
  * const page = await store.listEvents({ subject })
  * ```
  */
-export type EventSubject = { emailId: string } | { key: string; value: JsonValue }
+export type EventSubject =
+  | {
+      /** The email's id, as events show it (`emailId`). */
+      emailId: string
+    }
+  | {
+      /** A top-level metadata key, such as `customer_id` (the caller checks it). */
+      key: string
+      /** The value the events' metadata holds under `key`. */
+      value: JsonValue
+    }
 
 /**
  * Which old events a retention pass takes: those that happened before `before`, oldest first,

@@ -1,13 +1,12 @@
 // Privacy by design, over real HTTP and a real SQLite file: what is written of a client, the
 // retention job, do-not-track links, and access and erasure requests.
-import { createServer, type IncomingMessage, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import pino from 'pino'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createWatch } from '../../../test-utils/wait'
+import { startReceiver, type Receiver } from '../../webhook/test/receiver'
 import { newEvent, newOutboxItem } from '../../../test-utils/event-store-contract'
 import { BROWSER, startTestServer, tempDir, type TestServer } from '../test/helpers'
 import { networkOf, requestDataUnder, userAgentFamily } from './_internal/privacy'
@@ -60,40 +59,40 @@ function databaseBytes(dataDir: string): string {
     .join('\n')
 }
 
-async function receiver(): Promise<{ url: string; bodies: string[]; close: () => Promise<void>; watch: ReturnType<typeof createWatch> }> {
-  const bodies: string[] = []
-  const watch = createWatch()
-  const server: Server = createServer((request: IncomingMessage, response) => {
-    let body = ''
-    request.on('data', (chunk: Buffer) => (body += String(chunk)))
-    request.on('end', () => {
-      bodies.push(body)
-      response.writeHead(204).end()
-      watch.notify()
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return { url: `http://127.0.0.1:${port}/hook`, bodies, watch, close: () => new Promise((resolve) => server.close(() => resolve())) }
+/** The events the API lists (the first page, up to 100). */
+async function listed<T = Record<string, unknown>>(t: TestServer): Promise<T[]> {
+  return ((await (await t.api('/api/v1/events')).json()) as { events: T[] }).events
+}
+
+async function receiver(): Promise<Receiver & { bodies: () => string }> {
+  const hook = await startReceiver()
+  running.push(() => hook.close())
+  return Object.assign(hook, { bodies: () => hook.requests.map((r) => String(r.body)).join('\n') })
 }
 
 describe('what is written of a client', () => {
   it('cuts addresses to their network and User-Agents to their family', () => {
-    expect(networkOf('198.51.100.77')).toBe('198.51.100.0')
-    expect(networkOf('::ffff:198.51.100.77')).toBe('198.51.100.0')
-    expect(networkOf('2001:db8:abcd:1234::77')).toBe('2001:db8:abcd::')
-    expect(networkOf('2001:0db8::1')).toBe('2001:db8:0::')
-    expect(networkOf('2001::1:2:3:4:5:6')).toBe('2001:0:1::')
-    expect(networkOf('::1')).toBe('0:0:0::')
-    expect(networkOf('fe80::1%eth0')).toBe('fe80:0:0::')
-    expect(networkOf('not an address')).toBeNull()
-    expect(userAgentFamily(BROWSER['user-agent'])).toBe('Safari 17')
-    expect(userAgentFamily('Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36')).toBe('Chrome 120')
-    expect(userAgentFamily('Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17029; Pro)')).toBe('Outlook 16')
-    expect(userAgentFamily('Mozilla/5.0 (X11; Linux x86_64; rv:115.0) Gecko/20100101 Thunderbird/115.3.1')).toBe('Thunderbird 115')
-    expect(userAgentFamily('Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)')).toBe('GoogleImageProxy')
-    expect(userAgentFamily('')).toBe('other')
-    expect(userAgentFamily('\u0000\uffff')).toBe('other')
+    const networks: [string, string | null][] = [
+      ['198.51.100.77', '198.51.100.0'],
+      ['::ffff:198.51.100.77', '198.51.100.0'],
+      ['2001:db8:abcd:1234::77', '2001:db8:abcd::'],
+      ['2001:0db8::1', '2001:db8:0::'],
+      ['2001::1:2:3:4:5:6', '2001:0:1::'],
+      ['::1', '0:0:0::'],
+      ['fe80::1%eth0', 'fe80:0:0::'],
+      ['not an address', null],
+    ]
+    for (const [address, network] of networks) expect(networkOf(address), address).toBe(network)
+    const families: [string, string][] = [
+      [BROWSER['user-agent'], 'Safari 17'],
+      ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36', 'Chrome 120'],
+      ['Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17029; Pro)', 'Outlook 16'],
+      ['Mozilla/5.0 (X11; Linux x86_64; rv:115.0) Gecko/20100101 Thunderbird/115.3.1', 'Thunderbird 115'],
+      ['Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)', 'GoogleImageProxy'],
+      ['', 'other'],
+      ['\u0000\uffff', 'other'],
+    ]
+    for (const [userAgent, family] of families) expect(userAgentFamily(userAgent), userAgent).toBe(family)
     expect(requestDataUnder({ address: 'none', userAgent: 'none' }, { user_ip: '1.2.3.4', user_agent: 'x', referer: 'https://mail.example/u/0/box/9', method: 'GET' })).toEqual({ referer: 'https://mail.example', method: 'GET' })
     const data = { user_ip: '1.2.3.4', user_agent: 'x' }
     expect(requestDataUnder({ address: 'full', userAgent: 'full' }, data)).toBe(data)
@@ -101,7 +100,6 @@ describe('what is written of a client', () => {
 
   it('with truncation on, no full address or User-Agent reaches the database file or its WAL, webhook payloads included', async () => {
     const hook = await receiver()
-    running.push(hook.close)
     const t = await start({ clientAddress: 'network', clientUserAgent: 'family', trustedProxies: ['127.0.0.1'], webhookUrls: [hook.url] })
     const metadata = { message_id: 'priv-1' }
     const clients = ['198.51.100.77', '2001:db8:abcd:1234::77']
@@ -110,18 +108,18 @@ describe('what is written of a client', () => {
       expect((await fetch(await link(t, 'open', metadata), { headers })).status).toBe(200)
       expect((await fetch(await link(t, 'click', metadata, 'https://example.com/x'), { headers, redirect: 'manual' })).status).toBe(302)
     }
-    const events = ((await (await t.api('/api/v1/events')).json()) as { events: { clientIp: string; userAgent: string; label: string; requestData: Record<string, unknown> }[] }).events
+    const events = await listed<{ clientIp: string; userAgent: string; label: string; requestData: Record<string, unknown> }>(t)
     expect(events.map((e) => e.clientIp)).toEqual(['198.51.100.0', '198.51.100.0', '2001:db8:abcd::', '2001:db8:abcd::'])
     expect(new Set(events.map((e) => e.userAgent))).toEqual(new Set(['Safari 17']))
     expect(events.map((e) => e.label)).toEqual(['human', 'human', 'human', 'human'])
     expect(events[0]?.requestData).toMatchObject({ user_ip: '198.51.100.0', user_agent: 'Safari 17', referer: 'https://mail.example.com' })
     // The webhooks are delivered (their payloads were in the outbox), cut down the same way.
-    await hook.watch.until(() => hook.bodies.length === 4)
+    await hook.arrived(4)
     const written = databaseBytes(t.dataDir)
     expect(written).toContain('198.51.100.0')
     for (const secret of [...clients, '2001:db8:abcd:1234', 'Version/17.0', 'secret-box']) {
       expect(written, `${secret} in the database`).not.toContain(secret)
-      expect(hook.bodies.join('\n'), `${secret} in a webhook`).not.toContain(secret)
+      expect(hook.bodies(), `${secret} in a webhook`).not.toContain(secret)
     }
     await t.stop()
     for (const secret of clients) expect(databaseBytes(t.dataDir)).not.toContain(secret)
@@ -131,7 +129,7 @@ describe('what is written of a client', () => {
     const t = await start({ clientAddress: 'none', clientUserAgent: 'none' })
     const headers = { 'user-agent': 'Mozilla/5.0 (via ggpht.com GoogleImageProxy)' }
     expect((await fetch(await link(t, 'open', { message_id: 'p2' }), { headers })).status).toBe(200)
-    const [event] = ((await (await t.api('/api/v1/events')).json()) as { events: Record<string, unknown>[] }).events
+    const [event] = await listed(t)
     expect(event).toMatchObject({ clientIp: null, userAgent: null, label: 'mail-proxy' })
     expect(event?.requestData).not.toHaveProperty('user_ip')
     expect(event?.requestData).not.toHaveProperty('user_agent')
@@ -141,7 +139,6 @@ describe('what is written of a client', () => {
 describe('do-not-track', () => {
   it('answers the pixel and the redirect as usual and stores nothing, forwards nothing', async () => {
     const hook = await receiver()
-    running.push(hook.close)
     const t = await start({ webhookUrls: [hook.url] })
     const pixel = await fetch(await link(t, 'open', { message_id: 'dnt', track: false }), { headers: BROWSER })
     expect([pixel.status, pixel.headers.get('content-type')]).toEqual([200, 'image/png'])
@@ -149,11 +146,11 @@ describe('do-not-track', () => {
     expect([redirect.status, redirect.headers.get('location')]).toEqual([302, 'https://example.com/dnt'])
     // A tracked hit after them is stored and delivered: the two before it were not.
     expect((await fetch(await link(t, 'open', { message_id: 'tracked', track: true }), { headers: BROWSER })).status).toBe(200)
-    await hook.watch.until(() => hook.bodies.length === 1)
-    const events = ((await (await t.api('/api/v1/events')).json()) as { events: { metadata: unknown }[] }).events
+    await hook.arrived(1)
+    const events = await listed<{ metadata: unknown }>(t)
     expect(events.map((e) => e.metadata)).toEqual([{ message_id: 'tracked', track: true }])
     expect(((await (await t.api('/api/v1/webhooks/deliveries')).json()) as { deliveries: unknown[] }).deliveries).toHaveLength(1)
-    expect(hook.bodies[0]).toContain('tracked')
+    expect(hook.bodies()).toContain('tracked')
   })
 })
 
@@ -228,7 +225,7 @@ describe('retention', () => {
     // Delivered before the server started: more than 1 ms old at the job's first pass.
     await watch.until(() => logs.find((line) => line.msg === 'retention: pruned delivered webhook deliveries'))
     expect(logs.find((line) => line.msg === 'retention: deleted old events')).toMatchObject({ events: 1 })
-    const events = ((await (await t.api('/api/v1/events')).json()) as { events: unknown[] }).events
+    const events = await listed(t)
     expect(events).toHaveLength(2)
     const deliveries = ((await (await t.api('/api/v1/webhooks/deliveries')).json()) as { deliveries: { id: number; status: string }[] }).deliveries
     // The row never delivered stays (the dispatcher may have tried it meanwhile).
@@ -240,7 +237,6 @@ describe('retention', () => {
 describe('access and erasure', () => {
   it('exports and erases every event of a recipient or an email, outbox rows included, and logs no subject', async () => {
     const hook = await receiver()
-    running.push(hook.close)
     const logs: Record<string, unknown>[] = []
     const t = await start({ webhookUrls: [hook.url] }, undefined, logs)
     const person = { customer_id: 'cust-4242-marker', message_id: 'erase-1' }
@@ -249,7 +245,7 @@ describe('access and erasure', () => {
       expect((await fetch(await link(t, 'open', metadata), { headers: BROWSER })).status).toBe(200)
       expect((await fetch(await link(t, 'click', metadata, 'https://example.com/p'), { headers: BROWSER, redirect: 'manual' })).status).toBe(302)
     }
-    await hook.watch.until(() => hook.bodies.length === 6)
+    await hook.arrived(6)
 
     const exported = (await (await t.api('/api/v1/privacy/export', { method: 'POST', json: { key: 'customer_id', value: 'cust-4242-marker' } })).json()) as { events: { metadata: Record<string, unknown> }[]; count: number }
     expect(exported.count).toBe(4)
@@ -261,7 +257,7 @@ describe('access and erasure', () => {
     const erase = await t.api('/api/v1/privacy/erase', { method: 'POST', json: { key: 'customer_id', value: 'cust-4242-marker' } })
     expect([erase.status, await erase.json()]).toEqual([200, { events: 4, outbox: 4 }])
     expect(databaseBytes(t.dataDir)).not.toContain('cust-4242-marker')
-    const left = ((await (await t.api('/api/v1/events')).json()) as { events: { metadata: unknown }[] }).events
+    const left = await listed<{ metadata: unknown }>(t)
     expect(left.map((e) => e.metadata)).toEqual([other, other])
     expect(((await (await t.api('/api/v1/webhooks/deliveries')).json()) as { deliveries: unknown[] }).deliveries).toHaveLength(2)
     expect(await (await t.api('/api/v1/privacy/erase', { method: 'POST', json: { key: 'customer_id', value: 'cust-4242-marker' } })).json()).toEqual({ events: 0, outbox: 0 })

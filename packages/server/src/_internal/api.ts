@@ -51,7 +51,12 @@ function metadataOf(body: Record<string, unknown>): Metadata | null {
 /** The subject of a privacy request whose body the schema has checked. */
 function subjectOf(body: Record<string, unknown>): EventSubject {
   if (typeof body.emailId === 'string') return { emailId: body.emailId }
-  return { key: groupKey(body.key as string) as string, value: body.value as JsonValue }
+  return { key: body.key as string, value: body.value as JsonValue }
+}
+
+/** How a privacy request named its subject, for the log: `emailId` or the metadata key, never the value. */
+function subjectKind(subject: EventSubject): string {
+  return 'emailId' in subject ? 'emailId' : subject.key
 }
 
 /** The adapt options of a body the schema has checked; null means "the default". */
@@ -255,7 +260,7 @@ export function createApiHandler(context: ApiContext): (request: IncomingMessage
     '/api/v1/privacy/export': {
       POST: async ({ body, response }) => {
         const subject = subjectOf(body)
-        // Paged from the store, so a recipient with many events never sits in memory twice.
+        // Paged from the store (1,000 a query); one recipient's events are few enough to answer at once.
         const events: TrackingEvent[] = []
         let after = 0
         for (;;) {
@@ -264,7 +269,7 @@ export function createApiHandler(context: ApiContext): (request: IncomingMessage
           after = page.items.at(-1)?.id ?? after
           if (!page.hasMore) break
         }
-        logger.info({ by: 'emailId' in subject ? 'emailId' : subject.key, events: events.length }, 'privacy export')
+        logger.info({ by: subjectKind(subject), events: events.length }, 'privacy export')
         sendJson(response, 200, { events, count: events.length })
       },
     },
@@ -273,7 +278,7 @@ export function createApiHandler(context: ApiContext): (request: IncomingMessage
         const subject = subjectOf(body)
         const erased = await store.eraseEvents(subject)
         // The erasure is logged, never whose data it was.
-        logger.info({ by: 'emailId' in subject ? 'emailId' : subject.key, ...erased }, 'privacy erasure')
+        logger.info({ by: subjectKind(subject), ...erased }, 'privacy erasure')
         sendJson(response, 200, erased)
       },
     },

@@ -108,6 +108,15 @@ const LINK_FIELDS: Record<string, Schema> = {
   trackingUrl: { type: 'string', description: 'The click tracking link that replaced it.' },
 }
 
+/** The options both adapt endpoints take. */
+const ADAPT_FIELDS: Record<string, Schema> = {
+  metadata: ref('Metadata'),
+  clickTracking: nullable({ type: 'boolean', description: 'Track the http(s) links. Default: true.' }),
+  linkMetadata: nullable({ type: 'boolean', description: "Add link_index and link_id to each link's metadata. Default: false." }),
+  allowDomains: nullable({ type: 'array', items: { type: 'string' }, description: 'Track only links to these hosts.' }),
+  denyDomains: nullable({ type: 'array', items: { type: 'string' }, description: 'Never track links to these hosts.' }),
+}
+
 const COUNT_FIELDS: Record<string, Schema> = {
   opens: { type: 'integer', description: 'Human opens, every one.' },
   uniqueOpens: { type: 'integer', description: 'Emails with at least one human open or click (a click counts as an open).' },
@@ -137,13 +146,9 @@ const schemas: Record<string, Schema> = {
     required: ['html'],
     properties: {
       html: { type: 'string', description: 'The HTML email.' },
-      metadata: ref('Metadata'),
-      clickTracking: nullable({ type: 'boolean', description: 'Track the http(s) links. Default: true.' }),
+      ...ADAPT_FIELDS,
       openTracking: nullable({ type: 'boolean', description: 'Add the open tracking pixel. Default: true.' }),
-      linkMetadata: nullable({ type: 'boolean', description: 'Add link_index and link_id to each link\'s metadata. Default: false.' }),
       pixelPosition: nullable({ enum: ['top', 'bottom'], description: 'Where the pixel goes in the body. Default: bottom.' }),
-      allowDomains: nullable({ type: 'array', items: { type: 'string' }, description: 'Track only links to these hosts.' }),
-      denyDomains: nullable({ type: 'array', items: { type: 'string' }, description: 'Never track links to these hosts.' }),
     },
   },
   AdaptTextRequest: {
@@ -151,11 +156,7 @@ const schemas: Record<string, Schema> = {
     required: ['text'],
     properties: {
       text: { type: 'string', description: 'The text/plain part of an email.' },
-      metadata: ref('Metadata'),
-      clickTracking: nullable({ type: 'boolean', description: 'Track the http(s) links. Default: true.' }),
-      linkMetadata: nullable({ type: 'boolean', description: 'Add link_index and link_id to each link\'s metadata. Default: false.' }),
-      allowDomains: nullable({ type: 'array', items: { type: 'string' } }),
-      denyDomains: nullable({ type: 'array', items: { type: 'string' } }),
+      ...ADAPT_FIELDS,
       // A text part has no pixel: these are refused, not ignored.
       openTracking: false,
       pixelPosition: false,

@@ -22,6 +22,8 @@ export type PytrackErrorCode =
   | 'ERR_PYTRACK_LINK_EXPIRED'
   // @pytrack/html
   | 'ERR_PYTRACK_HTML'
+  // @pytrack/nodemailer
+  | 'ERR_PYTRACK_MAIL_CONTENT'
   // @pytrack/webhook
   | 'ERR_PYTRACK_WEBHOOK_DELIVERY'
   | 'ERR_PYTRACK_WEBHOOK_URL_NOT_ALLOWED'

@@ -1,0 +1,3 @@
+import { packageBuild } from '../../tsdown.base'
+
+export default packageBuild(["src/index.ts"])

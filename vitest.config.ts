@@ -21,8 +21,19 @@ const config: ViteUserConfig = defineConfig({
     ],
   },
   test: {
-    projects: packages.map((name) => ({
-      extends: true,
+    projects: [
+      // Tests of the monorepo as a whole (test/): the packed packages in a new app, the READMEs.
+      {
+        extends: true as const,
+        test: {
+          name: 'monorepo',
+          root,
+          include: ['test/**/*.test.ts'],
+          globalSetup: [`${root}test-utils/built-all-packages.ts`],
+        },
+      },
+      ...packages.map((name) => ({
+      extends: true as const,
       test: {
         name,
         root: `${root}packages/${name}`,
@@ -32,6 +43,7 @@ const config: ViteUserConfig = defineConfig({
         globalSetup: runtimeSuites.includes(name) ? [`${root}test-utils/built-packages.ts`] : [],
       },
     })),
+    ],
     reporters: ['default', 'json'],
     outputFile: { json: `${root}reports/vitest.json` },
     testTimeout: 30_000,

@@ -33,16 +33,21 @@ function isStale(name: string): boolean {
 // Several projects share this setup; the check and the build run once per vitest process.
 const once = Symbol.for('pytrack.built-packages')
 
-export default function setup(): void {
-  const state = globalThis as { [once]?: true }
-  if (state[once]) return
-  state[once] = true
-  const stale = RUNTIME_PACKAGES.filter(isStale)
+/** Builds those of `names` whose dist is missing or older than their sources (once per process). */
+export function buildStale(names: readonly string[]): void {
+  const state = globalThis as { [once]?: Set<string> }
+  const done = (state[once] ??= new Set())
+  const stale = names.filter((name) => !done.has(name) && isStale(name))
+  for (const name of names) done.add(name)
   if (stale.length === 0) return
-  console.log(`[runtimes] building ${stale.map((name) => `@pytrack/${name}`).join(', ')}: dist is missing or older than src`)
+  console.log(`[tests] building ${stale.map((name) => `@pytrack/${name}`).join(', ')}: dist is missing or older than src`)
   const filters = stale.flatMap((name) => ['--filter', `@pytrack/${name}`])
   const result = spawnSync('pnpm', [...filters, '--silent', 'run', 'build'], { cwd: repoRoot, stdio: 'inherit' })
   if (result.status !== 0) {
     throw new Error(`building ${stale.join(', ')} failed (${result.error?.message ?? `exit ${String(result.status)}`}); run pnpm build`)
   }
+}
+
+export default function setup(): void {
+  buildStale(RUNTIME_PACKAGES)
 }

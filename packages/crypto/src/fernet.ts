@@ -133,7 +133,7 @@ export class Fernet {
    * const bytes = fernet.decrypt(token, { ttl: 3600 })
    * ```
    */
-  decrypt(token: FernetToken, options?: FernetDecryptOptions): Buffer {
+  decrypt(token: FernetToken, options?: FernetDecryptOptions): Uint8Array {
     return decryptNow(this.#keyList, token, options)
   }
 
@@ -146,7 +146,7 @@ export class Fernet {
    * fernet.decryptAtTime(token, 60, 499162801)
    * ```
    */
-  decryptAtTime(token: FernetToken, ttl: number, time: number): Buffer {
+  decryptAtTime(token: FernetToken, ttl: number, time: number): Uint8Array {
     return decryptAt(this.#keyList, token, ttl, time)
   }
 
@@ -159,7 +159,7 @@ export class Fernet {
    * ```
    */
   decryptToString(token: FernetToken, options?: FernetDecryptOptions): string {
-    return plaintextString(this.decrypt(token, options))
+    return plaintextString(decryptNow(this.#keyList, token, options))
   }
 
   /**

@@ -75,7 +75,7 @@ export class MultiFernet {
    * const bytes = multi.decrypt(token, { ttl: 86400 })
    * ```
    */
-  decrypt(token: FernetToken, options?: FernetDecryptOptions): Buffer {
+  decrypt(token: FernetToken, options?: FernetDecryptOptions): Uint8Array {
     return decryptNow(this.#keys, token, options)
   }
 
@@ -87,7 +87,7 @@ export class MultiFernet {
    * multi.decryptAtTime(token, 60, 1767225630)
    * ```
    */
-  decryptAtTime(token: FernetToken, ttl: number, time: number): Buffer {
+  decryptAtTime(token: FernetToken, ttl: number, time: number): Uint8Array {
     return decryptAt(this.#keys, token, ttl, time)
   }
 
@@ -100,7 +100,7 @@ export class MultiFernet {
    * ```
    */
   decryptToString(token: FernetToken, options?: FernetDecryptOptions): string {
-    return plaintextString(this.decrypt(token, options))
+    return plaintextString(decryptNow(this.#keys, token, options))
   }
 
   /**

@@ -1,0 +1,84 @@
+// A new TypeScript app, type-checked against the packed packages (what npm installs), strict and
+// without skipLibCheck, so an error inside a package's own declarations fails here (#12 item 7).
+import { beforeAll, describe, expect, test } from 'vitest'
+import { consumerApp, packWorkspace, type ConsumerApp } from '../test-utils/consumer'
+
+// Every public entry point whose types must not need Node's: Uint8Array, Request, Response, URL.
+const WEB_ENTRIES = ['@pytrack/core', '@pytrack/crypto', '@pytrack/html', '@pytrack/http', '@pytrack/http/hono']
+// Entries typed with Node's own types (node:http requests and responses, streams, undici's
+// dispatcher for webhook): they need @types/node.
+const NODE_ENTRIES = ['@pytrack/http/node', '@pytrack/http/express', '@pytrack/http/fastify', '@pytrack/webhook', '@pytrack/server']
+
+function importing(entries: readonly string[]): string {
+  const names = entries.map((_, index) => `m${index}`)
+  return `${entries.map((entry, index) => `import * as ${names[index]} from '${entry}'`).join('\n')}\nexport const all = [${names.join(', ')}]\n`
+}
+
+// What a user writes with the Web entries: each package's main calls, with their result types.
+const WEB_USE = `import { Configuration, getClickTrackingUrl, getClickTrackingResult, isPytrackError } from '@pytrack/core'
+import { Fernet, fernetCodec } from '@pytrack/crypto'
+import { adaptHtml, compileHtml } from '@pytrack/html'
+import { createTrackingHandler } from '@pytrack/http'
+
+const key = Fernet.generateKey()
+const configuration = new Configuration({ baseClickTrackingUrl: 'https://t.example.com/c/', baseOpenTrackingUrl: 'https://t.example.com/o/', codec: fernetCodec(key) })
+const link: string = getClickTrackingUrl('https://example.com/', { customer_id: 1 }, { configuration })
+const url: string | undefined = getClickTrackingResult(link, { configuration }).trackedUrl ?? undefined
+const bytes: Uint8Array = new Fernet(key).decrypt(new Fernet(key).encrypt('x'))
+const html: string = adaptHtml('<a href="https://example.com/">x</a>', {}, { configuration }).html
+const rendered: string = compileHtml('<a href="https://example.com/">x</a>', { configuration }).render({ id: 1 }).html
+const handler: (request: Request) => Promise<Response> = createTrackingHandler({ configuration })
+export function decode(path: string): string {
+  try {
+    return getClickTrackingResult(path, { configuration }).trackedUrl ?? ''
+  } catch (error) {
+    return isPytrackError(error) ? error.code : 'unknown'
+  }
+}
+export { url, bytes, html, rendered, handler }
+`
+
+// The same with the Node entries.
+const NODE_USE = `import { createServer } from 'node:http'
+import { createNodeHandler } from '@pytrack/http/node'
+import { verifyWebhook, type WebhookOutcome } from '@pytrack/webhook'
+import { loadSettings, type ServerSettings } from '@pytrack/server'
+
+createServer(createNodeHandler({ configuration: { baseClickTrackingUrl: 'https://t.example.com/c/' } }))
+export const settings: ServerSettings = loadSettings({ env: {}, argv: [] })
+export const verified: string = verifyWebhook('{}', new Headers(), 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw').webhookId
+export type Outcome = WebhookOutcome
+`
+
+let tarballs: Map<string, string>
+let web: ConsumerApp
+let node: ConsumerApp
+
+beforeAll(() => {
+  tarballs = packWorkspace()
+  web = consumerApp(tarballs)
+  node = consumerApp(tarballs, { packages: ['@types/node', '@types/express'] })
+}, 120_000)
+
+describe('a new TypeScript app on the packed packages (strict, skipLibCheck false)', () => {
+  test('has no Node types unless it installs them (the check below can fail)', () => {
+    expect(web.typeErrors({ 'probe.ts': 'export const bytes: Buffer | undefined = undefined\n' }, [])).toEqual([
+      expect.stringContaining("Cannot find name 'Buffer'"),
+    ])
+  })
+
+  test('core, crypto, html, the Web handler and the Hono adapter type-check without @types/node', () => {
+    expect(web.typeErrors({ 'entries.ts': importing(WEB_ENTRIES), 'use.ts': WEB_USE }, [])).toEqual([])
+  })
+
+  test('the node, Express and Fastify adapters, webhook and the server need @types/node, as the READMEs say', () => {
+    for (const entry of NODE_ENTRIES) {
+      const errors = web.typeErrors({ [`needs-node-${entry.replaceAll('/', '-')}.ts`]: importing([entry]) }, [])
+      expect(errors.join('\n'), entry).toMatch(/node:|'Buffer'|NodeJS|@types\/node/)
+    }
+  })
+
+  test('every entry type-checks with @types/node', () => {
+    expect(node.typeErrors({ 'entries.ts': importing([...WEB_ENTRIES, ...NODE_ENTRIES]), 'use.ts': WEB_USE, 'node-use.ts': NODE_USE }, ['node'])).toEqual([])
+  })
+})

@@ -10,6 +10,8 @@ const packages = readdirSync(`${root}packages`).filter((name) =>
 // setup builds what is missing or stale.
 const runtimeSuites = packages.filter((name) => existsSync(`${root}packages/${name}/test/runtimes`))
 
+const POSTGRES_PROJECTS = new Set(['store-postgres'])
+
 // Tests run against the sources: `@pytrack/x` and `@pytrack/x/sub` resolve to
 // `packages/x/src/index.ts` and `packages/x/src/sub.ts`, so no build is needed.
 const config: ViteUserConfig = defineConfig({
@@ -40,7 +42,11 @@ const config: ViteUserConfig = defineConfig({
         include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
         // A package's test/setup.ts runs before each of its test files (e.g. the server's OpenAPI check).
         setupFiles: existsSync(`${root}packages/${name}/test/setup.ts`) ? [`${root}packages/${name}/test/setup.ts`] : [],
-        globalSetup: runtimeSuites.includes(name) ? [`${root}test-utils/built-packages.ts`] : [],
+        // Built packages for the runtime suites; a real PostgreSQL for the projects that test on it (started once for the run).
+        globalSetup: [
+          ...(runtimeSuites.includes(name) ? [`${root}test-utils/built-packages.ts`] : []),
+          ...(POSTGRES_PROJECTS.has(name) ? [`${root}test-utils/postgres-global-setup.ts`] : []),
+        ],
       },
     })),
     ],

@@ -618,6 +618,25 @@ export function describeEventStore(name: string, harness: EventStoreHarness): vo
         expect(await values('campaign')).toEqual([['spring', 1]])
       })
 
+      it("counts an email's next event as its unique open and click once its first ones are deleted", async () => {
+        const now = Date.now()
+        const email = { emailId: 'kept-email', metadata: { campaign: 'fall' } }
+        const click = { kind: 'click' as const, destination: 'https://x.example/' }
+        const rows = [
+          newEvent({ ...email, time: now - 10 * HOUR }),
+          newEvent({ ...email, ...click, time: now - 10 * HOUR + 1 }),
+          newEvent({ ...email, time: now }),
+          newEvent({ ...email, ...click, time: now + 1 }),
+        ]
+        await store.recordEvents(rows.map((event) => ({ event, outbox: [] })))
+        expect(await store.deleteEvents({ before: now - HOUR, limit: 10 })).toEqual({ events: 2, outbox: 0 })
+        const left = rows.slice(2)
+        expect((await store.stats({ groupBy: 'campaign' })).groups).toEqual([{ value: 'fall', ...expectedCounts(left) }])
+        const range = { from: now - 2 * HOUR, to: now + 2 * HOUR }
+        expect((await store.timeseries({ ...range, interval: 'hour' })).total).toEqual(expectedCounts(left))
+        expect(await store.topDestinations(range)).toEqual([{ destination: 'https://x.example/', clicks: 1, uniqueClicks: 1, machineClicks: 0 }])
+      })
+
       it('prunes only delivered outbox rows delivered before the cutoff', async () => {
         const { outbox } = await store.recordEvent(newEvent(), [newOutboxItem(), newOutboxItem(), newOutboxItem()])
         const [a, b] = outbox.map((o) => o.id) as [number, number, number]

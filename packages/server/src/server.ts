@@ -5,6 +5,7 @@ import { Configuration, isPytrackError, type ConfigurationError } from '@pytrack
 import { pino, type Logger } from 'pino'
 import { SettingsError } from './errors/settings-error'
 import { createApiHandler } from './_internal/api'
+import { createDashboardRoutes } from './_internal/dashboard'
 import { codecOf } from './_internal/codec'
 import { limitConnections } from './_internal/connection-limits'
 import { loadKeys } from './_internal/keys'
@@ -200,11 +201,13 @@ export async function startServer(settings: ServerSettings, options: StartServer
       wakeDispatcher: () => dispatcher.wake(),
     })
 
+    const dashboard = createDashboardRoutes({ apiToken: settings.apiToken, logger })
+
     const server = createServer(
       // A slow client gives up its socket within about 12 s (timeouts are checked every 2 s).
       { keepAliveTimeout: 5_000, requestTimeout: 10_000, headersTimeout: 10_000, connectionsCheckingInterval: 2_000 },
       (req: IncomingMessage, res: ServerResponse) => {
-        if (!api(req, res)) tracking(req, res)
+        if (!api(req, res) && !dashboard(req, res)) tracking(req, res)
       },
     )
     limitConnections(server, logger, settings.trustedProxies)

@@ -92,6 +92,40 @@ function rangeOf(params: Record<string, string | number>, defaultFrom: number): 
   return groupBy === undefined ? { from, to } : { from, to, groupBy, value }
 }
 
+/**
+ * The newest `count` events, oldest first, with the contract's `after` paging alone: a search
+ * for the newest id (doubling, then halving: about 2 log2(n) one-row pages), then the events
+ * of a window before it, widened while ids have gaps.
+ */
+async function newestEvents(store: EventStore, count: number): Promise<TrackingEvent[]> {
+  const firstAfter = async (id: number): Promise<number | undefined> => (await store.listEvents({ after: id, limit: 1 })).items[0]?.id
+  let newest = await firstAfter(0)
+  if (newest === undefined) return []
+  // Invariant once found: `newest` is an event id, and no event has an id above `bound`.
+  let step = 1
+  let bound: number
+  for (;;) {
+    const next = await firstAfter(newest + step)
+    if (next === undefined) {
+      bound = newest + step
+      break
+    }
+    newest = next
+    step *= 2
+  }
+  while (newest < bound) {
+    const middle = Math.floor((newest + bound) / 2)
+    const next = await firstAfter(middle)
+    if (next === undefined) bound = middle
+    else newest = next
+  }
+  for (let span = count; ; span *= 4) {
+    const after = Math.max(0, newest - span)
+    const page = await store.listEvents({ after, limit: 1000 })
+    if (page.items.length >= count || after === 0 || page.hasMore) return page.items.slice(-count)
+  }
+}
+
 /** The origin of a webhook URL: its path, query and credentials are often the receiver's secret (Slack, Discord). */
 function originOf(url: string): string {
   try {
@@ -219,6 +253,12 @@ export function createApiHandler(context: ApiContext): (request: IncomingMessage
     },
     '/api/v1/events': {
       GET: async ({ params, response }) => {
+        if (params.latest !== undefined) {
+          if (params.cursor !== undefined || params.kind !== undefined) throw new ApiError(400, 'invalid_request', 'latest takes no cursor or kind: it answers the newest events and the cursor to poll after them')
+          const events = await newestEvents(store, params.latest as number)
+          sendJson(response, 200, { events, nextCursor: encodeCursor(events.at(-1)?.id ?? 0), hasMore: false })
+          return
+        }
         const after = decodeCursor(params.cursor as string | undefined)
         const page = await store.listEvents({ after, limit: pageLimit(params.limit as number | undefined), kind: params.kind as 'open' | 'click' | undefined })
         sendJson(response, 200, { events: page.items, nextCursor: encodeCursor(page.items.at(-1)?.id ?? after), hasMore: page.hasMore })

@@ -360,7 +360,12 @@ const paths: Record<string, Record<string, Schema>> = {
       summary: 'List events',
       description: 'Opens and clicks in insertion order, oldest first. Poll with the last nextCursor for new ones.',
       tags: ['events'],
-      parameters: [CURSOR, LIMIT, { name: 'kind', in: 'query', description: 'Only opens or only clicks.', schema: { enum: ['open', 'click'] } }],
+      parameters: [
+        CURSOR,
+        LIMIT,
+        { name: 'kind', in: 'query', description: 'Only opens or only clicks.', schema: { enum: ['open', 'click'] } },
+        { name: 'latest', in: 'query', description: 'Instead of a page: the newest this many events (oldest first) and the cursor to poll after them. Not with cursor or kind.', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
+      ],
       answers: { 200: [ref('EventPage'), 'A page of events.'] },
     }),
   },

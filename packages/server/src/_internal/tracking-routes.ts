@@ -62,6 +62,9 @@ function routeOf(base: string, name: string): string {
   if (path === 'api' || path.startsWith('api/') || path === 'healthz') {
     throw new SettingsError(name, `${name} (${base}) must not use /api or /healthz, which the HTTP API serves`)
   }
+  if (path === 'dashboard' || path.startsWith('dashboard/')) {
+    throw new SettingsError(name, `${name} (${base}) must not use /dashboard, where the dashboard is`)
+  }
   return path
 }
 

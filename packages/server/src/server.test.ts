@@ -98,7 +98,7 @@ describe('the tracking server, end to end over HTTP', () => {
       expect(response.status).toBe(status)
     }
     expect((await (await t.api('/api/v1/stats')).json()).total).toEqual(before)
-    expect((await fetch(`${t.server.url}/`)).status).toBe(404)
+    expect((await fetch(`${t.server.url}/nothing-here`)).status).toBe(404)
   })
 
   it('pages through events with the cursor', async () => {

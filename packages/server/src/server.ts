@@ -9,6 +9,7 @@ import { createDashboardRoutes } from './_internal/dashboard'
 import { codecOf } from './_internal/codec'
 import { limitConnections } from './_internal/connection-limits'
 import { loadKeys } from './_internal/keys'
+import { openPostgresStore } from './_internal/open-store'
 import { prepareDatabaseFiles } from './_internal/private-files'
 import { OutboxDispatcher } from './_internal/outbox-dispatcher'
 import { startRetentionJob } from './_internal/retention'
@@ -34,7 +35,10 @@ const VARIABLE_OF_OPTION = new Map([
 export interface StartServerOptions {
   /** The logger. Default: pino writing JSON lines to stdout at `settings.logLevel`. */
   logger?: Logger | undefined
-  /** The event store. Default: SQLite at `<dataDir>/pytrack.db`. The server closes it on `close()`. */
+  /**
+   * The event store. Default: PostgreSQL when `settings.databaseUrl` is set (with
+   * `@pytrack/store-postgres`), else SQLite at `<dataDir>/pytrack.db`. The server closes it on `close()`.
+   */
   store?: EventStore | undefined
 }
 
@@ -98,6 +102,14 @@ export interface LinkConfigurationOptions {
  * ```
  */
 export function linkConfiguration(settings: ServerSettings, logger: Pick<Logger, 'info' | 'warn'>, options: LinkConfigurationOptions = {}): Configuration {
+  return linkSetup(settings, logger, options).configuration
+}
+
+function linkSetup(
+  settings: ServerSettings,
+  logger: Pick<Logger, 'info' | 'warn'>,
+  options: LinkConfigurationOptions = {},
+): { configuration: Configuration; keys: readonly string[] } {
   const keys = loadKeys(settings, options.createKey !== false)
   if (keys.source === 'created') {
     logger.info({ file: keys.file, codec: settings.codec }, 'created a new link key (keep this file: links made with it need it)')
@@ -106,7 +118,7 @@ export function linkConfiguration(settings: ServerSettings, logger: Pick<Logger,
   if (settings.codec === 'base64') {
     logger.warn('links use plain base64 (pytracking without a key): anyone can read and forge them; click links redirect only to PYTRACK_REDIRECT_ALLOW')
   }
-  return new Configuration({
+  const configuration = new Configuration({
     baseOpenTrackingUrl: settings.baseOpenTrackingUrl,
     baseClickTrackingUrl: settings.baseClickTrackingUrl,
     defaultMetadata: settings.defaultMetadata,
@@ -114,6 +126,7 @@ export function linkConfiguration(settings: ServerSettings, logger: Pick<Logger,
     appendSlash: settings.appendSlash,
     codec: codecOf(settings, keys),
   })
+  return { configuration, keys: keys.keys }
 }
 
 function openDefaultStore(settings: ServerSettings, logger: Logger): EventStore {
@@ -171,8 +184,15 @@ export async function startServer(settings: ServerSettings, options: StartServer
   if (settings.apiToken === null && !isLoopbackHost(settings.host)) {
     throw new SettingsError('PYTRACK_API_TOKEN', `PYTRACK_API_TOKEN is required when listening on ${settings.host} (outside localhost)`)
   }
-  const configuration = linkConfiguration(settings, logger)
-  const store = options.store ?? openDefaultStore(settings, logger)
+  const { configuration, keys } = linkSetup(settings, logger)
+  let store: EventStore
+  if (options.store !== undefined) store = options.store
+  else if (settings.databaseUrl === null) store = openDefaultStore(settings, logger)
+  else {
+    const opened = await openPostgresStore(settings.databaseUrl, settings, keys)
+    store = opened.store
+    if (opened.rotated) logger.info('this instance seals links with a newer key than the others on the database did (a key rotation); restart them with it')
+  }
   try {
     const dispatcher = new OutboxDispatcher({
       store,
@@ -235,6 +255,7 @@ export async function startServer(settings: ServerSettings, options: StartServer
         clickUrl: configuration.baseClickTrackingUrl,
         codec: configuration.codec.name,
         dataDir: settings.dataDir,
+        store: options.store !== undefined ? 'given' : settings.databaseUrl === null ? 'sqlite' : 'postgres',
         api: settings.apiToken === null ? 'open (no token: localhost only)' : 'bearer token',
         webhooks: settings.webhookUrls.length,
       },

@@ -452,6 +452,23 @@ const SETTINGS = {
     help: 'SQLite durability: `normal` survives a killed process, `full` also power loss',
     parse: (value: unknown, { name }: SettingContext): 'normal' | 'full' => oneOf(name, value, ['normal', 'full'] as const),
   },
+  /**
+   * The PostgreSQL database (`postgres://user:password@host:5432/pytrack`) of every instance of
+   * one server; null: SQLite at `<dataDir>/pytrack.db`. Needs `@pytrack/store-postgres`.
+   */
+  databaseUrl: {
+    env: 'PYTRACK_DATABASE_URL',
+    default: null,
+    shown: 'SQLite in the data folder',
+    help: 'PostgreSQL URL (`postgres://user:password@host:5432/pytrack`, with `@pytrack/store-postgres` installed): several instances on one database act as one server',
+    parse: (value: unknown, { name }: SettingContext): string | null => {
+      const url = optionalText(name, value)
+      if (url === null || url === '') return null
+      // The URL holds a password: the message never repeats it.
+      if (!/^postgres(ql)?:\/\/[^/\s]/.test(url)) fail(name, `${name} must be a URL such as postgres://user:password@host:5432/pytrack`)
+      return url
+    },
+  },
   /** How long shutdown waits for in-flight requests and deliveries, in ms. Default 10 000. */
   shutdownTimeoutMs: {
     env: 'PYTRACK_SHUTDOWN_TIMEOUT_MS',

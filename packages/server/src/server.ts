@@ -145,6 +145,17 @@ function openDefaultStore(settings: ServerSettings, logger: Logger): EventStore 
   return openSqliteEventStore({ file, synchronous: settings.synchronous })
 }
 
+/**
+ * What `serve --workers` does once before forking: makes the keys (when missing), creates or
+ * migrates the database and checks the key against it, so the workers start on a ready store.
+ * @internal
+ */
+export async function prepareStore(settings: ServerSettings, logger: Logger): Promise<void> {
+  const { keys } = linkSetup(settings, logger)
+  const store = settings.databaseUrl === null ? openDefaultStore(settings, logger) : (await openPostgresStore(settings.databaseUrl, settings, keys)).store
+  await store.close()
+}
+
 function listen(server: Server, settings: ServerSettings): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {

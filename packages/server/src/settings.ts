@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
+import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import type { Metadata, PytrackingSettings } from '@pytrack/core'
 import { SettingsError } from './errors/settings-error'
@@ -468,6 +469,18 @@ const SETTINGS = {
       if (!/^postgres(ql)?:\/\/[^/\s]/.test(url)) fail(name, `${name} must be a URL such as postgres://user:password@host:5432/pytrack`)
       return url
     },
+  },
+  /**
+   * Processes serving on the one port (`pytrack serve`): a number, or `auto` for one a core.
+   * Default 1. With SQLite they share the database file (one machine, a local disk).
+   */
+  workers: {
+    env: 'PYTRACK_WORKERS',
+    flag: { name: 'workers', arg: 'N', link: false },
+    default: 1,
+    help: 'processes serving on the one port, or `auto` (one a core); a dead one is restarted',
+    parse: (value: unknown, { name }: SettingContext): number =>
+      typeof value === 'string' && value.trim().toLowerCase() === 'auto' ? availableParallelism() : integer(name, value, 1, 256),
   },
   /** How long shutdown waits for in-flight requests and deliveries, in ms. Default 10 000. */
   shutdownTimeoutMs: {

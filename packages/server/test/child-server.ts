@@ -15,8 +15,11 @@ export interface ChildServer {
 }
 
 /** `fileLimit`: run the server with that many open files at most (`prlimit --nofile`, Linux). */
-export async function spawnServer(env: Record<string, string>, options: { fileLimit?: number } = {}): Promise<ChildServer> {
-  const command = [process.execPath, '--import', 'tsx', CLI, 'serve']
+/** Starts `pytrack serve` with `env` (and `options.args`); resolves once it listens (every worker, with `--workers`). */
+export async function spawnServer(env: Record<string, string>, options: { fileLimit?: number; args?: readonly string[] } = {}): Promise<ChildServer> {
+  const args = options.args ?? []
+  const ready = args.includes('--workers') ? 'pytrack workers listening' : 'pytrack server listening'
+  const command = [process.execPath, '--import', 'tsx', CLI, 'serve', ...args]
   if (options.fileLimit !== undefined) command.unshift('prlimit', `--nofile=${options.fileLimit}:${options.fileLimit}`, '--')
   const child = spawn(command[0] as string, command.slice(1), {
     cwd: PACKAGE,
@@ -42,7 +45,7 @@ export async function spawnServer(env: Record<string, string>, options: { fileLi
         try {
           const entry = JSON.parse(line) as Record<string, unknown>
           logs.push(entry)
-          if (entry.msg === 'pytrack server listening') resolve(entry.url as string)
+          if (entry.msg === ready) resolve(entry.url as string)
         } catch {
           // not a log line
         }

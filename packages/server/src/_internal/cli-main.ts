@@ -1,3 +1,4 @@
+import cluster from 'node:cluster'
 import { createRequire } from 'node:module'
 import {
   base64Codec,
@@ -14,10 +15,12 @@ import {
 import { Fernet } from '@pytrack/crypto'
 import { adaptHtml, adaptText, type AdaptHtmlOptions } from '@pytrack/html'
 import { generateWebhookSecret } from '@pytrack/webhook'
-import { linkConfiguration, startServer, type RunningServer } from '../server'
-import { loadSettings, readSettings, settingFlags } from '../settings'
+import { pino } from 'pino'
+import { linkConfiguration, prepareStore, startServer, type RunningServer } from '../server'
+import { loadSettings, readSettings, settingFlags, type ServerSettings } from '../settings'
 import { FlagError, parseFlags, type FlagSpec, type ParsedFlags } from './flags'
 import { settingFlagHelp, settingVariableHelp } from './settings-docs'
+import { reportListening, superviseWorkers } from './workers'
 
 /** What the CLI talks to: the process in production, buffers in tests. */
 export interface CliIo {
@@ -244,14 +247,59 @@ function decodeWithHint(configuration: Configuration, url: string): ReturnType<t
   }
 }
 
+/** `serve --workers N`: the keys, schema and key check once here, then N workers on one port. */
+async function superviseServe(io: CliIo, settings: ServerSettings): Promise<number> {
+  const logger = pino({ level: settings.logLevel, base: { service: 'pytrack', role: 'supervisor' } })
+  await prepareStore(settings, logger)
+  const script = process.argv[1]
+  if (script === undefined) throw new UsageError('--workers needs pytrack run as a command (pytrack serve)', 'serve')
+  const supervisor = superviseWorkers({
+    workers: settings.workers,
+    logger,
+    env: io.env,
+    exec: script,
+    args: process.argv.slice(2),
+    shutdownTimeoutMs: settings.shutdownTimeoutMs,
+  })
+  return new Promise<number>((resolve) => {
+    let stopping = false
+    const remove = io.onSignal?.((signal) => {
+      if (stopping) {
+        logger.warn({ signal }, 'second signal: exiting without waiting')
+        resolve(EXIT_FAILURE)
+        return
+      }
+      stopping = true
+      logger.info({ signal }, 'signal received: draining every worker')
+      void supervisor.stop().then((code) => {
+        remove?.()
+        logger.info({ code }, 'pytrack workers stopped')
+        resolve(code)
+      })
+    })
+    supervisor.ready.then(
+      (url) => logger.info({ url, workers: settings.workers }, 'pytrack workers listening'),
+      (error: unknown) => {
+        logger.error({ err: error }, 'a worker could not start; stopping')
+        void supervisor.stop().then(() => {
+          remove?.()
+          resolve(EXIT_USAGE)
+        })
+      },
+    )
+  })
+}
+
 async function serve(io: CliIo, args: readonly string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
     io.stdout(HELP.serve as string)
     return EXIT_OK
   }
   const settings = loadSettings({ env: io.env, argv: args, cwd: io.cwd })
+  if (settings.workers > 1 && cluster.isPrimary) return superviseServe(io, settings)
   const server = await startServer(settings)
   io.onServing?.(server)
+  reportListening(server.url)
   return new Promise<number>((resolve) => {
     let stopping = false
     const remove = io.onSignal?.((signal) => {

@@ -15,7 +15,8 @@ import type { EventStore, EventSubject, OutboxItem, OutboxStatus, TimeRange, Tim
 import { decodeCursor, encodeCursor, groupKey, pageLimit } from './cursor'
 import { createTokenCheck, readJsonBody, sendError, sendJson } from './http-io'
 import { OPENAPI_DOCUMENT } from './openapi'
-import { checkBody, documentedOperations, findPath, readParameters } from './openapi-validator'
+import { checkBody, documentedOperations, findPath, readParameters, takesJsonLines } from './openapi-validator'
+import { serveBatch } from './batch'
 
 /** Body limits: an HTML email may be large, everything else is small. */
 const ADAPT_BODY_LIMIT: number = 1024 * 1024
@@ -251,6 +252,10 @@ export function createApiHandler(context: ApiContext): (request: IncomingMessage
         })
       },
     },
+    '/api/v1/adapt/batch': {
+      POST: ({ request, response }) =>
+        serveBatch(request, response, (body) => adaptOptions(body, configuration), (error) => toApiError(error, logger)),
+    },
     '/api/v1/events': {
       GET: async ({ params, response }) => {
         if (params.latest !== undefined) {
@@ -364,7 +369,7 @@ export function createApiHandler(context: ApiContext): (request: IncomingMessage
       let body: Record<string, unknown> = {}
       if (operation.spec.requestBody === undefined) {
         request.resume()
-      } else {
+      } else if (!takesJsonLines(operation)) {
         body = await readJsonBody(request, BODY_LIMITS[operation.path] ?? BODY_LIMIT)
         const bodyProblem = checkBody(operation, body)
         if (bodyProblem !== null) throw new ApiError(400, 'invalid_request', bodyProblem)

@@ -116,6 +116,22 @@ export function checkBody(operation: Operation, body: unknown): Problem {
   return error === undefined ? 'the body is not valid' : describe(error, 'the body')
 }
 
+/** Checks a value (such as one line of a JSON lines body) against a schema of the document's components. */
+export function checkSchema(name: string, value: unknown, where: string): Problem {
+  const validate = validatorAt('components', 'schemas', name)
+  if (validate(value)) return null
+  const error = firstError(validate.errors)
+  return error === undefined ? `${where} is not valid` : describe(error, where)
+}
+
+/** Whether the operation's body is JSON lines, read by its handler as it arrives (not a JSON object read first). */
+export function takesJsonLines(operation: Operation): boolean {
+  const content = (operation.spec.requestBody as { content?: Record<string, unknown> } | undefined)?.content
+  return content !== undefined && JSON_LINES in content
+}
+
+const JSON_LINES = 'application/x-ndjson'
+
 /**
  * Reads and checks the operation's query and path parameters: integers become numbers, absent
  * ones are left out. Unknown query parameters are ignored. Throws nothing: a problem is returned.
@@ -159,6 +175,7 @@ export function checkAnswer(method: string, pathname: string, status: number, co
   const upper = method === 'HEAD' ? 'GET' : method
   const operation = found?.operations.get(upper)
   let schemaPointer: string[]
+  let mediaType = 'application/json'
   if (operation === undefined) {
     // Only errors may come from a path or method the document does not have.
     if (found === undefined && status !== 404 && status !== 401) return `${method} ${pathname} answered ${status} but the OpenAPI document has no such path: add it to src/_internal/openapi.ts`
@@ -168,19 +185,38 @@ export function checkAnswer(method: string, pathname: string, status: number, co
     const responses = operation.spec.responses as Record<string, Schema>
     const answer = responses[String(status)]
     if (answer === undefined) return `${method} ${pathname} answered ${status}, which its operation in the OpenAPI document does not list (it lists ${Object.keys(responses).join(', ')})`
+    if (typeof answer.$ref !== 'string' && JSON_LINES in ((answer.content ?? {}) as Schema)) mediaType = JSON_LINES
     schemaPointer = typeof answer.$ref === 'string'
       ? ['components', 'responses', answer.$ref.split('/').at(-1) ?? '', 'content', 'application/json', 'schema']
-      : [...pointerOf(operation), 'responses', String(status), 'content', 'application/json', 'schema']
+      : [...pointerOf(operation), 'responses', String(status), 'content', mediaType, 'schema']
   }
   if (method === 'HEAD') return body === '' ? null : `HEAD ${pathname} answered with a body`
-  if (!(contentType ?? '').startsWith('application/json')) return `${method} ${pathname} answered ${status} with Content-Type ${String(contentType)}, not application/json`
+  if (!(contentType ?? '').startsWith(mediaType)) return `${method} ${pathname} answered ${status} with Content-Type ${String(contentType)}, not ${mediaType}`
+  const validate = validatorAt(...schemaPointer)
+  if (mediaType === JSON_LINES) {
+    // Each line is one JSON value of the schema.
+    const lines = body.split('\n')
+    if (lines.pop() !== '') return `${method} ${pathname} answered ${status} with JSON lines whose last line does not end with \\n`
+    for (const [index, line] of lines.entries()) {
+      let value: unknown
+      try {
+        value = JSON.parse(line)
+      } catch {
+        return `${method} ${pathname} answered ${status} with line ${index + 1} that is not JSON`
+      }
+      if (!validate(value)) {
+        const errors = (validate.errors ?? []).map((error) => `${error.instancePath || '(root)'} ${error.message ?? ''} ${JSON.stringify(error.params)}`)
+        return `${method} ${pathname} answered ${status} with line ${index + 1} that the OpenAPI document does not allow: ${errors.slice(0, 5).join('; ')}`
+      }
+    }
+    return null
+  }
   let data: unknown
   try {
     data = JSON.parse(body)
   } catch {
     return `${method} ${pathname} answered ${status} with a body that is not JSON`
   }
-  const validate = validatorAt(...schemaPointer)
   if (validate(data)) return null
   const errors = (validate.errors ?? []).map((error) => `${error.instancePath || '(root)'} ${error.message ?? ''} ${JSON.stringify(error.params)}`)
   return `${method} ${pathname} answered ${status} with a body the OpenAPI document does not allow: ${errors.slice(0, 5).join('; ')}`

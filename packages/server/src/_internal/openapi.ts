@@ -59,13 +59,15 @@ const ERROR_WHEN: Record<number, string> = {
   401: 'The bearer token is missing or wrong (with `WWW-Authenticate: Bearer`).',
   404: 'No such endpoint, or no such item.',
   405: 'The path does not answer this method; `Allow` names the ones it does.',
-  413: 'The body is over the limit of the endpoint: 64 KiB, 1 MiB for the adapt endpoints.',
-  415: 'The body is not sent as `Content-Type: application/json`.',
+  413: 'The body is over the limit of the endpoint: 64 KiB, 1 MiB for the adapt endpoints, a line over its limit for the batch endpoint.',
+  415: 'The body is not sent as `Content-Type: application/json` (`application/x-ndjson` for the batch endpoint).',
   500: 'A bug; the server log has it.',
   503: 'The event store failed; try again later.',
 }
 
-const json = (schema: Schema, description: string): Schema => ({ description, content: { 'application/json': { schema } } })
+const json = (schema: Schema, description: string, mediaType = 'application/json'): Schema => ({ description, content: { [mediaType]: { schema } } })
+/** JSON lines (one JSON value a line, each ending with \n), streamed both ways by the batch endpoint. */
+const JSON_LINES = 'application/x-ndjson'
 
 interface OperationSpec {
   summary: string
@@ -75,8 +77,10 @@ interface OperationSpec {
   public?: boolean
   parameters?: Schema[]
   body?: Schema
-  /** Success answers: status -> [schema, description]. */
-  answers: Record<number, [Schema, string]>
+  /** The body's media type. Default: application/json. */
+  bodyType?: string
+  /** Success answers: status -> [schema, description, media type (default application/json)]. */
+  answers: Record<number, [Schema, string, string?]>
   /** Error statuses beyond the ones every operation of its kind can give. */
   errors?: number[]
 }
@@ -89,7 +93,7 @@ function operation(spec: OperationSpec): Schema {
   if ((spec.parameters ?? []).length > 0) statuses.add(400)
   if (spec.body !== undefined) statuses.add(400).add(413).add(415)
   const responses: Record<string, Schema> = {}
-  for (const [status, [schema, description]] of Object.entries(spec.answers)) responses[status] = json(schema, description)
+  for (const [status, [schema, description, mediaType]] of Object.entries(spec.answers)) responses[status] = json(schema, description, mediaType)
   for (const status of [...statuses].sort()) responses[String(status)] = { $ref: `#/components/responses/Error${status}` }
   return {
     operationId: spec.summary.replace(/[^A-Za-z ]/g, '').replace(/ (\w)/g, (_, c: string) => c.toUpperCase()).replace(/^\w/, (c) => c.toLowerCase()),
@@ -98,7 +102,7 @@ function operation(spec: OperationSpec): Schema {
     tags: spec.tags,
     ...(spec.public === true ? { security: [] } : {}),
     ...(spec.parameters === undefined ? {} : { parameters: spec.parameters }),
-    ...(spec.body === undefined ? {} : { requestBody: { required: true, content: { 'application/json': { schema: spec.body } } } }),
+    ...(spec.body === undefined ? {} : { requestBody: { required: true, content: { [spec.bodyType ?? 'application/json']: { schema: spec.body } } } }),
     responses,
   }
 }
@@ -178,6 +182,53 @@ const schemas: Record<string, Schema> = {
     links: { type: 'array', items: ref('TrackedLink') },
     warnings: { type: 'array', items: ref('AdaptWarning') },
   }),
+  BatchTemplate: {
+    type: 'object',
+    description: 'The first line of a batch: the email (its HTML part, its text part, or both) and the options of the adapt endpoints; `metadata` goes into every recipient\'s links, under their own.',
+    anyOf: [{ required: ['html'] }, { required: ['text'] }],
+    properties: {
+      html: { type: 'string', description: 'The HTML part.' },
+      text: { type: 'string', description: 'The text/plain part.' },
+      ...ADAPT_FIELDS,
+      openTracking: nullable({ type: 'boolean', description: 'Add the open tracking pixel to the HTML part. Default: true.' }),
+      pixelPosition: nullable({ enum: ['top', 'bottom'], description: 'Where the pixel goes in the body. Default: bottom.' }),
+    },
+  },
+  BatchRecipient: {
+    type: 'object',
+    description: 'A line after the template: one recipient.',
+    properties: {
+      metadata: { type: 'object', description: 'This recipient\'s metadata, such as {"message_id": "m-1", "customer_id": 42}, added to the template\'s (this one wins on a shared key).' },
+      id: { type: 'string', maxLength: 1000, description: 'Your name for this recipient, given back in its answer line.' },
+    },
+  },
+  BatchLine: {
+    description: 'A line of the answer: a recipient\'s email, a recipient that failed, the end of the batch, or the error that stopped it.',
+    oneOf: [
+      record('The email of one recipient, in the order sent.', {
+        index: { type: 'integer', description: 'The recipient\'s position, from 0.' },
+        id: nullable({ type: 'string', description: 'The recipient\'s id, as sent.' }),
+        html: nullable({ type: 'string', description: 'The HTML part; null when the template has none.' }),
+        text: nullable({ type: 'string', description: 'The text part; null when the template has none.' }),
+        pixelUrl: nullable({ type: 'string' }),
+        warnings: { type: 'array', items: ref('AdaptWarning') },
+      }),
+      record('A recipient whose line was refused (bad JSON, metadata a link cannot carry...); the batch goes on.', {
+        index: { type: 'integer' },
+        id: nullable({ type: 'string' }),
+        error: { $ref: '#/components/schemas/Error/properties/error' },
+      }),
+      record('The last line of a batch that went through to its end.', {
+        done: { const: true },
+        count: { type: 'integer', description: 'Recipients answered, failed ones included.' },
+        failed: { type: 'integer', description: 'Recipients that got an error line.' },
+      }),
+      record('The last line of a batch stopped by an error (a line over its limit, too many recipients, a body cut off): the recipients before it were answered.', {
+        error: { $ref: '#/components/schemas/Error/properties/error' },
+        count: { type: 'integer', description: 'Recipients answered before it.' },
+      }),
+    ],
+  },
   TrackingEvent: record('An open or a click, as recorded.', {
     id: { type: 'integer', description: 'Increasing in insertion order.' },
     kind: { enum: ['open', 'click'] },
@@ -353,6 +404,17 @@ const paths: Record<string, Record<string, Schema>> = {
       tags: ['links'],
       body: ref('AdaptTextRequest'),
       answers: { 200: [ref('AdaptTextResponse'), 'The rewritten text.'] },
+    }),
+  },
+  '/api/v1/adapt/batch': {
+    post: operation({
+      summary: 'Adapt an email for many recipients',
+      description:
+        'One template and many recipients\' metadata in, each recipient\'s email out, both as JSON lines (`application/x-ndjson`, each line ending with \\n): the first line of the body is a BatchTemplate, each further line a BatchRecipient; each answer line is a BatchLine, in the order of the recipients, written as they are made, and the last one is `{"done": true, ...}`. The template is parsed once and every recipient\'s links spliced in, exactly what /api/v1/adapt gives for the same email and metadata. The body is read as it arrives, so a batch of any size never sits in memory: at most 1 MiB for the template line, 64 KiB a recipient line, 1,000,000 recipients and 500 links a template. Errors before the first recipient are ordinary error answers; after that the answer is 200 and an error is a line.',
+      tags: ['links'],
+      body: { anyOf: [ref('BatchTemplate'), ref('BatchRecipient')], description: 'One line of the body: the template first, then the recipients.' },
+      bodyType: JSON_LINES,
+      answers: { 200: [ref('BatchLine'), 'The emails, one line a recipient, then the end line.', JSON_LINES] },
     }),
   },
   '/api/v1/events': {

@@ -7,6 +7,8 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import type { NewTrackingEvent, RecordRequest } from '../src/store/event-store'
 import { openSqliteEventStore } from '../src/store/sqlite-event-store'
+import { loadSettings } from '../src/settings'
+import { startServer } from '../src/server'
 
 const EVENTS = 1_000_000
 const DAYS = 30
@@ -81,7 +83,17 @@ try {
   await steady('top destinations, 30 days, one campaign', () => store.topDestinations(campaign))
   await steady('values of campaign, 30 days (the campaign picker)', () => store.topValues({ groupBy: 'campaign', from: start, to: now }))
   rows.push(['(for reference) stats grouped by campaign, a full scan', await timed(() => Promise.resolve(store.stats({ groupBy: 'campaign' })))])
-  store.close()
+  // The endpoint the dashboard calls, over HTTP on 127.0.0.1 (the server closes the store).
+  const server = await startServer(loadSettings({ env: {}, overrides: { port: 0, dataDir: dir, logLevel: 'silent', apiToken: null } }), { store })
+  const endpoint = async (query: string): Promise<unknown> => {
+    const answer = await fetch(`${server.url}/api/v1/stats/timeseries?${query}`)
+    if (answer.status !== 200) throw new Error(`timeseries answered ${answer.status}`)
+    return answer.json()
+  }
+  await steady('GET /api/v1/stats/timeseries, 30 days hourly, all events', () => endpoint(`from=${start}&to=${now}&interval=hour`))
+  await steady('GET /api/v1/stats/timeseries, 30 days hourly, one campaign', () => endpoint(`from=${start}&to=${now}&interval=hour&groupBy=campaign&value=fall-2026-3`))
+  await steady('GET /api/v1/stats/timeseries, 30 days hourly, all events (again)', () => endpoint(`from=${start}&to=${now}&interval=hour`))
+  await server.close()
   for (const [name, ms] of rows) console.log(`${name.padEnd(66)} ${ms.toFixed(1).padStart(8)} ms`)
   console.log(`goal: timeseries under 50 ms on a million events (median of ${RUNS}; wall clock on a shared machine, so noisy)`)
 } finally {

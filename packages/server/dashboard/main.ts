@@ -4,39 +4,8 @@ import uPlot from 'uplot'
 import 'uplot/dist/uPlot.min.css'
 import './style.css'
 
-interface Counts {
-  opens: number
-  uniqueOpens: number
-  clicks: number
-  uniqueClicks: number
-  machineOpens: number
-  machineClicks: number
-}
-interface Bucket extends Counts {
-  time: number
-}
-interface Series {
-  interval: 'hour' | 'day'
-  buckets: Bucket[]
-  total: Counts
-}
-interface TrackingEvent {
-  id: number
-  kind: 'open' | 'click'
-  time: number
-  metadata: Record<string, unknown>
-  destination: string | null
-  machine: boolean
-  label: string
-}
-interface Delivery {
-  id: number
-  url: string
-  attempts: number
-  lastError: string | null
-  lastStatus: number | null
-  updatedAt: number
-}
+// The API's answers are the store's types in JSON (type-only: nothing of the server is bundled).
+import type { DestinationCounts, OutboxItem, StatsCounts as Counts, Timeseries as Series, TrackingEvent } from '../src/store/event-store'
 
 const HOUR = 3_600_000
 const DAY = 24 * HOUR
@@ -241,7 +210,7 @@ async function loadSeries(generation: number): Promise<void> {
   const query = filterQuery(from, to)
   const [series, top] = await Promise.all([
     api<Series>(`/api/v1/stats/timeseries?${query.toString()}&interval=${interval}`),
-    api<{ destinations: { destination: string; clicks: number; uniqueClicks: number; machineClicks: number }[] }>(
+    api<{ destinations: DestinationCounts[] }>(
       `/api/v1/stats/destinations?${query.toString()}&limit=10`,
     ),
   ])
@@ -262,7 +231,7 @@ async function loadSeries(generation: number): Promise<void> {
 const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'short', timeStyle: 'medium' })
 
 async function loadDeliveries(): Promise<void> {
-  const page = await api<{ deliveries: Delivery[] }>('/api/v1/webhooks/deliveries?status=failed&limit=100')
+  const page = await api<{ deliveries: OutboxItem[] }>('/api/v1/webhooks/deliveries?status=failed&limit=100')
   const body = element('deliveries').querySelector('tbody')
   const rows = page.deliveries.map((delivery) => {
     const row = document.createElement('tr')

@@ -18,6 +18,7 @@ import type {
   TimeseriesQuery,
   TopDestinationsQuery,
   TrackingEvent,
+  VerdictStats,
 } from '@pytrack/server'
 
 /** One empty database, and a way to open stores on it. */
@@ -51,6 +52,48 @@ export function newEvent(overrides: Partial<NewTrackingEvent> = {}): NewTracking
     labelReason: null,
     requestData: { user_ip: '203.0.113.9', user_agent: 'Mozilla/5.0' },
     ...overrides,
+  }
+}
+
+/** A new event as a store lists it: its labels when answered, its first label the one it was recorded with. */
+export function asStored(event: NewTrackingEvent, id: number): TrackingEvent {
+  const { labels, ...rest } = event
+  return {
+    ...rest,
+    id,
+    firstLabel: event.label,
+    firstMachine: event.machine,
+    labels: labels === undefined ? [{ time: event.time, label: event.label, machine: event.machine, reason: event.labelReason }] : [...labels],
+  }
+}
+
+/** `Stats.verdicts` of stored events as `VerdictStats` defines it, read plainly. */
+export function expectedVerdicts(events: readonly TrackingEvent[]): VerdictStats {
+  const perHit = expectedCounts(events.map((event) => ({ ...event, machine: event.labels[0]?.machine ?? event.machine })))
+  const machineOpensByReason: Record<string, number> = {}
+  const machineClicksByReason: Record<string, number> = {}
+  const emails = new Map<string, { prefetches: number; people: number }>()
+  for (const event of events) {
+    if (event.machine) {
+      const byReason = event.kind === 'open' ? machineOpensByReason : machineClicksByReason
+      byReason[event.label] = (byReason[event.label] ?? 0) + 1
+    }
+    const email = emails.get(event.emailId) ?? { prefetches: 0, people: 0 }
+    if (event.kind === 'open' && event.label === 'privacy-prefetch') email.prefetches++
+    if (!event.machine) email.people++
+    emails.set(event.emailId, email)
+  }
+  const apple = [...emails.values()].filter((email) => email.prefetches > 0)
+  return {
+    perHit,
+    machineOpensByReason,
+    machineClicksByReason,
+    applePrefetch: {
+      opens: apple.reduce((sum, email) => sum + email.prefetches, 0),
+      emails: apple.length,
+      emailsWithoutPerson: apple.filter((email) => email.people === 0).length,
+      openedEmails: emails.size,
+    },
   }
 }
 
@@ -216,7 +259,7 @@ export function describeEventStore(name: string, harness: EventStoreHarness): vo
         const recorded = await store.recordEvent(event, [item])
         expect(recorded.outbox).toEqual([{ id: expect.any(Number), webhookId: item.webhookId }])
         const [stored] = (await other.listEvents()).items
-        expect(stored).toEqual({ ...event, id: recorded.id })
+        expect(stored).toEqual(asStored(event, recorded.id))
         const [row] = (await other.listOutbox()).items
         expect(row).toMatchObject({ id: recorded.outbox[0]?.id, webhookId: item.webhookId, eventId: recorded.id, url: item.url, payload: item.payload, status: 'pending', attempts: 0, lastError: null, lastStatus: null, deliveredAt: null })
         expect(row?.createdAt).toBe(event.time)
@@ -225,7 +268,7 @@ export function describeEventStore(name: string, harness: EventStoreHarness): vo
       it('keeps every field as given, nulls and machine labels included', async () => {
         const bare = newEvent({ clientIp: null, userAgent: null, requestData: null, machine: true, label: 'privacy-prefetch', labelReason: 'Apple Mail Privacy Protection', metadata: {} })
         const { id } = await store.recordEvent(bare, [])
-        expect((await store.listEvents()).items).toEqual([{ ...bare, id }])
+        expect((await store.listEvents()).items).toEqual([asStored(bare, id)])
       })
 
       it('writes a batch in one transaction: all or none, ids in the order given', async () => {
@@ -352,7 +395,18 @@ export function describeEventStore(name: string, harness: EventStoreHarness): vo
           newEvent({ emailId: 'f', metadata: { campaign: null } }),
         ]
         await store.recordEvents(rows.map((event) => ({ event, outbox: [] })))
-        expect(await store.stats()).toEqual({ groupBy: null, groups: [], total: { opens: 4, uniqueOpens: 4, clicks: 2, uniqueClicks: 1, machineOpens: 1, machineClicks: 1 } })
+        const total = { opens: 4, uniqueOpens: 4, clicks: 2, uniqueClicks: 1, machineOpens: 1, machineClicks: 1 }
+        expect(await store.stats()).toEqual({
+          groupBy: null,
+          groups: [],
+          total,
+          verdicts: {
+            perHit: total,
+            machineOpensByReason: { 'privacy-prefetch': 1 },
+            machineClicksByReason: { scanner: 1 },
+            applePrefetch: { opens: 1, emails: 1, emailsWithoutPerson: 1, openedEmails: 6 },
+          },
+        })
         const stats = await store.stats({ groupBy: 'campaign' })
         expect(stats.groupBy).toBe('campaign')
         expect(stats.total).toEqual(expectedCounts(rows))
@@ -396,6 +450,131 @@ export function describeEventStore(name: string, harness: EventStoreHarness): vo
           expect(stats.total).toEqual(expectedCounts(rows))
           expect(sortGroups(stats.groups)).toEqual(sortGroups(expectedGroups(rows, 'campaign')))
         }
+      })
+    })
+
+    describe('verdicts that change', () => {
+      it('keeps the labels an event had when answered: the per-hit one first, the verdict that replaced it current', async () => {
+        const time = Date.now()
+        const event = newEvent({
+          kind: 'click',
+          destination: 'https://x.example/',
+          machine: true,
+          label: 'burst',
+          labelReason: 'links clicked within seconds',
+          labels: [
+            { time, label: 'human', machine: false, reason: 'no machine signal' },
+            { time, label: 'burst', machine: true, reason: 'links clicked within seconds' },
+          ],
+        })
+        const { id } = await store.recordEvent(event, [])
+        const [stored] = (await store.listEvents()).items
+        expect(stored).toEqual(asStored(event, id))
+        expect(stored).toMatchObject({ firstLabel: 'burst', firstMachine: true })
+        // The per-hit label alone counted it as a person's click.
+        expect((await store.stats()).verdicts.perHit).toMatchObject({ clicks: 1, uniqueClicks: 1, machineClicks: 0 })
+        expect((await store.stats()).total).toMatchObject({ clicks: 0, uniqueClicks: 0, machineClicks: 1 })
+      })
+
+      it('makes events machine traffic, keeps the first label and every reason, and writes the outbox rows with it, for every instance', async () => {
+        const other = await open()
+        const first = newEvent({ kind: 'click', emailId: 'a', destination: 'https://x.example/', labelReason: 'no machine signal' })
+        const second = newEvent({ kind: 'click', emailId: 'a', destination: 'https://y.example/', machine: true, label: 'scanner', labelReason: 'no Accept' })
+        const [a, b] = await store.recordEvents([{ event: first, outbox: [] }, { event: second, outbox: [] }])
+        const item = newOutboxItem()
+        const changed = await store.reclassifyEvents({
+          time: first.time + 2_000,
+          eventId: b!.id,
+          changes: [
+            { id: a!.id, label: 'burst', reason: 'links clicked within seconds' },
+            { id: 999_999, label: 'burst', reason: 'no such event' },
+          ],
+          outbox: [item],
+        })
+        expect(changed).toEqual([a!.id])
+        const [stored] = (await other.listEvents()).items
+        expect(stored).toEqual({
+          ...asStored(first, a!.id),
+          label: 'burst',
+          machine: true,
+          labelReason: 'links clicked within seconds',
+          labels: [
+            { time: first.time, label: 'human', machine: false, reason: 'no machine signal' },
+            { time: first.time + 2_000, label: 'burst', machine: true, reason: 'links clicked within seconds' },
+          ],
+        })
+        expect(stored).toMatchObject({ firstLabel: 'human', firstMachine: false })
+        const [row] = (await other.listOutbox()).items
+        expect(row).toMatchObject({ webhookId: item.webhookId, eventId: b!.id, payload: item.payload, status: 'pending', createdAt: first.time + 2_000, nextAttemptAt: first.time + 2_000 })
+        // A second change keeps the whole history; the per-hit label stays first.
+        await other.reclassifyEvents({ time: first.time + 3_000, eventId: b!.id, changes: [{ id: a!.id, label: 'trap', reason: 'trap' }], outbox: [] })
+        const again = (await store.listEvents()).items[0]!
+        expect(again.labels.map((label) => label.label)).toEqual(['human', 'burst', 'trap'])
+        expect(again).toMatchObject({ firstLabel: 'human', label: 'trap', machine: true })
+      })
+
+      it('counts after verdicts, beside the per-hit counts, machines by reason, and the emails Apple alone opened', async () => {
+        const rows: NewTrackingEvent[] = [
+          newEvent({ emailId: 'a', kind: 'click', destination: 'https://x.example/' }),
+          newEvent({ emailId: 'a', kind: 'click', destination: 'https://y.example/' }),
+          newEvent({ emailId: 'b', kind: 'click', destination: 'https://x.example/' }),
+          newEvent({ emailId: 'c', machine: true, label: 'privacy-prefetch' }),
+          newEvent({ emailId: 'd', machine: true, label: 'privacy-prefetch' }),
+          newEvent({ emailId: 'd', kind: 'click', destination: 'https://x.example/' }),
+        ]
+        const ids = (await store.recordEvents(rows.map((event) => ({ event, outbox: [] })))).map((recorded) => recorded.id)
+        await store.reclassifyEvents({ time: Date.now(), eventId: ids[1]!, changes: [ids[0]!, ids[1]!].map((id) => ({ id, label: 'burst', reason: 'burst' })), outbox: [] })
+        const { total, verdicts } = await store.stats()
+        expect(total).toEqual({ opens: 0, uniqueOpens: 2, clicks: 2, uniqueClicks: 2, machineOpens: 2, machineClicks: 2 })
+        expect(verdicts).toEqual({
+          perHit: { opens: 0, uniqueOpens: 3, clicks: 4, uniqueClicks: 3, machineOpens: 2, machineClicks: 0 },
+          machineOpensByReason: { 'privacy-prefetch': 2 },
+          machineClicksByReason: { burst: 2 },
+          applePrefetch: { opens: 2, emails: 2, emailsWithoutPerson: 1, openedEmails: 4 },
+        })
+        expect(verdicts).toEqual(expectedVerdicts(await everyEvent(store)))
+      })
+
+      it('keeps the time queries true when events they already count turn machine, firsts included, on every instance', async () => {
+        const other = await open()
+        const start = Date.UTC(2026, 10, 2, 21, 30)
+        const rows: NewTrackingEvent[] = []
+        for (let n = 0; n < 240; n++) {
+          const click = n % 3 !== 0
+          const email = `email-${n % 30}`
+          rows.push(newEvent({
+            kind: click ? 'click' : 'open',
+            time: start + ((n * 7919) % (6 * 60)) * 60_000,
+            destination: click ? `https://example.com/${['sale', 'shoes'][n % 2] ?? ''}` : null,
+            emailId: email,
+            metadata: { campaign: ['fall', 'spring'][n % 2] ?? null, message_id: email },
+          }))
+        }
+        const ids = (await store.recordEvents(rows.map((event) => ({ event, outbox: [] })))).map((recorded) => recorded.id)
+        const queries: TimeseriesQuery[] = [
+          { from: start, to: start + 6 * HOUR, interval: 'hour' },
+          { from: start, to: start + 6 * HOUR, interval: 'hour', groupBy: 'campaign', value: 'fall' },
+        ]
+        const check = async (): Promise<void> => {
+          const events = await everyEvent(store)
+          for (const reader of [store, other]) {
+            for (const query of queries) {
+              expect(await reader.timeseries(query)).toEqual(expectedTimeseries(events, query))
+              expect(await reader.topDestinations(query)).toEqual(expectedTopDestinations(events, query))
+            }
+            expect((await reader.stats()).verdicts).toEqual(expectedVerdicts(events))
+          }
+        }
+        await check() // both keys rolled up
+        // The first events of every email (their first open, click and click on a destination) and others, some twice.
+        const changes = ids.filter((_, i) => i < 60 || i % 7 === 0).map((id) => ({ id, label: 'burst', reason: 'burst' }))
+        await other.reclassifyEvents({ time: start, eventId: ids[0]!, changes, outbox: [] })
+        await store.reclassifyEvents({ time: start, eventId: ids[0]!, changes: changes.slice(0, 10), outbox: [] })
+        await check()
+        // Events recorded after the reclassification, and a reclassification of events not rolled up yet.
+        const later = (await other.recordEvents(rows.slice(0, 40).map((event) => ({ event: { ...event, metadata: { ...event.metadata } }, outbox: [] })))).map((recorded) => recorded.id)
+        await store.reclassifyEvents({ time: start, eventId: later[0]!, changes: later.slice(0, 20).map((id) => ({ id, label: 'trap', reason: 'trap' })), outbox: [] })
+        await check()
       })
     })
 
@@ -562,15 +741,14 @@ export function describeEventStore(name: string, harness: EventStoreHarness): vo
         for (const [i, event] of events.slice(0, 5).entries()) {
           const original = old[i] as NewTrackingEvent
           expect(event).toEqual({
-            ...original,
-            id: recorded[i]?.id,
+            ...asStored(original, recorded[i]?.id as number),
             clientIp: null,
             userAgent: null,
             metadata: { campaign: original.metadata.campaign },
             requestData: { method: 'GET' },
           })
         }
-        expect(events[5]).toEqual({ ...recent, id: recorded[5]?.id })
+        expect(events[5]).toEqual(asStored(recent, recorded[5]?.id as number))
         const payloads = (await store.listOutbox()).items.map((o) => JSON.parse(o.payload) as Record<string, unknown>)
         for (const payload of payloads.slice(0, 5)) {
           expect(JSON.stringify(payload)).not.toMatch(/198\.51|Secret|@example|mail\.example/)

@@ -1,6 +1,7 @@
 // A server for bench/server.ts to measure, run in its own process: `recorded` is the pytrack
 // server (SQLite store, events committed before answering), `bare` is @pytrack/http's node
 // handler with the same configuration and no store. Prints its URL and an open link as JSON.
+// `recorded normal no-verdicts` runs the server without its machine verdicts (bench/verdicts.ts).
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
@@ -24,7 +25,7 @@ const click = new URL(getClickTrackingUrl(benchWorkload.clickUrl, benchWorkload.
 let url: string
 let stop: () => Promise<void>
 if (mode === 'recorded') {
-  const server = await startServer(settings)
+  const server = await startServer(settings, { verdicts: process.argv[4] !== 'no-verdicts' })
   url = server.url
   stop = () => server.close()
 } else {

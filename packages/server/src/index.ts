@@ -36,6 +36,11 @@ export type {
   RetentionPass,
   AnonymizePass,
   ErasedCounts,
+  LabelChange,
+  EventReclassification,
+  ReclassifyRequest,
+  VerdictStats,
+  ApplePrefetchStats,
 } from './store/event-store'
 export { SettingsError } from './errors/settings-error'
 export { StoreError } from './errors/store-error'

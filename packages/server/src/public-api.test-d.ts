@@ -21,6 +21,10 @@ import {
   type ServerSettings,
   type StartServerOptions,
   type TrackingEvent,
+  type LabelChange,
+  type ReclassifyRequest,
+  type VerdictStats,
+  type Stats,
 } from '@pytrack/server'
 
 // Settings: read from the environment, flags, a file and overrides into one typed object.
@@ -47,6 +51,13 @@ expectTypeOf<SqliteEventStore>().toExtend<EventStore>()
 expectTypeOf(openSqliteEventStore({ file: ':memory:' })).toEqualTypeOf<SqliteEventStore>()
 expectTypeOf<EventStore['listEvents']>().returns.toEqualTypeOf<Awaitable<Page<TrackingEvent>>>()
 expectTypeOf<Awaitable<number>>().toEqualTypeOf<number | Promise<number>>()
+// Verdicts that change: every label kept, relabelling in one call, the stats beside the counts.
+expectTypeOf<EventStore['reclassifyEvents']>().parameter(0).toEqualTypeOf<ReclassifyRequest>()
+expectTypeOf<EventStore['reclassifyEvents']>().returns.toEqualTypeOf<Awaitable<number[]>>()
+expectTypeOf<TrackingEvent['labels']>().toEqualTypeOf<LabelChange[]>()
+expectTypeOf<Stats['verdicts']>().toEqualTypeOf<VerdictStats>()
+// @ts-expect-error: a reclassification only makes events machine traffic; it takes no `machine`
+expectTypeOf<ReclassifyRequest['changes'][number]['machine']>()
 // @ts-expect-error: the store opens a file
 openSqliteEventStore({ path: 'events.db' })
 

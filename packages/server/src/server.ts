@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { Configuration, isPytrackError, type ConfigurationError } from '@pytrack/core'
+import type { ClassificationOptions } from '@pytrack/http'
 import { pino, type Logger } from 'pino'
 import { SettingsError } from './errors/settings-error'
 import { createApiHandler } from './_internal/api'
@@ -24,6 +25,7 @@ const VARIABLE_OF_OPTION = new Map([
   ['allowedDestinations', 'PYTRACK_REDIRECT_ALLOW'],
 ])
 
+
 /**
  * Options of {@link startServer} beyond the settings.
  *
@@ -40,6 +42,16 @@ export interface StartServerOptions {
    * `@pytrack/store-postgres`), else SQLite at `<dataDir>/pytrack.db`. The server closes it on `close()`.
    */
   store?: EventStore | undefined
+  /**
+   * Address lists for the per-hit labels of `@pytrack/http`: `applePrivateRelayRanges` (Apple's
+   * published iCloud Private Relay egress ranges: hits from them are Apple Mail Privacy
+   * Protection prefetches) and `scannerRanges`. Default: none.
+   */
+  classification?: ClassificationOptions | undefined
+  /** Machine verdicts across the hits of one email (README, "Machine verdicts"). Default: true. */
+  verdicts?: boolean | undefined
+  /** The server's clock, ms since the epoch: the time of each hit. Default `Date.now` (tests pass a simulated one). */
+  clock?: (() => number) | undefined
 }
 
 /**
@@ -223,6 +235,9 @@ export async function startServer(settings: ServerSettings, options: StartServer
       trustedProxies: settings.trustedProxies,
       redirectAllow: settings.redirectAllow,
       onOutboxWritten: () => dispatcher.wake(),
+      classification: options.classification,
+      verdicts: options.verdicts,
+      clock: options.clock,
     })
     const api = createApiHandler({
       store,
@@ -283,6 +298,8 @@ export async function startServer(settings: ServerSettings, options: StartServer
         const timer = setTimeout(() => server.closeAllConnections(), settings.shutdownTimeoutMs)
         await closed
         clearTimeout(timer)
+        // Verdicts relabelling earlier events after the last answers: written before the store closes.
+        await tracking.settled()
         await dispatcher.close(Math.max(0, settings.shutdownTimeoutMs - (Date.now() - started)))
         await retention.stop()
         await store.close()

@@ -37,15 +37,17 @@ describe('SqliteEventStore', () => {
     const store = openSqliteEventStore({ file })
     store.recordEvent(newEvent({ emailId: 'kept' }), [newOutboxItem()])
     store.close()
-    // Back to version 1: the outbox without its lease column, events without retention's column and indexes.
+    // Back to version 1: the outbox without its lease column, events without retention's column and indexes and without their labels.
     const db = new Database(file)
     db.exec(`
       DROP TABLE rollup_progress; DROP TABLE firsts; DROP TABLE rollup_hours; DROP TABLE rollup_destinations;
       DROP INDEX events_identified; DROP INDEX events_time; DROP INDEX events_email; DROP INDEX outbox_event; DROP INDEX outbox_delivered;
-      ALTER TABLE events DROP COLUMN anonymized_at; ALTER TABLE outbox DROP COLUMN lease; PRAGMA user_version = 1;`)
+      ALTER TABLE events DROP COLUMN first_label; ALTER TABLE events DROP COLUMN first_machine; ALTER TABLE events DROP COLUMN hit_machine;
+      ALTER TABLE events DROP COLUMN labels; ALTER TABLE events DROP COLUMN anonymized_at; ALTER TABLE outbox DROP COLUMN lease; PRAGMA user_version = 1;`)
     db.close()
     const reopened = openSqliteEventStore({ file, synchronous: 'full' })
-    expect(reopened.listEvents().items.map((e) => e.emailId)).toEqual(['kept'])
+    expect(reopened.listEvents().items.map((e) => [e.emailId, e.firstLabel, e.labels.length])).toEqual([['kept', 'human', 1]])
+    expect(reopened.reclassifyEvents({ time: Date.now(), eventId: 1, changes: [{ id: 1, label: 'trap', reason: 'trap' }], outbox: [] })).toEqual([1])
     expect(reopened.claimOutbox({ lease: 'l', limit: 1, leaseMs: 1_000 })).toHaveLength(1)
     expect(reopened.anonymizeEvents({ before: Date.now() + 1, limit: 10, dropKeys: [] })).toBe(1)
     reopened.close()

@@ -37,7 +37,10 @@ export async function startTestServer(
     env: {},
     overrides: { port: 0, dataDir: dataDir ?? join(dir?.path ?? '', 'data'), logLevel: 'silent', apiToken: TOKEN, ...overrides },
   })
-  const server = await startServer(settings, options)
+  // Verdicts off unless a test asks: the other tests hit links milliseconds after making them,
+  // which the verdicts rightly call machine traffic (too soon after sending). verdicts.test.ts
+  // and the bench turn them on.
+  const server = await startServer(settings, { verdicts: false, ...options })
   const api = (path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> => {
     const headers = new Headers(init.headers)
     if (!headers.has('authorization')) headers.set('authorization', `Bearer ${TOKEN}`)

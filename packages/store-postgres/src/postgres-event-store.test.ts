@@ -24,13 +24,33 @@ describe('PostgresEventStore', () => {
       const client = new pg.Client({ connectionString: database.url })
       await client.connect()
       const { rows } = await client.query('SELECT version FROM pytrack_migrations ORDER BY version')
-      expect(rows.map((row: { version: number }) => row.version)).toEqual([1, 2])
+      expect(rows.map((row: { version: number }) => row.version)).toEqual([1, 2, 3])
       await client.query('INSERT INTO pytrack_migrations VALUES (99, 0)')
       await client.end()
       await expect(openPostgresEventStore({ url: database.url })).rejects.toMatchObject({
         code: 'ERR_PYTRACK_STORE',
         message: expect.stringMatching(/schema version 99.*upgrade pytrack/),
       })
+    } finally {
+      await database.drop()
+    }
+  })
+
+  it('reads rows from before migration 3 as having one label, and relabels them keeping it first', async () => {
+    const database = await createDatabase(adminUrl)
+    try {
+      const store = await openPostgresEventStore({ url: database.url, poolSize: 2 })
+      const { id } = await store.recordEvent(newEvent({ kind: 'click', destination: 'https://x.example/', labelReason: 'no machine signal' }), [])
+      const client = new pg.Client({ connectionString: database.url })
+      await client.connect()
+      await client.query('UPDATE pytrack_events SET first_label = NULL, first_machine = NULL, hit_machine = NULL, labels = NULL')
+      await client.end()
+      expect((await store.listEvents()).items[0]).toMatchObject({ firstLabel: 'human', firstMachine: false, labels: [{ label: 'human', machine: false, reason: 'no machine signal' }] })
+      expect((await store.stats()).verdicts.perHit).toMatchObject({ clicks: 1 })
+      await store.reclassifyEvents({ time: 5, eventId: id, changes: [{ id, label: 'trap', reason: 'trap' }], outbox: [] })
+      expect((await store.listEvents()).items[0]).toMatchObject({ firstLabel: 'human', label: 'trap', machine: true, labels: [{ label: 'human' }, { time: 5, label: 'trap', machine: true }] })
+      expect((await store.stats()).total).toMatchObject({ clicks: 0, machineClicks: 1, uniqueClicks: 0 })
+      await store.close()
     } finally {
       await database.drop()
     }

@@ -4,6 +4,9 @@ import {
   type AnonymizePass,
   type ErasedCounts,
   type EventStore,
+  type LabelChange,
+  type ReclassifyRequest,
+  type VerdictStats,
   type EventSubject,
   type ListEventsQuery,
   type ListOutboxQuery,
@@ -66,6 +69,9 @@ interface EventRow {
   label: string
   label_reason: string | null
   request_data: RequestData | null
+  first_label: string | null
+  first_machine: boolean | null
+  labels: LabelChange[] | null
 }
 
 interface OutboxRow {
@@ -104,7 +110,24 @@ const GROUPS = `
 
 const TOTALS = 'SELECT opens, unique_opens, clicks, unique_clicks, machine_opens, machine_clicks FROM pytrack_totals WHERE id = 1'
 
-const EVENT_COLUMNS = 'id, kind, time, email_id, metadata, destination, client_ip, user_agent, machine, label, label_reason, request_data'
+const EVENT_COLUMNS =
+  'id, kind, time, email_id, metadata, destination, client_ip, user_agent, machine, label, label_reason, request_data, first_label, first_machine, labels'
+
+// Machine traffic in detail (Stats.verdicts), read from the events: the counts by per-hit label,
+// machines by current label, and the emails Apple's prefetch alone "opened".
+const PER_HIT = `SELECT
+  count(*) FILTER (WHERE kind = 'open' AND NOT m)::int8 AS opens,
+  count(DISTINCT email_id) FILTER (WHERE NOT m)::int8 AS unique_opens,
+  count(*) FILTER (WHERE kind = 'click' AND NOT m)::int8 AS clicks,
+  count(DISTINCT email_id) FILTER (WHERE kind = 'click' AND NOT m)::int8 AS unique_clicks,
+  count(*) FILTER (WHERE kind = 'open' AND m)::int8 AS machine_opens,
+  count(*) FILTER (WHERE kind = 'click' AND m)::int8 AS machine_clicks
+FROM (SELECT kind, email_id, coalesce(hit_machine, machine) AS m FROM pytrack_events) AS e`
+const MACHINE_REASONS = 'SELECT kind, label, count(*)::int8 AS n FROM pytrack_events WHERE machine GROUP BY kind, label ORDER BY label'
+const APPLE = `SELECT count(*)::int8 AS opened, count(*) FILTER (WHERE prefetches > 0)::int8 AS emails,
+  coalesce(sum(prefetches), 0)::int8 AS opens, count(*) FILTER (WHERE prefetches > 0 AND people = 0)::int8 AS alone
+FROM (SELECT count(*) FILTER (WHERE kind = 'open' AND label = 'privacy-prefetch') AS prefetches, count(*) FILTER (WHERE NOT machine) AS people
+  FROM pytrack_events GROUP BY email_id) AS emails`
 const OUTBOX_COLUMNS =
   'id, webhook_id, event_id, url, payload, status, attempts, next_attempt_at, last_error, last_status, created_at, updated_at, delivered_at'
 
@@ -139,6 +162,9 @@ function eventOf(row: EventRow): TrackingEvent {
     label: row.label,
     labelReason: row.label_reason,
     requestData: row.request_data,
+    firstLabel: row.first_label ?? row.label,
+    firstMachine: row.first_machine ?? row.machine,
+    labels: row.labels ?? [{ time: row.time, label: row.label, machine: row.machine, reason: row.label_reason }],
   }
 }
 
@@ -445,6 +471,7 @@ export class PostgresEventStore implements EventStore {
         label: event.label,
         label_reason: event.labelReason,
         request_data: event.requestData,
+        labels: event.labels === undefined || event.labels.length === 0 ? null : event.labels,
       })
       for (const item of items) outbox.push({ webhook_id: item.webhookId, event: index + 1, url: item.url, payload: item.payload, time: event.time })
     }
@@ -490,13 +517,62 @@ export class PostgresEventStore implements EventStore {
     return page(rows.map(eventOf), limit)
   }
 
+  async reclassifyEvents(request: ReclassifyRequest): Promise<number[]> {
+    if (this.#closed) throw new StoreError('the event store is closed')
+    if (request.changes.length === 0 && request.outbox.length === 0) return []
+    const changes = request.changes.map((change, o) => ({ id: change.id, label: change.label, reason: change.reason, o }))
+    return this.#writeTransaction('reclassify events', async (client) => {
+      // SET reads the row as it was: the first label and the label history start from it.
+      const { rows } = await client.query<{ id: number; email_id: string; o: number }>(
+        `UPDATE pytrack_events AS e SET
+           labels = coalesce(e.labels, jsonb_build_array(jsonb_build_object('time', e.time, 'label', e.label, 'machine', e.machine, 'reason', e.label_reason)))
+             || jsonb_build_array(jsonb_build_object('time', $1::int8, 'label', c.label, 'machine', true, 'reason', c.reason)),
+           first_label = coalesce(e.first_label, e.label), first_machine = coalesce(e.first_machine, e.machine),
+           label = c.label, label_reason = c.reason, machine = true
+         FROM jsonb_to_recordset($2::jsonb) AS c(id int8, label text, reason text, o int4)
+         WHERE e.id = c.id
+         RETURNING e.id, e.email_id, c.o`,
+        [request.time, JSON.stringify(changes)],
+      )
+      // The kept counts, first flags and totals of the emails touched, again from their events.
+      if (rows.length > 0) await client.query('SELECT pytrack_recount($1::text[])', [[...new Set(rows.map((row) => row.email_id))]])
+      if (request.outbox.length > 0) {
+        await client.query(
+          `INSERT INTO pytrack_outbox (webhook_id, event_id, url, payload, status, attempts, next_attempt_at, created_at, updated_at)
+           SELECT o.value->>'webhook_id', $1, o.value->>'url', o.value->>'payload', 'pending', 0, $2, $2, $2
+           FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS o(value, n) ORDER BY o.n`,
+          [request.eventId, request.time, JSON.stringify(request.outbox.map((item) => ({ webhook_id: item.webhookId, url: item.url, payload: item.payload })))],
+        )
+      }
+      return rows.sort((a, b) => a.o - b.o).map((row) => row.id)
+    })
+  }
+
+  async #verdictStats(): Promise<VerdictStats> {
+    const [perHit, reasons, apple] = await Promise.all([
+      this.#query<CountsRow>('compute stats', PER_HIT),
+      this.#query<{ kind: 'open' | 'click'; label: string; n: number }>('compute stats', MACHINE_REASONS),
+      this.#query<{ opened: number; emails: number; opens: number; alone: number }>('compute stats', APPLE),
+    ])
+    const machineOpensByReason: Record<string, number> = {}
+    const machineClicksByReason: Record<string, number> = {}
+    for (const { kind, label, n } of reasons.rows) (kind === 'open' ? machineOpensByReason : machineClicksByReason)[label] = n
+    const a = apple.rows[0] ?? { opened: 0, emails: 0, opens: 0, alone: 0 }
+    return {
+      perHit: counts(perHit.rows[0]),
+      machineOpensByReason,
+      machineClicksByReason,
+      applePrefetch: { opens: a.opens, emails: a.emails, emailsWithoutPerson: a.alone, openedEmails: a.opened },
+    }
+  }
+
   async stats(query: StatsQuery = {}): Promise<Stats> {
     const groupBy = query.groupBy
-    const { rows: totals } = await this.#query<CountsRow>('compute stats', TOTALS)
+    const [{ rows: totals }, verdicts] = await Promise.all([this.#query<CountsRow>('compute stats', TOTALS), this.#verdictStats()])
     const total = counts(totals[0])
-    if (groupBy === undefined) return { groupBy: null, groups: [], total }
+    if (groupBy === undefined) return { groupBy: null, groups: [], total, verdicts }
     const { rows } = await this.#query<CountsRow & { value: JsonValue | null }>('compute stats', GROUPS, [groupBy])
-    return { groupBy, groups: rows.map((row) => ({ value: row.value ?? null, ...counts(row) })), total }
+    return { groupBy, groups: rows.map((row) => ({ value: row.value ?? null, ...counts(row) })), total, verdicts }
   }
 
   async timeseries(query: TimeseriesQuery): Promise<Timeseries> {

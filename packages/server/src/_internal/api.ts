@@ -63,7 +63,7 @@ function subjectKind(subject: EventSubject): string {
 /** The adapt options of a body the schema has checked; null means "the default". */
 function adaptOptions(body: Record<string, unknown>, configuration: Configuration): AdaptHtmlOptions {
   const options: AdaptHtmlOptions = { configuration }
-  for (const key of ['clickTracking', 'openTracking', 'linkMetadata', 'pixelPosition', 'allowDomains', 'denyDomains'] as const) {
+  for (const key of ['clickTracking', 'openTracking', 'linkMetadata', 'pixelPosition', 'trapLink', 'allowDomains', 'denyDomains'] as const) {
     const value = body[key]
     if (value !== undefined && value !== null) Object.assign(options, { [key]: value })
   }
@@ -237,6 +237,7 @@ export function createApiHandler(context: ApiContext): (request: IncomingMessage
           html: result.html,
           links: result.links.map((link) => ({ url: link.url, trackingUrl: link.trackingUrl })),
           pixelUrl: result.pixel?.url ?? null,
+          trapUrl: result.trapLink?.trackingUrl ?? null,
           warnings: result.warnings,
         })
       },

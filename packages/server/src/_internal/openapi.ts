@@ -153,6 +153,10 @@ const schemas: Record<string, Schema> = {
       ...ADAPT_FIELDS,
       openTracking: nullable({ type: 'boolean', description: 'Add the open tracking pixel. Default: true.' }),
       pixelPosition: nullable({ enum: ['top', 'bottom'], description: 'Where the pixel goes in the body. Default: bottom.' }),
+      trapLink: nullable({
+        description: "Add @pytrack/html's trap link, which no person can see or reach: true (it redirects to the origin of the first tracked link) or {url}. A click on it makes the email's clicks around it machine clicks (README, Machine verdicts). Default: false.",
+        anyOf: [{ type: 'boolean' }, { type: 'object', required: ['url'], properties: { url: { type: 'string' } }, additionalProperties: false }],
+      }),
     },
   },
   AdaptTextRequest: {
@@ -164,6 +168,7 @@ const schemas: Record<string, Schema> = {
       // A text part has no pixel: these are refused, not ignored.
       openTracking: false,
       pixelPosition: false,
+      trapLink: false,
     },
   },
   TrackedLink: record('A link that was rewritten.', LINK_FIELDS),
@@ -175,6 +180,7 @@ const schemas: Record<string, Schema> = {
     html: { type: 'string' },
     links: { type: 'array', items: ref('TrackedLink') },
     pixelUrl: nullable({ type: 'string', description: 'The open tracking URL of the pixel; null without one.' }),
+    trapUrl: nullable({ type: 'string', description: 'The click tracking URL of the trap link; null without one.' }),
     warnings: { type: 'array', items: ref('AdaptWarning') },
   }),
   AdaptTextResponse: record('The rewritten text.', {
@@ -238,10 +244,23 @@ const schemas: Record<string, Schema> = {
     destination: nullable({ type: 'string', description: 'Where a click redirected; null for opens.' }),
     clientIp: nullable({ type: 'string' }),
     userAgent: nullable({ type: 'string' }),
-    machine: { type: 'boolean', description: 'True when a machine made the request (privacy prefetch, scanner, preview bot).' },
-    label: { type: 'string', description: 'The client label, such as human or privacy-prefetch.' },
-    labelReason: nullable({ type: 'string' }),
+    machine: { type: 'boolean', description: 'The current verdict: true when a machine made the request (privacy prefetch, scanner, preview bot, or a verdict across the hits of the email such as burst or trap).' },
+    label: { type: 'string', description: 'The current label, such as human, privacy-prefetch, scanner, burst or trap.' },
+    labelReason: nullable({ type: 'string', description: 'Why it has the current label.' }),
     requestData: nullable({ type: 'object', description: "pytracking's request_data." }),
+    firstLabel: { type: 'string', description: 'The label the hit got when it was answered.' },
+    firstMachine: { type: 'boolean', description: 'Whether the first label counted as machine traffic.' },
+    labels: {
+      type: 'array',
+      minItems: 1,
+      description: 'Every label the event has had, first to current: the per-hit label of @pytrack/http first, then each verdict across the hits of its email, with its time and reason.',
+      items: record('One label of an event.', {
+        time: TIME,
+        label: { type: 'string' },
+        machine: { type: 'boolean' },
+        reason: nullable({ type: 'string' }),
+      }),
+    },
   }),
   EventPage: record('A page of events, oldest first.', {
     events: { type: 'array', items: ref('TrackingEvent') },
@@ -256,7 +275,19 @@ const schemas: Record<string, Schema> = {
   Stats: record('Counts of all events, and of each value of a metadata key when grouped.', {
     groupBy: nullable(GROUP_KEY),
     groups: { type: 'array', items: ref('StatsGroup') },
-    total: ref('StatsCounts'),
+    total: { ...ref('StatsCounts'), description: 'The counts of all events, by their current labels: after the machine verdicts across hits.' },
+    verdicts: ref('VerdictStats'),
+  }),
+  VerdictStats: record('Machine traffic in detail, of all events (not grouped). Definitions and sources: the server README, "Stats".', {
+    perHit: { ...ref('StatsCounts'), description: "The counts of total from each event's per-hit label alone, as if there were no verdicts across hits." },
+    machineOpensByReason: { type: 'object', additionalProperties: { type: 'integer' }, description: 'Machine opens by current label, such as privacy-prefetch or delivery-scan.' },
+    machineClicksByReason: { type: 'object', additionalProperties: { type: 'integer' }, description: 'Machine clicks by current label, such as scanner, burst or trap.' },
+    applePrefetch: record("Apple Mail Privacy Protection's prefetches (label privacy-prefetch).", {
+      opens: { type: 'integer', description: 'Opens labelled privacy-prefetch.' },
+      emails: { type: 'integer', description: 'Emails with at least one such open.' },
+      emailsWithoutPerson: { type: 'integer', description: 'Emails whose only hits are such opens and other machine hits: opened by the prefetch alone.' },
+      openedEmails: { type: 'integer', description: 'Emails with any open or click at all, machines included.' },
+    }),
   }),
   TimeseriesBucket: record('The counts of one bucket. Unique figures count each email once, in the bucket of its first human open (or click).', {
     time: { ...TIME, description: 'When the bucket starts (a UTC hour or day), in ms since the epoch.' },

@@ -22,6 +22,15 @@ export interface OutboxDispatcherOptions {
 }
 
 const MAX_PAUSE_MS = 3_600_000
+
+/**
+ * A `reclassified` payload (verdicts.ts) in the shape sendWebhook posts: it writes `toJSON()`
+ * as Python's json.dumps and signs it like every other delivery. Neither an open nor a click,
+ * and no webhook URL of its own, so it goes to the row's URL only.
+ */
+function reclassifiedEvent(data: Record<string, unknown>): TrackingResult {
+  return { isOpenTracking: false, isClickTracking: false, webhookUrl: null, toJSON: () => data } as unknown as TrackingResult
+}
 // Even with nothing due, look again now and then (another instance may have written rows).
 const IDLE_POLL_MS = 30_000
 
@@ -126,7 +135,8 @@ export class OutboxDispatcher {
     const { store, logger, secret, timeoutSeconds, maxAttempts, retryBaseMs, retry } = this.#options
     let outcome
     try {
-      const result = TrackingResult.fromJSON(JSON.parse(item.payload))
+      const data = JSON.parse(item.payload) as Record<string, unknown>
+      const result = data.type === 'reclassified' ? reclassifiedEvent(data) : TrackingResult.fromJSON(data)
       outcome = await sendWebhook(result, {
         webhookUrl: item.url,
         webhookId: item.webhookId,

@@ -1,18 +1,21 @@
 import { randomUUID } from 'node:crypto'
 import { isDoNotTrack, isPytrackError, type Configuration, type JsonValue, type PytrackError, type RequestData, type TrackingResult } from '@pytrack/core'
-import { createTrackingHandler } from '@pytrack/http'
+import { TRAP_METADATA_KEY } from '@pytrack/html'
+import { createTrackingHandler, type ClassificationOptions, type TrackingContext } from '@pytrack/http'
 import { toNodeHandler, type NodeHandler } from '@pytrack/http/node'
 import type { Logger } from 'pino'
 import { SettingsError } from '../errors/settings-error'
 import { StoreError } from '../errors/store-error'
 import type { EventStore, NewOutboxItem, NewTrackingEvent, RecordedEvent, RecordRequest } from '../store/event-store'
 import { GroupCommit } from './group-commit'
+import { issuedAtOf, tokenOfTarget } from './issued-at'
+import { Verdicts, reclassifiedPayload, type Judgement } from './verdicts'
 import { requestDataUnder, type PrivacyPolicy } from './privacy'
 
 /** Labels of @pytrack/http counted as machine traffic. `mail-proxy` (Gmail, Yahoo) fetches on the reader's open, so it counts as human. */
 const MACHINE_KINDS = new Set(['privacy-prefetch', 'scanner', 'preview-bot'])
-/** Per-link keys @pytrack/html adds (`linkMetadata: true`); left out of the whole-metadata email identity. */
-const PER_LINK_KEYS = new Set(['link_index', 'link_id'])
+/** Per-link keys @pytrack/html adds (`linkMetadata: true`, the trap link); left out of the whole-metadata email identity. */
+const PER_LINK_KEYS = new Set(['link_index', 'link_id', TRAP_METADATA_KEY])
 
 function canonicalJson(value: JsonValue): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
@@ -35,12 +38,11 @@ function emailIdOf(metadata: Record<string, JsonValue>, emailKey: string): strin
   return canonicalJson(rest)
 }
 
-function eventOf(result: TrackingResult, data: RequestData | null, emailKey: string): NewTrackingEvent {
+function eventOf(result: TrackingResult, data: RequestData | null, emailKey: string, time: number): NewTrackingEvent {
   const label = typeof data?.client_kind === 'string' ? data.client_kind : 'human'
-  const requestTime = typeof data?.request_time === 'string' ? Date.parse(data.request_time) : Number.NaN
   return {
     kind: result.isClickTracking ? 'click' : 'open',
-    time: Number.isFinite(requestTime) ? requestTime : Date.now(),
+    time,
     emailId: emailIdOf(result.metadata, emailKey),
     metadata: result.metadata,
     destination: result.trackedUrl,
@@ -80,6 +82,17 @@ export interface TrackingRoutesOptions {
   privacy: PrivacyPolicy
   /** Called after an event with outbox rows is committed. */
   onOutboxWritten: () => void
+  /** Address lists of the per-hit labels (Apple's Private Relay ranges, scanner ranges). */
+  classification?: ClassificationOptions | undefined
+  /** Judge each hit against the recent hits of its email (default true). */
+  verdicts?: boolean | undefined
+  /** The time of a hit, ms since the epoch. Default `Date.now`. */
+  clock?: (() => number) | undefined
+}
+
+/** The webhook deliveries of one payload, each with its `webhook-id` fixed here, once: every attempt, by any instance, sends it. */
+function outboxFor(webhookUrls: readonly string[], payload: string): NewOutboxItem[] {
+  return webhookUrls.map((url): NewOutboxItem => ({ webhookId: `msg_${randomUUID().replaceAll('-', '')}`, url, payload }))
 }
 
 /**
@@ -90,7 +103,7 @@ export interface TrackingRoutesOptions {
  * committed. An answered pixel or redirect therefore always has its event committed; if
  * the store fails, the promise rejects and the handler answers 503 instead.
  */
-export function createTrackingRoutes(options: TrackingRoutesOptions): NodeHandler {
+export function createTrackingRoutes(options: TrackingRoutesOptions): NodeHandler & { settled: () => Promise<void> } {
   const { configuration, store, logger, emailKey, webhookUrls } = options
   const openRoute = routeOf(configuration.baseOpenTrackingUrl ?? '', 'the open tracking URL')
   const clickRoute = routeOf(configuration.baseClickTrackingUrl ?? '', 'the click tracking URL')
@@ -112,17 +125,80 @@ export function createTrackingRoutes(options: TrackingRoutesOptions): NodeHandle
     throw isPytrackError(error, 'ERR_PYTRACK_STORE') ? error : new StoreError('the tracking event could not be recorded', { cause: error })
   }
 
-  const recordEvent = (result: TrackingResult): Promise<void> | undefined => {
+  const clock = options.clock ?? Date.now
+  const verdicts = options.verdicts === false ? null : new Verdicts()
+  const codec = configuration.codec.name
+  // Relabelling writes in flight: shutdown waits for them before closing the store.
+  const relabelling = new Set<Promise<void>>()
+
+  // Earlier events a later hit revealed: relabelled, with a `reclassified` webhook, in one
+  // transaction after the revealing hit's own commit (never on the way to its answer).
+  const reclassify = async (judgement: Judgement, eventId: number, emailId: string): Promise<void> => {
+    // A later verdict may name a hit whose commit is still in flight (a burst within one group commit).
+    const ids = await Promise.all(judgement.changes.map((change) => change.entry.id ?? change.entry.stored?.then((recorded) => recorded.id, () => null) ?? null))
+    const changes = judgement.changes.filter((change, i) => (change.entry.id = ids[i] ?? null) !== null)
+    if (changes.length === 0) return
+    const time = clock()
+    const payload = webhookUrls.length === 0 ? '' : reclassifiedPayload(emailId, eventId, time, changes)
+    const outbox = outboxFor(webhookUrls, payload)
+    await store.reclassifyEvents({ time, eventId, changes: changes.map((change) => ({ id: change.entry.id!, label: change.label, reason: change.reason })), outbox })
+    if (outbox.length > 0) options.onOutboxWritten()
+  }
+
+  // The request target from the node request: reading the Web Request's url would build it (the
+  // node adapter makes it lazily, and building one costs more than the rest of the hit).
+  const targetOf = (request: Request, context: TrackingContext): string => (context as { req?: { url?: unknown } }).req?.url as string | undefined ?? request.url
+
+  const judge = (result: TrackingResult, event: NewTrackingEvent, target: string): Judgement => {
+    const ip = result.requestData?.user_ip
+    const judgement = verdicts!.judge({
+      kind: event.kind,
+      time: event.time,
+      emailId: event.emailId,
+      // The full address, whatever the privacy policy stores: it is held in memory for the window only.
+      clientIp: typeof ip === 'string' ? ip : null,
+      destination: event.destination,
+      label: event.label,
+      machine: event.machine,
+      trap: event.kind === 'click' && result.metadata[TRAP_METADATA_KEY] === true,
+      issuedAt: issuedAtOf(tokenOfTarget(target), codec, result.metadata),
+    })
+    if (judgement.label !== null) {
+      event.labels = [
+        { time: event.time, label: event.label, machine: event.machine, reason: event.labelReason },
+        { time: event.time, label: judgement.label, machine: true, reason: judgement.reason },
+      ]
+      event.label = judgement.label
+      event.machine = true
+      event.labelReason = judgement.reason
+    }
+    return judgement
+  }
+
+  const recordEvent = (result: TrackingResult, request: Request, context: TrackingContext): Promise<void> | undefined => {
     // Do-not-track: answered as usual, nothing stored, nothing forwarded.
     if (isDoNotTrack(result.metadata)) return undefined
     // The label was computed from the full request; only what the policy keeps is written.
     const data = requestDataUnder(options.privacy, result.requestData)
+    const event = eventOf(result, data, emailKey, clock())
+    const judgement = verdicts === null ? null : judge(result, event, targetOf(request, context))
+    // pytracking's payload; its request_data also says the label when answered (client_kind is the per-hit one).
     const payload =
-      webhookUrls.length === 0 ? '' : JSON.stringify(data === result.requestData ? result : { ...result.toJSON(), request_data: data })
-    // The webhook-id is fixed here, once: every attempt, by any instance, sends this one.
-    const outbox = webhookUrls.map((url): NewOutboxItem => ({ webhookId: `msg_${randomUUID().replaceAll('-', '')}`, url, payload }))
-    const request: RecordRequest = { event: eventOf(result, data, emailKey), outbox }
-    return commits.add(request).then(committed, notRecorded)
+      webhookUrls.length === 0 ? '' : JSON.stringify({ ...result.toJSON(), request_data: data === null ? null : { ...data, label: event.label, machine: event.machine } })
+    const committing = commits.add({ event, outbox: outboxFor(webhookUrls, payload) } satisfies RecordRequest)
+    if (judgement === null) return committing.then(committed, notRecorded)
+    judgement.entry.stored = committing
+    return committing.then((recorded) => {
+      judgement.entry.id = recorded.id
+      if (judgement.changes.length > 0) {
+        const writing = reclassify(judgement, recorded.id, event.emailId).catch((error: unknown) => {
+          logger.error({ err: error }, 'could not write a verdict that relabels earlier events; their labels stand')
+        })
+        relabelling.add(writing)
+        void writing.finally(() => relabelling.delete(writing))
+      }
+      committed(recorded)
+    }, notRecorded)
   }
 
   const handler = createTrackingHandler({
@@ -131,6 +207,7 @@ export function createTrackingRoutes(options: TrackingRoutesOptions): NodeHandle
     routes: { open: openRoute, click: clickRoute },
     trustedProxies: options.trustedProxies,
     allowedDestinations: options.redirectAllow,
+    classification: options.classification,
     recordEvent,
     onDecodingError: (error: PytrackError) => {
       logger.debug({ code: error.code }, 'tracking link refused')
@@ -140,5 +217,5 @@ export function createTrackingRoutes(options: TrackingRoutesOptions): NodeHandle
       else logger.error({ err: error }, 'tracking handler failed')
     },
   })
-  return toNodeHandler(handler)
+  return Object.assign(toNodeHandler(handler), { settled: async (): Promise<void> => void (await Promise.all([...relabelling])) })
 }

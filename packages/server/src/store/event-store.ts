@@ -45,6 +45,31 @@ export interface NewTrackingEvent {
   labelReason: string | null
   /** Everything the HTTP handler knew about the request (pytracking's `request_data`). */
   requestData: RequestData | null
+  /**
+   * Its labels when answered, first to current, when it had more than one then: the per-hit
+   * label of @pytrack/http, then the verdict across the email's hits that replaced it at once
+   * (the last entry is `label`). Absent: `label` is its only label.
+   */
+  labels?: readonly LabelChange[] | undefined
+}
+
+/**
+ * One label of an event, and why it got it.
+ *
+ * @example
+ * ```ts
+ * const current: LabelChange | undefined = event.labels.at(-1)
+ * ```
+ */
+export interface LabelChange {
+  /** When the event got this label, in ms since the epoch. */
+  time: number
+  /** The label, such as `human`, `scanner` or `burst`. */
+  label: string
+  /** Whether it counts as machine traffic. */
+  machine: boolean
+  /** Why, when known. */
+  reason: string | null
 }
 
 /**
@@ -59,6 +84,48 @@ export interface NewTrackingEvent {
 export interface TrackingEvent extends NewTrackingEvent {
   /** The event's id, increasing in insertion order. */
   id: number
+  /** The label the hit got when it was answered; `label` is the current one, which a later verdict may change. */
+  firstLabel: string
+  /** Whether the first label counted as machine traffic; `machine` is the current verdict. */
+  firstMachine: boolean
+  /** Every label the event has had, first to current (the per-hit one first), each with its time and reason. */
+  labels: LabelChange[]
+}
+
+/**
+ * An event that is machine traffic now, for {@link EventStore.reclassifyEvents}.
+ *
+ * @example
+ * ```ts
+ * const change: EventReclassification = { id: 7, label: 'burst', reason: 'one of several links of the email clicked within seconds' }
+ * ```
+ */
+export interface EventReclassification {
+  /** The event's id. */
+  id: number
+  /** Its new current label (a machine's). */
+  label: string
+  /** Why it changed. */
+  reason: string
+}
+
+/**
+ * What {@link EventStore.reclassifyEvents} writes in one transaction.
+ *
+ * @example
+ * ```ts
+ * await store.reclassifyEvents({ time: Date.now(), eventId: 12, changes: [change], outbox: [{ webhookId, url, payload }] })
+ * ```
+ */
+export interface ReclassifyRequest {
+  /** When the verdict was made, in ms since the epoch: the time of the new labels and of the outbox rows. */
+  time: number
+  /** The event whose hit revealed the others: the outbox rows belong to it. */
+  eventId: number
+  /** The events that are machine traffic now; ids the store does not have are skipped. */
+  changes: readonly EventReclassification[]
+  /** The webhook deliveries telling receivers (a `reclassified` payload each). */
+  outbox: readonly NewOutboxItem[]
 }
 
 /**
@@ -349,8 +416,51 @@ export interface Stats {
    * groups; empty when not grouped. The order of groups with as many events is not defined.
    */
   groups: StatsGroup[]
-  /** The counts of all events. */
+  /** The counts of all events, by their current labels (after the verdicts across hits). */
   total: StatsCounts
+  /** Machine traffic in detail, of all events (not grouped). */
+  verdicts: VerdictStats
+}
+
+/**
+ * Machine traffic in detail: what the per-hit labels alone would count, the machine hits by
+ * the reason of their current label, and the part of opened emails that is Apple's prefetch.
+ *
+ * @example
+ * ```ts
+ * const { perHit, machineClicksByReason } = (await store.stats()).verdicts
+ * console.log(perHit.uniqueClicks, machineClicksByReason.burst ?? 0)
+ * ```
+ */
+export interface VerdictStats {
+  /** {@link Stats.total} computed from each event's per-hit label (the first of its `labels`), as if there were no verdicts across hits. */
+  perHit: StatsCounts
+  /** Machine opens by current label (`privacy-prefetch`, `scanner`, `delivery-scan`, `trap`...). */
+  machineOpensByReason: Record<string, number>
+  /** Machine clicks by current label (`scanner`, `burst`, `trap`, `too-soon`, `click-time-scan`...). */
+  machineClicksByReason: Record<string, number>
+  /** Apple Mail Privacy Protection's prefetches (label `privacy-prefetch`). */
+  applePrefetch: ApplePrefetchStats
+}
+
+/**
+ * How much of "opened" is Apple Mail Privacy Protection's prefetch.
+ *
+ * @example
+ * ```ts
+ * const { emailsWithoutPerson, openedEmails } = (await store.stats()).verdicts.applePrefetch
+ * const share = openedEmails === 0 ? 0 : emailsWithoutPerson / openedEmails
+ * ```
+ */
+export interface ApplePrefetchStats {
+  /** Opens labelled `privacy-prefetch`. */
+  opens: number
+  /** Emails with at least one such open. */
+  emails: number
+  /** Emails whose only hits are such opens and other machine hits: "opened" by the prefetch alone. */
+  emailsWithoutPerson: number
+  /** Emails with any open or click at all, machines included: what a count with no labels would call opened. */
+  openedEmails: number
 }
 
 /**
@@ -597,6 +707,13 @@ export interface EventStore {
   recordEvents(batch: readonly RecordRequest[]): Awaitable<RecordedEvent[]>
   /** Events in id order, after `after`, optionally of one kind. */
   listEvents(query?: ListEventsQuery): Awaitable<Page<TrackingEvent>>
+  /**
+   * Makes stored events machine traffic with a new current label (their first label and every
+   * earlier one kept in `labels`) and writes the outbox rows telling receivers, in one durable
+   * transaction; every figure (stats, time series, top lists) counts them as machine traffic
+   * from then on. Resolves with the ids changed, in the order given.
+   */
+  reclassifyEvents(request: ReclassifyRequest): Awaitable<number[]>
   /** Total and unique counts, grouped by a metadata key when asked. */
   stats(query?: StatsQuery): Awaitable<Stats>
   /** Counts over time, in buckets of an hour or a day, of all events or of one metadata value. */

@@ -7,6 +7,9 @@ import { makeDirectory } from '../_internal/make-directory'
 import type {
   AnonymizePass,
   ErasedCounts,
+  LabelChange,
+  ReclassifyRequest,
+  VerdictStats,
   EventStore,
   EventSubject,
   ListEventsQuery,
@@ -121,6 +124,14 @@ CREATE INDEX IF NOT EXISTS events_email ON events (email_id);
 CREATE INDEX IF NOT EXISTS outbox_event ON outbox (event_id);
 CREATE INDEX IF NOT EXISTS outbox_delivered ON outbox (delivered_at) WHERE status = 'delivered';
 `,
+  // Verdicts that change: the label when answered, whether the per-hit label was a machine's,
+  // and every label once there is more than one (all null on older rows: their one label).
+  `
+ALTER TABLE events ADD COLUMN first_label TEXT;
+ALTER TABLE events ADD COLUMN first_machine INTEGER;
+ALTER TABLE events ADD COLUMN hit_machine INTEGER;
+ALTER TABLE events ADD COLUMN labels TEXT;
+`,
 ]
 
 const HOUR = 3_600_000
@@ -197,6 +208,9 @@ interface EventRow {
   label: string
   label_reason: string | null
   request_data: string | null
+  first_label: string | null
+  first_machine: number | null
+  labels: string | null
 }
 
 interface OutboxRow {
@@ -233,6 +247,9 @@ const COUNTS = `
   SUM(kind = 'open' AND machine = 1) AS machine_opens,
   SUM(kind = 'click' AND machine = 1) AS machine_clicks`
 
+// The same figures from each event's per-hit label (older rows: their one label).
+const PER_HIT_COUNTS = COUNTS.replaceAll('machine = ', 'COALESCE(hit_machine, machine) = ')
+
 function counts(row: CountsRow | undefined): StatsCounts {
   return {
     opens: row?.opens ?? 0,
@@ -258,7 +275,18 @@ function eventOf(row: EventRow): TrackingEvent {
     label: row.label,
     labelReason: row.label_reason,
     requestData: row.request_data === null ? null : (JSON.parse(row.request_data) as RequestData),
+    firstLabel: row.first_label ?? row.label,
+    firstMachine: (row.first_machine ?? row.machine) === 1,
+    labels: labelsOf(row),
   }
+}
+
+type LabelsRow = Pick<EventRow, 'time' | 'label' | 'machine' | 'label_reason' | 'labels'>
+
+/** Every label of a row: its `labels` once it had more than one, else its one label. */
+function labelsOf(row: LabelsRow): LabelChange[] {
+  if (row.labels !== null) return JSON.parse(row.labels) as LabelChange[]
+  return [{ time: row.time, label: row.label, machine: row.machine === 1, reason: row.label_reason }]
 }
 
 function outboxOf(row: OutboxRow): OutboxItem {
@@ -311,6 +339,7 @@ export class SqliteEventStore implements EventStore {
   readonly #db: Database.Database
   readonly #record: (event: NewTrackingEvent, outbox: readonly NewOutboxItem[]) => RecordedEvent
   readonly #recordMany: (batch: readonly RecordRequest[]) => RecordedEvent[]
+  readonly #reclassify: (request: ReclassifyRequest) => number[]
   #closed = false
 
   constructor(options: SqliteEventStoreOptions) {
@@ -339,8 +368,9 @@ export class SqliteEventStore implements EventStore {
       )
     }
     const insertEvent = this.#db.prepare(
-      `INSERT INTO events (kind, time, email_id, metadata, destination, client_ip, user_agent, machine, label, label_reason, request_data)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO events (kind, time, email_id, metadata, destination, client_ip, user_agent, machine, label, label_reason, request_data,
+         first_label, first_machine, hit_machine, labels)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     const insertOutbox = this.#db.prepare(
       `INSERT INTO outbox (webhook_id, event_id, url, payload, status, attempts, next_attempt_at, created_at, updated_at)
@@ -361,6 +391,10 @@ export class SqliteEventStore implements EventStore {
         event.label,
         event.labelReason,
         event.requestData === null ? null : JSON.stringify(event.requestData),
+        event.label,
+        event.machine ? 1 : 0,
+        (event.labels?.[0]?.machine ?? event.machine) ? 1 : 0,
+        event.labels === undefined || event.labels.length === 0 ? null : JSON.stringify(event.labels),
       )
       const id = Number(info.lastInsertRowid)
       const written: RecordedEvent['outbox'] = []
@@ -371,6 +405,22 @@ export class SqliteEventStore implements EventStore {
       return { id, outbox: written }
     }
     this.#record = this.#db.transaction(insert).immediate
+    this.#reclassify = this.#db.transaction((request: ReclassifyRequest): number[] => {
+      const changed: number[] = []
+      for (const change of request.changes) {
+        const row = this.#prepare('SELECT id, kind, email_id, destination, time, label, machine, label_reason, labels FROM events WHERE id = ?').get(change.id) as
+          | (LabelsRow & Pick<EventRow, 'id' | 'kind' | 'email_id' | 'destination'>)
+          | undefined
+        if (row === undefined) continue
+        const labels = labelsOf(row)
+        labels.push({ time: request.time, label: change.label, machine: true, reason: change.reason })
+        this.#prepare('UPDATE events SET label = ?, machine = 1, label_reason = ?, labels = ? WHERE id = ?').run(change.label, change.reason, JSON.stringify(labels), change.id)
+        if (row.machine === 0) this.#rollUpAsMachine(row)
+        changed.push(change.id)
+      }
+      for (const item of request.outbox) insertOutbox.run(item.webhookId, request.eventId, item.url, item.payload, request.time, request.time, request.time)
+      return changed
+    }).immediate
     this.#recordMany = this.#db.transaction((batch: readonly RecordRequest[]) => batch.map((item) => insert(item.event, item.outbox))).immediate
   }
 
@@ -514,12 +564,42 @@ export class SqliteEventStore implements EventStore {
     )
   }
 
+  reclassifyEvents(request: ReclassifyRequest): number[] {
+    this.#open()
+    if (request.changes.length === 0 && request.outbox.length === 0) return []
+    return wrap('reclassify events', () => this.#reclassify(request))
+  }
+
+  #verdictStats(): VerdictStats {
+    const perHit = counts(this.#prepare(`SELECT ${PER_HIT_COUNTS} FROM events`).get() as CountsRow | undefined)
+    const machineOpensByReason: Record<string, number> = {}
+    const machineClicksByReason: Record<string, number> = {}
+    const reasons = this.#prepare('SELECT kind, label, COUNT(*) AS n FROM events WHERE machine = 1 GROUP BY kind, label ORDER BY label').all() as {
+      kind: 'open' | 'click'
+      label: string
+      n: number
+    }[]
+    for (const { kind, label, n } of reasons) (kind === 'open' ? machineOpensByReason : machineClicksByReason)[label] = n
+    const apple = this.#prepare(
+      `SELECT COUNT(*) AS opened, COALESCE(SUM(prefetches > 0), 0) AS emails, COALESCE(SUM(prefetches), 0) AS opens,
+         COALESCE(SUM(prefetches > 0 AND people = 0), 0) AS alone
+       FROM (SELECT SUM(kind = 'open' AND label = 'privacy-prefetch') AS prefetches, SUM(machine = 0) AS people FROM events GROUP BY email_id)`,
+    ).get() as { opened: number; emails: number; opens: number; alone: number }
+    return {
+      perHit,
+      machineOpensByReason,
+      machineClicksByReason,
+      applePrefetch: { opens: apple.opens, emails: apple.emails, emailsWithoutPerson: apple.alone, openedEmails: apple.opened },
+    }
+  }
+
   stats(query: StatsQuery = {}): Stats {
     this.#open()
     const groupBy = query.groupBy
     return wrap('compute stats', () => {
       const total = counts(this.#prepare(`SELECT ${COUNTS} FROM events`).get() as CountsRow | undefined)
-      if (groupBy === undefined) return { groupBy: null, groups: [], total }
+      const verdicts = this.#verdictStats()
+      if (groupBy === undefined) return { groupBy: null, groups: [], total, verdicts }
       const path = keyPath(groupBy)
       const rows = this.#prepare(
           `SELECT json_extract(metadata, ?) AS value, nullif(json_type(metadata, ?), 'null') AS type, ${COUNTS}
@@ -532,7 +612,7 @@ export class SqliteEventStore implements EventStore {
         else if (row.type === 'true' || row.type === 'false') value = row.type === 'true'
         return { value, ...counts(row) }
       })
-      return { groupBy, groups, total }
+      return { groupBy, groups, total, verdicts }
     })
   }
 
@@ -616,6 +696,62 @@ export class SqliteEventStore implements EventStore {
       if (done) return { key, value }
       wrap('roll up events', () => this.#db.transaction(() => this.#catchUp(key, name)).immediate())
       await new Promise((resolve) => setImmediate(resolve))
+    }
+  }
+
+  /** Where event `id` is counted in a key's rollups: its value of the key and its hour; null when the key does not count it. */
+  #cellOf(key: string, id: number): { v: string; hour: number } | null {
+    const cell = this.#prepare(`SELECT ${valueSql(key)} AS v, ${HOUR_SQL} AS hour FROM events e WHERE e.id = ?`).get(id) as { v: string | null; hour: number } | undefined
+    return cell === undefined || cell.v === null ? null : { v: cell.v, hour: cell.hour }
+  }
+
+  /**
+   * Keeps the rollups true when an event they already count turns machine: its hour's human
+   * count becomes a machine count, and when it was its email's first human open, click or
+   * click on its destination, the next human one already rolled up takes its place in the
+   * unique counts (one not rolled up yet is counted by the catch-up, which reads `firsts`).
+   * Runs inside the reclassifying transaction; a few indexed statements a changed event.
+   */
+  #rollUpAsMachine(event: Pick<EventRow, 'id' | 'kind' | 'email_id' | 'destination'>): void {
+    const firstsDone = (this.#prepare("SELECT done FROM rollup_progress WHERE name = '#firsts'").get() as { done: number } | undefined)?.done ?? 0
+    if (event.id > firstsDone) return
+    const keys = (this.#prepare("SELECT substr(name, 5) AS key, done FROM rollup_progress WHERE name LIKE 'key:%' AND done >= ?").all(event.id) as { key: string; done: number }[])
+    const click = event.kind === 'click' ? 1 : 0
+    const destination = click === 1 ? event.destination : null
+    for (const { key } of keys) {
+      const cell = this.#cellOf(key, event.id)
+      if (cell === null) continue
+      this.#prepare(
+        `UPDATE rollup_hours SET opens = opens - ?, clicks = clicks - ?, machine_opens = machine_opens + ?, machine_clicks = machine_clicks + ?
+         WHERE key = ? AND value = ? AND hour = ?`,
+      ).run(1 - click, click, 1 - click, click, key, cell.v, cell.hour)
+      if (destination !== null) {
+        this.#prepare('UPDATE rollup_destinations SET clicks = clicks - 1, machine_clicks = machine_clicks + 1 WHERE key = ? AND value = ? AND hour = ? AND destination = ?')
+          .run(key, cell.v, cell.hour, destination)
+      }
+    }
+    const firsts: [what: string, condition: string, values: unknown[]][] = [['open', '', []]]
+    if (click === 1) firsts.push(['click', "AND kind = 'click'", []])
+    if (destination !== null) firsts.push([`d:${destination}`, "AND kind = 'click' AND destination = ?", [destination]])
+    for (const [what, condition, values] of firsts) {
+      const first = this.#prepare('SELECT event_id FROM firsts WHERE email_id = ? AND what = ?').get(event.email_id, what) as { event_id: number } | undefined
+      if (first?.event_id !== event.id) continue
+      const next = (this.#prepare(`SELECT MIN(id) AS id FROM events WHERE email_id = ? AND machine = 0 AND id <= ? ${condition}`).get(event.email_id, firstsDone, ...values) as { id: number | null }).id
+      if (next === null) this.#prepare('DELETE FROM firsts WHERE email_id = ? AND what = ?').run(event.email_id, what)
+      else this.#prepare('UPDATE firsts SET event_id = ? WHERE email_id = ? AND what = ?').run(next, event.email_id, what)
+      for (const { key, done } of keys) {
+        for (const [id, delta] of next === null || next > done ? [[event.id, -1]] : [[event.id, -1], [next, 1]]) {
+          const cell = this.#cellOf(key, id!)
+          if (cell === null) continue
+          if (destination !== null && what !== 'open' && what !== 'click') {
+            this.#prepare('UPDATE rollup_destinations SET unique_clicks = unique_clicks + ? WHERE key = ? AND value = ? AND hour = ? AND destination = ?')
+              .run(delta, key, cell.v, cell.hour, destination)
+          } else {
+            const column = what === 'open' ? 'unique_opens' : 'unique_clicks'
+            this.#prepare(`UPDATE rollup_hours SET ${column} = ${column} + ? WHERE key = ? AND value = ? AND hour = ?`).run(delta, key, cell.v, cell.hour)
+          }
+        }
+      }
     }
   }
 

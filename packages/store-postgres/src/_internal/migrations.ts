@@ -7,7 +7,7 @@ export const WRITE_LOCK = 0x7079747261636b
 /** The advisory lock key taken while migrating, so two instances starting together are safe. */
 export const MIGRATE_LOCK = 0x7079747261636c
 
-export const MIGRATIONS: readonly string[] = [
+const SHIPPED: readonly string[] = [
   `
 CREATE TABLE pytrack_events (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -258,3 +258,31 @@ END
 $fn$;
 `,
 ]
+
+/**
+ * Migration 3, verdicts that change: the label an event got when answered, whether its per-hit
+ * label was a machine's, and every label once there is more than one (null on older rows: their
+ * one label); `pytrack_record` again, writing them. The function's text is migration 1's with
+ * the new columns added, so the two never drift apart.
+ */
+function labelsMigration(first: string): string {
+  const start = first.indexOf('CREATE FUNCTION pytrack_record')
+  const end = first.indexOf('$fn$;', start) + '$fn$;'.length
+  let record = first.slice(start, end).replace('CREATE FUNCTION', 'CREATE OR REPLACE FUNCTION')
+  for (const [from, to] of [
+    ['first_open, first_click, first_destination)', 'first_open, first_click, first_destination, first_label, first_machine, hit_machine, labels)'],
+    [
+      'coalesce(i.o = df.o AND dk.email_id IS NULL, false)\n',
+      "coalesce(i.o = df.o AND dk.email_id IS NULL, false),\n      i.v->>'label', i.machine, coalesce((i.v->'labels'->0->>'machine')::boolean, i.machine), nullif(i.v->'labels', 'null'::jsonb)\n",
+    ],
+  ] as const) {
+    if (!record.includes(from)) throw new Error(`migration 3 cannot find "${from}" in pytrack_record`)
+    record = record.replace(from, to)
+  }
+  return `
+ALTER TABLE pytrack_events ADD COLUMN first_label text, ADD COLUMN first_machine boolean, ADD COLUMN hit_machine boolean, ADD COLUMN labels jsonb;
+${record}
+`
+}
+
+export const MIGRATIONS: readonly string[] = [...SHIPPED, labelsMigration(SHIPPED[0] ?? '')]

@@ -50,6 +50,30 @@ export const verified: string = verifyWebhook('{}', new Headers(), 'whsec_MfKQ9r
 export type Outcome = WebhookOutcome
 `
 
+// Each package adds its codes to core's PytrackErrorCodes by declaration merging, in its own
+// declarations: the guard narrows to the class once the package is imported.
+const NARROWING = `import { isPytrackError, type LinkTooLongError } from '@pytrack/core'
+import type { LinkExpiredError } from '@pytrack/crypto'
+import type { RedirectRefusedError, RedirectRefusalReason } from '@pytrack/http'
+
+export function describe(error: unknown): string {
+  if (isPytrackError(error, 'ERR_PYTRACK_LINK_TOO_LONG')) {
+    const narrowed: LinkTooLongError = error
+    return String(narrowed.maxLength)
+  }
+  if (isPytrackError(error, 'ERR_PYTRACK_LINK_EXPIRED')) {
+    const narrowed: LinkExpiredError = error
+    return String(narrowed.maxAgeSeconds)
+  }
+  if (isPytrackError(error, 'ERR_PYTRACK_REDIRECT_REFUSED')) {
+    const narrowed: RedirectRefusedError = error
+    const reason: RedirectRefusalReason = narrowed.reason
+    return reason
+  }
+  return 'other'
+}
+`
+
 let tarballs: Map<string, string>
 let web: ConsumerApp
 let node: ConsumerApp
@@ -76,6 +100,12 @@ describe('a new TypeScript app on the packed packages (strict, skipLibCheck fals
       const errors = web.typeErrors({ [`needs-node-${entry.replaceAll('/', '-')}.ts`]: importing([entry]) }, [])
       expect(errors.join('\n'), entry).toMatch(/node:|'Buffer'|NodeJS|@types\/node/)
     }
+  })
+
+  test('isPytrackError narrows to the class of the codes of each imported package, and knows only those', () => {
+    expect(web.typeErrors({ 'narrowing.ts': NARROWING }, [])).toEqual([])
+    const coreOnly = "import { isPytrackError } from '@pytrack/core'\nexport const expired = (error: unknown): boolean => isPytrackError(error, 'ERR_PYTRACK_LINK_EXPIRED')\n"
+    expect(web.typeErrors({ 'core-only.ts': coreOnly }, [])).toEqual([expect.stringContaining('ERR_PYTRACK_LINK_EXPIRED')])
   })
 
   test('every entry type-checks with @types/node', () => {

@@ -404,10 +404,11 @@ export class Configuration {
       })
     } catch (error) {
       // Name the key the caller wrote: base_open_tracking_url, not baseOpenTrackingUrl.
-      const setting = isPytrackError(error, 'ERR_PYTRACK_CONFIGURATION') ? (error as ConfigurationError).setting : undefined
+      if (!isPytrackError(error, 'ERR_PYTRACK_CONFIGURATION')) throw error
+      const setting = error.setting
       if (setting === undefined || (setting === 'codec' && options.codec !== undefined)) throw error
       const key = setting === 'codec' ? 'encryption_bytestring_key' : setting.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)
-      throw new ConfigurationError((error as ConfigurationError).message.replaceAll(setting, key), { cause: error, setting: key })
+      throw new ConfigurationError(error.message.replaceAll(setting, key), { cause: error, setting: key })
     }
   }
 }

@@ -13,6 +13,7 @@ import {
   InvalidLinkError,
   isPytrackError,
   LinkTooLongError,
+  MetadataError,
   PytrackError,
   TrackingResult,
   base64Codec,
@@ -24,6 +25,7 @@ import {
   type JsonValue,
   type Metadata,
   type PytrackErrorCode,
+  type PytrackErrorCodes,
   type PytrackingSettings,
   type RequestData,
   type TrackingOptions,
@@ -99,7 +101,22 @@ if (isPytrackError(caught)) {
   expectTypeOf(caught.code).toEqualTypeOf<PytrackErrorCode>()
 }
 if (isPytrackError(caught, 'ERR_PYTRACK_LINK_TOO_LONG')) {
-  expectTypeOf(caught).toExtend<PytrackError>()
+  // A code narrows to its class: its fields need no cast.
+  expectTypeOf(caught).toEqualTypeOf<LinkTooLongError>()
+  expectTypeOf(caught.maxLength).toEqualTypeOf<number>()
 }
+if (isPytrackError(caught, 'ERR_PYTRACK_INVALID_DESTINATION')) {
+  expectTypeOf(caught.reason).toEqualTypeOf<'not-http' | 'invalid-url'>()
+}
+expectTypeOf<PytrackErrorCodes['ERR_PYTRACK_CONFIGURATION']>().toEqualTypeOf<ConfigurationError>()
+// Codes that are never thrown are not codes.
+expectTypeOf<'ERR_PYTRACK_HTML'>().not.toExtend<PytrackErrorCode>()
+expectTypeOf<'ERR_PYTRACK_HANDLER'>().not.toExtend<PytrackErrorCode>()
+// One constructor shape: (message, options).
+new LinkTooLongError('too long', { length: 3000, maxLength: 2048 })
+new MetadataError('bad', { path: 'metadata.a', cause: new Error('x') })
+new PytrackError('x', { code: 'ERR_PYTRACK_INVALID_LINK' })
+// @ts-expect-error: the lengths go in the options
+new LinkTooLongError('too long', 3000, 2048)
 // @ts-expect-error: only the codes of the union are accepted
 isPytrackError(caught, 'ERR_PYTRACK_TYPO')

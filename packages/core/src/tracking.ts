@@ -86,7 +86,7 @@ function mergedMetadataJson(configuration: Configuration, metadata: Metadata | n
     if (typeof metadata !== 'object' || (proto !== Object.prototype && proto !== null)) {
       throw new MetadataError(
         `metadata must be a plain object of JSON values, not ${Array.isArray(metadata) ? 'an array' : typeof metadata === 'object' ? 'a class instance' : typeof metadata}`,
-        'metadata',
+        { path: 'metadata' },
       )
     }
   }
@@ -145,8 +145,7 @@ function buildLink(
   if (link.length > configuration.maxLinkLength) {
     throw new LinkTooLongError(
       `the ${kind} tracking link would be ${link.length} characters, over maxLinkLength (${configuration.maxLinkLength}); seal less metadata or raise maxLinkLength`,
-      link.length,
-      configuration.maxLinkLength,
+      { length: link.length, maxLength: configuration.maxLinkLength },
     )
   }
   return link

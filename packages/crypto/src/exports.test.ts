@@ -30,7 +30,7 @@ describe('@pytrack/crypto public surface', () => {
     const { isPytrackError } = await import('@pytrack/core')
     expect(isPytrackError(new InvalidKeyError('x'), 'ERR_PYTRACK_INVALID_KEY')).toBe(true)
     expect(isPytrackError(new InvalidTokenError(), 'ERR_PYTRACK_INVALID_TOKEN')).toBe(true)
-    expect(isPytrackError(new LinkExpiredError('x', 1, 2), 'ERR_PYTRACK_LINK_EXPIRED')).toBe(true)
+    expect(isPytrackError(new LinkExpiredError('x', { issuedAt: 1, maxAgeSeconds: 2 }), 'ERR_PYTRACK_LINK_EXPIRED')).toBe(true)
     expect(new InvalidTokenError().name).toBe('InvalidTokenError')
   })
 })

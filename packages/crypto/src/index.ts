@@ -12,6 +12,7 @@ export type { CodecOptions } from './codec-options'
 export { InvalidKeyError } from './errors/invalid-key-error'
 export { InvalidTokenError } from './errors/invalid-token-error'
 export { LinkExpiredError } from './errors/link-expired-error'
+export type { LinkExpiredErrorOptions } from './errors/link-expired-error'
 
 // The package's one side effect (listed in package.json "sideEffects"): importing it lets
 // Configuration.fromPytracking() read pytracking's `encryption_bytestring_key`.

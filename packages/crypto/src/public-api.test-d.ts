@@ -1,6 +1,6 @@
 // Type tests of the public API, checked by `pnpm typecheck` (tsc): a wrong type fails the build.
 // Each `@ts-expect-error` is a call or value the types must refuse.
-import { Configuration, PytrackError, type Codec } from '@pytrack/core'
+import { Configuration, PytrackError, isPytrackError, type Codec } from '@pytrack/core'
 import { expectTypeOf } from 'vitest'
 import {
   Fernet,
@@ -60,3 +60,8 @@ expectTypeOf<InvalidTokenError>().toExtend<PytrackError>()
 expectTypeOf<LinkExpiredError>().toExtend<PytrackError>()
 expectTypeOf<LinkExpiredError['issuedAt']>().toEqualTypeOf<number>()
 expectTypeOf<LinkExpiredError['maxAgeSeconds']>().toEqualTypeOf<number>()
+// crypto adds its codes to core's map (declaration merging), so the guard narrows to its classes.
+declare const caught: unknown
+if (isPytrackError(caught, 'ERR_PYTRACK_LINK_EXPIRED')) expectTypeOf(caught).toEqualTypeOf<LinkExpiredError>()
+if (isPytrackError(caught, 'ERR_PYTRACK_INVALID_KEY')) expectTypeOf(caught).toEqualTypeOf<InvalidKeyError>()
+new LinkExpiredError('expired', { issuedAt: 1, maxAgeSeconds: 2 })

@@ -1,7 +1,7 @@
 // Type tests of the public API, checked by `pnpm typecheck` (tsc): a wrong type fails the build.
 // Each `@ts-expect-error` is a call or value the types must refuse.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { Configuration, PytrackError, TrackingResult, type PytrackErrorCode } from '@pytrack/core'
+import { Configuration, PytrackError, TrackingResult, isPytrackError, type PytrackErrorCode } from '@pytrack/core'
 import type { FastifyPluginAsync } from 'fastify'
 import type { Context, Hono, MiddlewareHandler } from 'hono'
 import { expectTypeOf } from 'vitest'
@@ -70,6 +70,8 @@ expectTypeOf(label.kind).toEqualTypeOf<ClientKind>()
 expectTypeOf<'human' | 'mail-proxy' | 'privacy-prefetch' | 'scanner' | 'preview-bot'>().toEqualTypeOf<ClientKind>()
 expectTypeOf<RedirectRefusedError>().toExtend<PytrackError>()
 expectTypeOf<RedirectRefusedError['reason']>().toEqualTypeOf<RedirectRefusalReason>()
+declare const caught: unknown
+if (isPytrackError(caught, 'ERR_PYTRACK_REDIRECT_REFUSED')) expectTypeOf(caught.reason).toEqualTypeOf<RedirectRefusalReason>()
 
 // Adapters: each converts a TrackingHandler, or makes one from the same options.
 expectTypeOf(toNodeHandler(handler)).toEqualTypeOf<NodeHandler>()

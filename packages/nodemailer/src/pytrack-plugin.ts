@@ -236,17 +236,17 @@ function readPart(mail: MailLike, part: 'html' | 'text', callback: (error: Error
     if (error) {
       const code = (error as { code?: unknown }).code
       const reason = code === 'EFILEACCESS' || code === 'EURLACCESS' ? 'file or URL access is turned off for this message' : 'reading it failed'
-      return callback(new MailContentError(`the ${part} part of the message could not be read for tracking (${reason}); the message was not sent (see the cause)`, part, { cause: error }), null)
+      return callback(new MailContentError(`the ${part} part of the message could not be read for tracking (${reason}); the message was not sent (see the cause)`, { part, cause: error }), null)
     }
     if (typeof content === 'string') return callback(null, content)
     if (content instanceof Uint8Array) {
       try {
         return callback(null, UTF8.decode(content))
       } catch (decodeError) {
-        return callback(new MailContentError(`the ${part} part of the message is not UTF-8; give it as a string, or as UTF-8 bytes`, part, { cause: decodeError }), null)
+        return callback(new MailContentError(`the ${part} part of the message is not UTF-8; give it as a string, or as UTF-8 bytes`, { part, cause: decodeError }), null)
       }
     }
     if (!content) return callback(null, null)
-    callback(new MailContentError(`the ${part} part of the message is ${typeof content}, not a string, Buffer, stream, { path }, { href } or { content }`, part), null)
+    callback(new MailContentError(`the ${part} part of the message is ${typeof content}, not a string, Buffer, stream, { path }, { href } or { content }`, { part }), null)
   })
 }

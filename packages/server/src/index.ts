@@ -43,6 +43,8 @@ export type {
   ApplePrefetchStats,
 } from './store/event-store'
 export { SettingsError } from './errors/settings-error'
+export type { SettingsErrorOptions } from './errors/settings-error'
 export { StoreError } from './errors/store-error'
 export { ApiError } from './errors/api-error'
 export type { ApiErrorReason } from './errors/api-error'
+export type { ApiErrorOptions } from './errors/api-error'

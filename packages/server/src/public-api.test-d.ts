@@ -1,6 +1,6 @@
 // Type tests of the public API, checked by `pnpm typecheck` (tsc): a wrong type fails the build.
 // Each `@ts-expect-error` is a call or value the types must refuse.
-import { Configuration, PytrackError } from '@pytrack/core'
+import { Configuration, PytrackError, isPytrackError } from '@pytrack/core'
 import { expectTypeOf } from 'vitest'
 import {
   ApiError,
@@ -67,3 +67,8 @@ expectTypeOf<StoreError>().toExtend<PytrackError>()
 expectTypeOf<ApiError>().toExtend<PytrackError>()
 expectTypeOf<ApiError['status']>().toEqualTypeOf<number>()
 expectTypeOf<ApiError['reason']>().toEqualTypeOf<ApiErrorReason>()
+declare const caught: unknown
+if (isPytrackError(caught, 'ERR_PYTRACK_SETTINGS')) expectTypeOf(caught.setting).toEqualTypeOf<string>()
+if (isPytrackError(caught, 'ERR_PYTRACK_API')) expectTypeOf(caught).toEqualTypeOf<ApiError>()
+new SettingsError('PYTRACK_PORT must be a port number', { setting: 'PYTRACK_PORT' })
+new ApiError('not found', { status: 404, reason: 'not_found' })

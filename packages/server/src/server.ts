@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { Configuration, isPytrackError, type ConfigurationError } from '@pytrack/core'
+import { Configuration, isPytrackError } from '@pytrack/core'
 import type { ClassificationOptions } from '@pytrack/http'
 import { pino, type Logger } from 'pino'
 import { SettingsError } from './errors/settings-error'
@@ -148,9 +148,8 @@ function openDefaultStore(settings: ServerSettings, logger: Logger): EventStore 
     warnings = prepareDatabaseFiles(settings.dataDir, file)
   } catch (error) {
     throw new SettingsError(
-      'PYTRACK_DATA_DIR',
       `cannot create the database ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}; check the data folder is writable`,
-      { cause: error },
+      { setting: 'PYTRACK_DATA_DIR', cause: error },
     )
   }
   for (const warning of warnings) logger.warn(warning)
@@ -178,7 +177,7 @@ function listen(server: Server, settings: ServerSettings): Promise<AddressInfo> 
           : error.code === 'EACCES'
             ? `not allowed to listen on ${where}; use a port above 1023 or run with the needed rights`
             : `cannot listen on ${where}: ${error.code ?? error.message}; check PYTRACK_HOST`
-      reject(new SettingsError(error.code === 'EADDRINUSE' || error.code === 'EACCES' ? 'PYTRACK_PORT' : 'PYTRACK_HOST', message, { cause: error }))
+      reject(new SettingsError(message, { setting: error.code === 'EADDRINUSE' || error.code === 'EACCES' ? 'PYTRACK_PORT' : 'PYTRACK_HOST', cause: error }))
     }
     server.once('error', onError)
     server.listen(settings.port, settings.host, () => {
@@ -205,7 +204,7 @@ function listen(server: Server, settings: ServerSettings): Promise<AddressInfo> 
 export async function startServer(settings: ServerSettings, options: StartServerOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: settings.logLevel, base: { service: 'pytrack' } })
   if (settings.apiToken === null && !isLoopbackHost(settings.host)) {
-    throw new SettingsError('PYTRACK_API_TOKEN', `PYTRACK_API_TOKEN is required when listening on ${settings.host} (outside localhost)`)
+    throw new SettingsError(`PYTRACK_API_TOKEN is required when listening on ${settings.host} (outside localhost)`, { setting: 'PYTRACK_API_TOKEN' })
   }
   const { configuration, keys } = linkSetup(settings, logger)
   let store: EventStore
@@ -313,8 +312,8 @@ export async function startServer(settings: ServerSettings, options: StartServer
     await store.close()
     if (isPytrackError(error, 'ERR_PYTRACK_CONFIGURATION')) {
       // @pytrack/http checks these lists and names the option; name the variable the operator wrote.
-      const setting = VARIABLE_OF_OPTION.get((error as ConfigurationError).setting ?? '') ?? 'settings'
-      throw new SettingsError(setting, `${setting}: ${error.message}`, { cause: error })
+      const setting = VARIABLE_OF_OPTION.get(error.setting ?? '') ?? 'settings'
+      throw new SettingsError(`${setting}: ${error.message}`, { setting, cause: error })
     }
     throw error
   }

@@ -91,7 +91,7 @@ interface SettingDeclaration<T> {
 }
 
 function fail(setting: string, message: string, cause?: unknown): never {
-  throw new SettingsError(setting, message, cause === undefined ? undefined : { cause })
+  throw new SettingsError(message, { setting, cause })
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

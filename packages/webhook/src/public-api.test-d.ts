@@ -1,6 +1,6 @@
 // Type tests of the public API, checked by `pnpm typecheck` (tsc): a wrong type fails the build.
 // Each `@ts-expect-error` is a call or value the types must refuse.
-import { PytrackError, TrackingResult, type TrackingResultJson } from '@pytrack/core'
+import { PytrackError, TrackingResult, isPytrackError, type TrackingResultJson } from '@pytrack/core'
 import { expectTypeOf } from 'vitest'
 import {
   QueueClosedError,
@@ -81,3 +81,6 @@ for (const error of [QueueClosedError, QueueFullError, WebhookDeliveryError, Web
 expectTypeOf<WebhookVerificationError['reason']>().toEqualTypeOf<WebhookVerificationFailure>()
 expectTypeOf<WebhookDeliveryError['status']>().toEqualTypeOf<number | null>()
 expectTypeOf<QueueFullError['capacity']>().toEqualTypeOf<number>()
+declare const caught: unknown
+if (isPytrackError(caught, 'ERR_PYTRACK_QUEUE_FULL')) expectTypeOf(caught.capacity).toEqualTypeOf<number>()
+if (isPytrackError(caught, 'ERR_PYTRACK_WEBHOOK_DELIVERY')) expectTypeOf(caught.status).toEqualTypeOf<number | null>()

@@ -118,7 +118,7 @@ function required(headers: WebhookHeaders, name: string): string {
   if (value === null || value === '') {
     throw new WebhookVerificationError(
       `the request has no ${name} header: it was not sent as a signed Standard Webhooks delivery`,
-      'missing-header',
+      { reason: 'missing-header' },
     )
   }
   return value
@@ -159,14 +159,14 @@ export function verifyWebhookSignature(
   const timestampText = required(headers, 'webhook-timestamp')
   const signatures = required(headers, 'webhook-signature')
   if (!/^\d{1,12}$/.test(timestampText)) {
-    throw new WebhookVerificationError('the webhook-timestamp header is not a whole number of seconds', 'invalid-timestamp')
+    throw new WebhookVerificationError('the webhook-timestamp header is not a whole number of seconds', { reason: 'invalid-timestamp' })
   }
   const timestamp = Number(timestampText)
   const now = Math.floor((options.now ?? Date.now()) / 1000)
   if (Math.abs(now - timestamp) > tolerance) {
     throw new WebhookVerificationError(
       `the webhook-timestamp is ${Math.abs(now - timestamp)} s ${timestamp < now ? 'old' : 'in the future'}, beyond the tolerance of ${tolerance} s: a replay, or a clock that is off`,
-      'timestamp-out-of-tolerance',
+      { reason: 'timestamp-out-of-tolerance' },
     )
   }
 
@@ -187,7 +187,7 @@ export function verifyWebhookSignature(
   if (!matched) {
     throw new WebhookVerificationError(
       'no v1 signature in webhook-signature matches the secret: check the secret, and verify the raw body bytes, not re-serialised JSON',
-      'invalid-signature',
+      { reason: 'invalid-signature' },
     )
   }
 
@@ -195,7 +195,7 @@ export function verifyWebhookSignature(
   try {
     payload = JSON.parse(typeof rawBody === 'string' ? rawBody : Buffer.from(rawBody).toString('utf8'))
   } catch (error) {
-    throw new WebhookVerificationError('the signed body is not JSON', 'invalid-payload', { cause: error })
+    throw new WebhookVerificationError('the signed body is not JSON', { reason: 'invalid-payload', cause: error })
   }
   return { webhookId, timestamp, payload }
 }
@@ -228,8 +228,7 @@ export function verifyWebhook(
   } catch (error) {
     throw new WebhookVerificationError(
       `the signed body is not a tracking payload: ${(error as Error).message}`,
-      'invalid-payload',
-      { cause: error },
+      { reason: 'invalid-payload', cause: error },
     )
   }
   return { webhookId, timestamp, payload: payload as TrackingResultJson, result }

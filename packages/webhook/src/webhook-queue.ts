@@ -196,7 +196,7 @@ export class WebhookQueue {
         this.#onOverflow === null ? null : (error: QueueFullError) => this.#onOverflow?.(error, result),
         new QueueFullError(
           `the webhook queue is full (${this.#capacity} deliveries waiting): raise capacity or concurrency, or use enqueueAndWait to wait for room`,
-          this.#capacity,
+          { capacity: this.#capacity },
         ),
       )
       return false
@@ -341,7 +341,7 @@ export class WebhookQueue {
     } catch (error) {
       // deliver() reports every failure in its outcome; this would be a defect, still reported.
       outcome = notAttempted(
-        new WebhookDeliveryError(`webhook delivery to ${item.target?.origin ?? 'the webhook'} failed unexpectedly`, null, 0, { cause: error }),
+        new WebhookDeliveryError(`webhook delivery to ${item.target?.origin ?? 'the webhook'} failed unexpectedly`, { status: null, attempts: 0, cause: error }),
         item.target?.url ?? null,
         item,
       )

@@ -73,7 +73,7 @@ function pathText(path: JsonPath): string {
 
 function fail(path: JsonPath, what: string): never {
   const at = pathText(path)
-  throw new MetadataError(`${at} ${what}`, at)
+  throw new MetadataError(`${at} ${what}`, { path: at })
 }
 
 /**
@@ -184,7 +184,6 @@ export function readError(error: unknown, root: string): unknown {
     tooDeep
       ? `${root} is nested too deeply to write as JSON; flatten it`
       : `${root} could not be read: a getter, a Proxy trap or a toJSON method threw (see the error's cause)`,
-    root,
-    { cause: error },
+    { path: root, cause: error },
   )
 }

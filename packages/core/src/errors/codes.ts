@@ -1,6 +1,37 @@
+import type { ConfigurationError } from './configuration-error'
+import type { InvalidArgumentError } from './invalid-argument-error'
+import type { InvalidDestinationError } from './invalid-destination-error'
+import type { InvalidLinkError } from './invalid-link-error'
+import type { LinkTooLongError } from './link-too-long-error'
+import type { MetadataError } from './metadata-error'
+
 /**
- * Every error code a pytrack package can throw. One union for the whole monorepo,
- * so `switch (error.code)` is checked by the compiler. Codes are stable: they are API.
+ * Each error code and the class its errors are, so {@link isPytrackError} narrows to the right
+ * subclass. Core lists its own codes; every other package adds its own by declaration merging,
+ * next to the class (no edit to core):
+ *
+ * @example
+ * ```ts
+ * declare module '@pytrack/core' {
+ *   interface PytrackErrorCodes {
+ *     ERR_PYTRACK_INVALID_KEY: InvalidKeyError
+ *   }
+ * }
+ * ```
+ */
+export interface PytrackErrorCodes {
+  ERR_PYTRACK_CONFIGURATION: ConfigurationError
+  ERR_PYTRACK_INVALID_ARGUMENT: InvalidArgumentError
+  ERR_PYTRACK_METADATA: MetadataError
+  ERR_PYTRACK_LINK_TOO_LONG: LinkTooLongError
+  ERR_PYTRACK_INVALID_LINK: InvalidLinkError
+  ERR_PYTRACK_INVALID_DESTINATION: InvalidDestinationError
+}
+
+/**
+ * Every error code of the pytrack packages you import: core's and those each package adds to
+ * {@link PytrackErrorCodes}, so `switch (error.code)` is checked by the compiler. Codes are
+ * stable: they are API.
  *
  * @example
  * ```ts
@@ -8,32 +39,4 @@
  * if (isPytrackError(error, code)) return notFound()
  * ```
  */
-export type PytrackErrorCode =
-  // @pytrack/core
-  | 'ERR_PYTRACK_CONFIGURATION'
-  | 'ERR_PYTRACK_INVALID_ARGUMENT'
-  | 'ERR_PYTRACK_METADATA'
-  | 'ERR_PYTRACK_LINK_TOO_LONG'
-  | 'ERR_PYTRACK_INVALID_LINK'
-  | 'ERR_PYTRACK_INVALID_DESTINATION'
-  // @pytrack/crypto
-  | 'ERR_PYTRACK_INVALID_KEY'
-  | 'ERR_PYTRACK_INVALID_TOKEN'
-  | 'ERR_PYTRACK_LINK_EXPIRED'
-  // @pytrack/html
-  | 'ERR_PYTRACK_HTML'
-  // @pytrack/nodemailer
-  | 'ERR_PYTRACK_MAIL_CONTENT'
-  // @pytrack/webhook
-  | 'ERR_PYTRACK_WEBHOOK_DELIVERY'
-  | 'ERR_PYTRACK_WEBHOOK_URL_NOT_ALLOWED'
-  | 'ERR_PYTRACK_WEBHOOK_VERIFICATION'
-  | 'ERR_PYTRACK_QUEUE_FULL'
-  | 'ERR_PYTRACK_QUEUE_CLOSED'
-  // @pytrack/http
-  | 'ERR_PYTRACK_HANDLER'
-  | 'ERR_PYTRACK_REDIRECT_REFUSED'
-  // @pytrack/server
-  | 'ERR_PYTRACK_SETTINGS'
-  | 'ERR_PYTRACK_STORE'
-  | 'ERR_PYTRACK_API'
+export type PytrackErrorCode = Extract<keyof PytrackErrorCodes, string>

@@ -32,7 +32,7 @@ export class ConfigurationError extends PytrackError {
   readonly setting: string | undefined
 
   constructor(message: string, options?: ConfigurationErrorOptions) {
-    super('ERR_PYTRACK_CONFIGURATION', message, options)
+    super(message, { ...options, code: 'ERR_PYTRACK_CONFIGURATION' })
     this.name = 'ConfigurationError'
     this.setting = options?.setting
   }

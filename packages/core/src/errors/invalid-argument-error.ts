@@ -10,7 +10,7 @@ import { PytrackError, type PytrackErrorOptions } from './pytrack-error'
  */
 export class InvalidArgumentError extends PytrackError {
   constructor(message: string, options?: PytrackErrorOptions) {
-    super('ERR_PYTRACK_INVALID_ARGUMENT', message, options)
+    super(message, { ...options, code: 'ERR_PYTRACK_INVALID_ARGUMENT' })
     this.name = 'InvalidArgumentError'
   }
 }

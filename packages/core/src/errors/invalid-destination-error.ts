@@ -39,7 +39,7 @@ export class InvalidDestinationError extends PytrackError {
   readonly reason: InvalidDestinationReason
 
   constructor(message: string, options: InvalidDestinationErrorOptions) {
-    super('ERR_PYTRACK_INVALID_DESTINATION', message, options)
+    super(message, { ...options, code: 'ERR_PYTRACK_INVALID_DESTINATION' })
     this.name = 'InvalidDestinationError'
     this.reason = options.reason
   }

@@ -11,7 +11,7 @@ import { PytrackError, type PytrackErrorOptions } from './pytrack-error'
  */
 export class InvalidLinkError extends PytrackError {
   constructor(message: string, options?: PytrackErrorOptions) {
-    super('ERR_PYTRACK_INVALID_LINK', message, options)
+    super(message, { ...options, code: 'ERR_PYTRACK_INVALID_LINK' })
     this.name = 'InvalidLinkError'
   }
 }

@@ -1,6 +1,21 @@
 import { PytrackError, type PytrackErrorOptions } from './pytrack-error'
 
 /**
+ * Options of a {@link LinkTooLongError}: {@link PytrackErrorOptions} plus the lengths.
+ *
+ * @example
+ * ```ts
+ * throw new LinkTooLongError('the link would be 2100 characters', { length: 2100, maxLength: 2048 })
+ * ```
+ */
+export interface LinkTooLongErrorOptions extends PytrackErrorOptions {
+  /** The length the link would have had. */
+  length: number
+  /** The limit in force. */
+  maxLength: number
+}
+
+/**
  * A tracking link would be longer than `maxLinkLength` (some mail clients break longer links).
  *
  * @example
@@ -14,10 +29,10 @@ export class LinkTooLongError extends PytrackError {
   /** The limit in force. */
   readonly maxLength: number
 
-  constructor(message: string, length: number, maxLength: number, options?: PytrackErrorOptions) {
-    super('ERR_PYTRACK_LINK_TOO_LONG', message, options)
+  constructor(message: string, options: LinkTooLongErrorOptions) {
+    super(message, { ...options, code: 'ERR_PYTRACK_LINK_TOO_LONG' })
     this.name = 'LinkTooLongError'
-    this.length = length
-    this.maxLength = maxLength
+    this.length = options.length
+    this.maxLength = options.maxLength
   }
 }

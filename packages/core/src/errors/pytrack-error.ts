@@ -1,4 +1,4 @@
-import type { PytrackErrorCode } from './codes'
+import type { PytrackErrorCode, PytrackErrorCodes } from './codes'
 
 // A registered symbol is shared by every realm and by both the ESM and CJS builds,
 // so the brand survives where `instanceof` does not.
@@ -15,6 +15,20 @@ const BRAND = Symbol.for('@pytrack/error')
 export interface PytrackErrorOptions {
   /** The underlying error, kept for debugging (never shown in the message). */
   cause?: unknown
+}
+
+/**
+ * What the {@link PytrackError} constructor takes: {@link PytrackErrorOptions} plus the code.
+ * Subclasses take `(message, options)` too and set the code themselves.
+ *
+ * @example
+ * ```ts
+ * new PytrackError('the store is gone', { code: 'ERR_PYTRACK_STORE', cause: error })
+ * ```
+ */
+export interface PytrackErrorInit extends PytrackErrorOptions {
+  /** The stable code, one of {@link PytrackErrorCodes}. */
+  code: PytrackErrorCode
 }
 
 /**
@@ -35,24 +49,27 @@ export class PytrackError extends Error {
   /** A stable, machine-readable code such as `ERR_PYTRACK_INVALID_LINK`. */
   readonly code: PytrackErrorCode
 
-  constructor(code: PytrackErrorCode, message: string, options?: PytrackErrorOptions) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
-    this.code = code
+  constructor(message: string, options: PytrackErrorInit) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.code = options.code
     this.name = 'PytrackError'
     Object.defineProperty(this, BRAND, { value: true })
   }
 }
 
 /**
- * Tells whether `value` is a pytrack error, optionally with the given `code`.
+ * Tells whether `value` is a pytrack error, optionally with the given `code`; with a code, it
+ * narrows to that code's class ({@link PytrackErrorCodes}), so its fields need no cast.
  * Works across realms and across duplicate copies of the package, where `instanceof` fails.
  *
  * @example
  * ```ts
- * if (isPytrackError(error, 'ERR_PYTRACK_LINK_TOO_LONG')) shortenMetadata()
+ * if (isPytrackError(error, 'ERR_PYTRACK_LINK_TOO_LONG')) console.log(error.length, error.maxLength)
  * ```
  */
-export function isPytrackError(value: unknown, code?: PytrackErrorCode): value is PytrackError {
+export function isPytrackError<C extends PytrackErrorCode>(value: unknown, code: C): value is PytrackErrorCodes[C]
+export function isPytrackError(value: unknown, code?: PytrackErrorCode): value is PytrackError
+export function isPytrackError(value: unknown, code?: PytrackErrorCode): boolean {
   if (typeof value !== 'object' || value === null) return false
   if ((value as { [BRAND]?: unknown })[BRAND] !== true) return false
   return code === undefined || (value as PytrackError).code === code

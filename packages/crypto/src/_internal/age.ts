@@ -27,8 +27,7 @@ export function checkAge(issuedAt: number, maxAgeSeconds: number, now: number): 
   if (issuedAt + maxAgeSeconds < now) {
     throw new LinkExpiredError(
       `the tracking link expired: it was made ${now - issuedAt} seconds ago, over maxAgeSeconds (${maxAgeSeconds})`,
-      issuedAt,
-      maxAgeSeconds,
+      { issuedAt, maxAgeSeconds },
     )
   }
   if (now + MAX_CLOCK_SKEW < issuedAt) {

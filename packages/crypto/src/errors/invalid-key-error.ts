@@ -11,7 +11,13 @@ import { PytrackError, type PytrackErrorOptions } from '@pytrack/core'
  */
 export class InvalidKeyError extends PytrackError {
   constructor(message: string, options?: PytrackErrorOptions) {
-    super('ERR_PYTRACK_INVALID_KEY', message, options)
+    super(message, { ...options, code: 'ERR_PYTRACK_INVALID_KEY' })
     this.name = 'InvalidKeyError'
+  }
+}
+
+declare module '@pytrack/core' {
+  interface PytrackErrorCodes {
+    ERR_PYTRACK_INVALID_KEY: InvalidKeyError
   }
 }

@@ -21,7 +21,13 @@ const INVALID_TOKEN_MESSAGE =
  */
 export class InvalidTokenError extends PytrackError {
   constructor(message: string = INVALID_TOKEN_MESSAGE, options?: PytrackErrorOptions) {
-    super('ERR_PYTRACK_INVALID_TOKEN', message, options)
+    super(message, { ...options, code: 'ERR_PYTRACK_INVALID_TOKEN' })
     this.name = 'InvalidTokenError'
+  }
+}
+
+declare module '@pytrack/core' {
+  interface PytrackErrorCodes {
+    ERR_PYTRACK_INVALID_TOKEN: InvalidTokenError
   }
 }

@@ -7,7 +7,6 @@ import {
   isPytrackError,
   parseClickDestination,
   type ConfigurationInit,
-  type InvalidDestinationError,
   type Metadata,
 } from '@pytrack/core'
 import type {
@@ -141,7 +140,7 @@ export class LinkTracker {
       destination = parseClickDestination(url).url
     } catch (error) {
       if (!isPytrackError(error, 'ERR_PYTRACK_INVALID_DESTINATION')) throw error
-      if ((error as InvalidDestinationError).reason === 'not-http') return 'not-http'
+      if (error.reason === 'not-http') return 'not-http'
       this.invalid++
       return 'invalid-url'
     }

@@ -79,7 +79,7 @@ export function createCore(handlerOptions: TrackingHandlerOptions): TrackingCore
     if (method !== 'GET' && !isHead) return NOT_ALLOWED
     if (target.length > maxPathLength) {
       const message = `the request path is ${target.length} characters, over maxPathLength (${maxPathLength}); it was refused before decoding`
-      hooks.decodingError(new LinkTooLongError(message, target.length, maxPathLength), request, context)
+      hooks.decodingError(new LinkTooLongError(message, { length: target.length, maxLength: maxPathLength }), request, context)
       return isHead ? TOO_LONG.head : TOO_LONG.get
     }
     const now = Date.now()

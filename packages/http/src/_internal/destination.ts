@@ -3,7 +3,6 @@ import {
   isPytrackError,
   parseClickDestination,
   type ClickDestination,
-  type InvalidDestinationError,
 } from '@pytrack/core'
 import { RedirectRefusedError } from '../errors/redirect-refused-error'
 import type { CoreResponse } from './core'
@@ -49,15 +48,16 @@ export function createLocationResolver(
       try {
         ok = isAllowed(new URL(entry.location)) === true
       } catch (error) {
-        throw new RedirectRefusedError('allowedDestinations threw while checking a click link destination', 'not-allowed', {
-          cause: error,
-        })
+        throw new RedirectRefusedError(
+          'allowedDestinations threw while checking a click link destination',
+          { reason: 'not-allowed', cause: error, },
+        )
       }
     }
     if (!ok) {
       throw new RedirectRefusedError(
         'the click link was sealed by a codec anyone can forge (plain base64) and its destination is not in allowedDestinations; add the destination host, or use an authenticated codec from @pytrack/crypto',
-        'not-allowed',
+        { reason: 'not-allowed' },
       )
     }
     return entry
@@ -78,8 +78,8 @@ function parse(destination: string): ClickDestination {
     return parseClickDestination(destination)
   } catch (error) {
     if (!isPytrackError(error, 'ERR_PYTRACK_INVALID_DESTINATION')) throw error
-    const { message, reason } = error as InvalidDestinationError
-    throw new RedirectRefusedError(`${message}, so the handler does not redirect to it`, reason, { cause: error })
+    const { message, reason } = error
+    throw new RedirectRefusedError(`${message}, so the handler does not redirect to it`, { reason, cause: error })
   }
 }
 

@@ -18,9 +18,8 @@ export function checkAdaptSize(input: string, kind: 'html' | 'text'): void {
   while (pattern.exec(input) !== null) {
     if (++count > MAX_ADAPT_LINKS) {
       throw new ApiError(
-        400,
-        'invalid_request',
         `the ${kind === 'html' ? 'HTML' : 'text'} has more than ${MAX_ADAPT_LINKS} links, the most one adapt request takes; adapt it in parts`,
+        { status: 400, reason: 'invalid_request' },
       )
     }
   }

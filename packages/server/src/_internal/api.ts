@@ -78,7 +78,7 @@ const MAX_BUCKETS = 10_000
 function timeOf(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback
   const time = /^\d+$/.test(text) ? Number(text) : Date.parse(text)
-  if (!Number.isFinite(time)) throw new ApiError(400, 'invalid_request', `${name} is not a time: use ms since the epoch or ISO 8601 such as 2026-11-01T00:00:00Z`)
+  if (!Number.isFinite(time)) throw new ApiError(`${name} is not a time: use ms since the epoch or ISO 8601 such as 2026-11-01T00:00:00Z`, { status: 400, reason: 'invalid_request' })
   return time
 }
 
@@ -86,10 +86,10 @@ function timeOf(name: string, text: string | undefined, fallback: number): numbe
 function rangeOf(params: Record<string, string | number>, defaultFrom: number): TimeRange {
   const to = timeOf('to', params.to as string | undefined, Date.now())
   const from = timeOf('from', params.from as string | undefined, Math.min(defaultFrom, to - HOUR))
-  if (from >= to) throw new ApiError(400, 'invalid_request', 'from must be before to')
+  if (from >= to) throw new ApiError('from must be before to', { status: 400, reason: 'invalid_request' })
   const groupBy = groupKey(params.groupBy as string | undefined)
   const value = params.value as string | undefined
-  if ((groupBy === undefined) !== (value === undefined)) throw new ApiError(400, 'invalid_request', 'groupBy and value go together: give both, or neither for all events')
+  if ((groupBy === undefined) !== (value === undefined)) throw new ApiError('groupBy and value go together: give both, or neither for all events', { status: 400, reason: 'invalid_request' })
   return groupBy === undefined ? { from, to } : { from, to, groupBy, value }
 }
 
@@ -168,25 +168,24 @@ function toApiError(error: unknown, logger: Logger): ApiError {
   if (isPytrackError(error)) {
     switch (error.code) {
       case 'ERR_PYTRACK_METADATA':
-        return new ApiError(400, 'invalid_metadata', error.message)
+        return new ApiError(error.message, { status: 400, reason: 'invalid_metadata' })
       case 'ERR_PYTRACK_LINK_TOO_LONG':
-        return new ApiError(400, 'link_too_long', error.message)
+        return new ApiError(error.message, { status: 400, reason: 'link_too_long' })
       case 'ERR_PYTRACK_INVALID_LINK':
-        return new ApiError(400, 'invalid_link', error.message)
+        return new ApiError(error.message, { status: 400, reason: 'invalid_link' })
       case 'ERR_PYTRACK_INVALID_ARGUMENT':
       case 'ERR_PYTRACK_INVALID_DESTINATION':
       case 'ERR_PYTRACK_CONFIGURATION':
-      case 'ERR_PYTRACK_HTML':
-        return new ApiError(400, 'invalid_request', error.message)
+        return new ApiError(error.message, { status: 400, reason: 'invalid_request' })
       case 'ERR_PYTRACK_STORE':
         logger.error({ err: error }, 'event store failed')
-        return new ApiError(503, 'unavailable', 'the event store is not available; try again later')
+        return new ApiError('the event store is not available; try again later', { status: 503, reason: 'unavailable' })
       default:
         break
     }
   }
   logger.error({ err: error }, 'API request failed')
-  return new ApiError(500, 'internal', 'the server failed to answer; see its logs')
+  return new ApiError('the server failed to answer; see its logs', { status: 500, reason: 'internal' })
 }
 
 /**
@@ -260,7 +259,7 @@ export function createApiHandler(context: ApiContext): (request: IncomingMessage
     '/api/v1/events': {
       GET: async ({ params, response }) => {
         if (params.latest !== undefined) {
-          if (params.cursor !== undefined || params.kind !== undefined) throw new ApiError(400, 'invalid_request', 'latest takes no cursor or kind: it answers the newest events and the cursor to poll after them')
+          if (params.cursor !== undefined || params.kind !== undefined) throw new ApiError('latest takes no cursor or kind: it answers the newest events and the cursor to poll after them', { status: 400, reason: 'invalid_request' })
           const events = await newestEvents(store, params.latest as number)
           sendJson(response, 200, { events, nextCursor: encodeCursor(events.at(-1)?.id ?? 0), hasMore: false })
           return
@@ -281,7 +280,7 @@ export function createApiHandler(context: ApiContext): (request: IncomingMessage
         const interval = (params.interval as TimeseriesInterval | undefined) ?? (range.to - range.from <= 14 * DAY ? 'hour' : 'day')
         const buckets = (range.to - range.from) / (interval === 'hour' ? HOUR : DAY)
         if (buckets > MAX_BUCKETS) {
-          throw new ApiError(400, 'invalid_request', `the range holds ${Math.ceil(buckets)} ${interval}s, over the limit of ${MAX_BUCKETS}: choose a shorter range or interval=day`)
+          throw new ApiError(`the range holds ${Math.ceil(buckets)} ${interval}s, over the limit of ${MAX_BUCKETS}: choose a shorter range or interval=day`, { status: 400, reason: 'invalid_request' })
         }
         const series = await store.timeseries({ ...range, interval })
         sendJson(response, 200, { groupBy: range.groupBy ?? null, value: range.value ?? null, ...series })
@@ -338,7 +337,7 @@ export function createApiHandler(context: ApiContext): (request: IncomingMessage
     '/api/v1/webhooks/deliveries/{id}/retry': {
       POST: async ({ params, response }) => {
         const requeued = await store.retryOutbox(params.id as number)
-        if (!requeued) throw new ApiError(404, 'not_found', 'no failed delivery has this id')
+        if (!requeued) throw new ApiError('no failed delivery has this id', { status: 404, reason: 'not_found' })
         context.wakeDispatcher()
         sendJson(response, 202, { status: 'pending' })
       },
@@ -354,26 +353,26 @@ export function createApiHandler(context: ApiContext): (request: IncomingMessage
       const operations = [...(found?.operations.values() ?? [])]
       const isPublic = operations.length > 0 && operations.every((operation) => !operation.secured)
       if (!isPublic && !authorized(request.headers.authorization)) {
-        throw new ApiError(401, 'unauthorized', 'send the API token as Authorization: Bearer <PYTRACK_API_TOKEN>')
+        throw new ApiError('send the API token as Authorization: Bearer <PYTRACK_API_TOKEN>', { status: 401, reason: 'unauthorized' })
       }
-      if (found === undefined) throw new ApiError(404, 'not_found', `no API endpoint at ${url.pathname}`)
+      if (found === undefined) throw new ApiError(`no API endpoint at ${url.pathname}`, { status: 404, reason: 'not_found' })
       // HEAD is GET without the body (node:http leaves it out).
       const method = request.method === 'HEAD' ? 'GET' : (request.method ?? '')
       const operation = found.operations.get(method)
       const handler = operation === undefined ? undefined : routes[operation.path]?.[method]
       if (operation === undefined || handler === undefined) {
         allow = [...found.operations.keys()].flatMap((name) => (name === 'GET' ? ['GET', 'HEAD'] : [name])).join(', ')
-        throw new ApiError(405, 'method_not_allowed', `${url.pathname} answers ${allow}`)
+        throw new ApiError(`${url.pathname} answers ${allow}`, { status: 405, reason: 'method_not_allowed' })
       }
       const { values: params, problem } = readParameters(operation, url, found.params)
-      if (problem !== null) throw new ApiError(400, 'invalid_request', problem)
+      if (problem !== null) throw new ApiError(problem, { status: 400, reason: 'invalid_request' })
       let body: Record<string, unknown> = {}
       if (operation.spec.requestBody === undefined) {
         request.resume()
       } else if (!takesJsonLines(operation)) {
         body = await readJsonBody(request, BODY_LIMITS[operation.path] ?? BODY_LIMIT)
         const bodyProblem = checkBody(operation, body)
-        if (bodyProblem !== null) throw new ApiError(400, 'invalid_request', bodyProblem)
+        if (bodyProblem !== null) throw new ApiError(bodyProblem, { status: 400, reason: 'invalid_request' })
       }
       await handler({ request, response, body, params })
     } catch (error) {
@@ -394,7 +393,7 @@ export function createApiHandler(context: ApiContext): (request: IncomingMessage
     try {
       url = new URL(request.url ?? '/', 'http://localhost')
     } catch {
-      sendError(response, new ApiError(400, 'invalid_request', 'the request URL is malformed'))
+      sendError(response, new ApiError('the request URL is malformed', { status: 400, reason: 'invalid_request' }))
       return true
     }
     void serve(request, response, url)

@@ -64,7 +64,7 @@ async function* readAhead(request: IncomingMessage): AsyncGenerator<Buffer> {
     notify()
   })
   request.once('close', () => {
-    if (!ended) failure ??= new ApiError(400, 'invalid_request', 'the request body was cut off before its end')
+    if (!ended) failure ??= new ApiError('the request body was cut off before its end', { status: 400, reason: 'invalid_request' })
     notify()
   })
   for (;;) {
@@ -103,7 +103,7 @@ async function* lineChunks(request: IncomingMessage): AsyncGenerator<string[]> {
     if (lines.length > 0) yield lines
     const newline = pending.indexOf('\n')
     if ((newline === -1 ? pending.length : newline) > lineLimit(first)) {
-      throw new ApiError(413, 'body_too_large', `a line of the batch is over the limit of ${lineLimit(first)} characters (${first ? 'the template' : 'a recipient'}); end each line with \\n`)
+      throw new ApiError(`a line of the batch is over the limit of ${lineLimit(first)} characters (${first ? 'the template' : 'a recipient'}); end each line with \\n`, { status: 413, reason: 'body_too_large' })
     }
   }
   pending += decoder.end()
@@ -115,16 +115,16 @@ function parseLine(line: string, what: string): Record<string, unknown> {
   try {
     value = JSON.parse(line)
   } catch {
-    throw new ApiError(400, 'invalid_json', `${what} is not valid JSON`)
+    throw new ApiError(`${what} is not valid JSON`, { status: 400, reason: 'invalid_json' })
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ApiError(400, 'invalid_request', `${what} must be a JSON object`)
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ApiError(`${what} must be a JSON object`, { status: 400, reason: 'invalid_request' })
   return value as Record<string, unknown>
 }
 
 function compileTemplate(line: string, optionsOf: (body: Record<string, unknown>) => AdaptHtmlOptions): Template {
   const body = parseLine(line, 'the first line (the template)')
   const problem = checkSchema('BatchTemplate', body, 'the template')
-  if (problem !== null) throw new ApiError(400, 'invalid_request', `the template: ${problem}`)
+  if (problem !== null) throw new ApiError(`the template: ${problem}`, { status: 400, reason: 'invalid_request' })
   const options = optionsOf(body)
   const html = typeof body.html === 'string' ? body.html : null
   const text = typeof body.text === 'string' ? body.text : null
@@ -146,7 +146,7 @@ function renderRecipient(template: Template, line: string, index: number, toApiE
     const body = parseLine(line, `recipient ${index}`)
     if (typeof body.id === 'string') id = body.id
     const problem = checkSchema('BatchRecipient', body, `recipient ${index}`)
-    if (problem !== null) throw new ApiError(400, 'invalid_request', `recipient ${index}: ${problem}`)
+    if (problem !== null) throw new ApiError(`recipient ${index}: ${problem}`, { status: 400, reason: 'invalid_request' })
     const metadata = { ...template.metadata, ...(body.metadata as Metadata | undefined) }
     const html = template.html?.render(metadata) ?? null
     const text = template.text?.render(metadata) ?? null
@@ -194,7 +194,7 @@ export async function serveBatch(
 ): Promise<void> {
   const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase()
   if (type !== 'application/x-ndjson' && type !== 'application/jsonl') {
-    throw new ApiError(415, 'unsupported_media_type', 'send the batch as JSON lines with Content-Type: application/x-ndjson: the template on the first line, one recipient a line')
+    throw new ApiError('send the batch as JSON lines with Content-Type: application/x-ndjson: the template on the first line, one recipient a line', { status: 415, reason: 'unsupported_media_type' })
   }
   const chunks = lineChunks(request)
   let template: Template | null = null
@@ -212,7 +212,7 @@ export async function serveBatch(
           continue
         }
         if (line.trim() === '') continue
-        if (index >= MAX_BATCH_RECIPIENTS) throw new ApiError(400, 'invalid_request', `the batch has more than ${MAX_BATCH_RECIPIENTS} recipients, the most one request takes; send it in parts`)
+        if (index >= MAX_BATCH_RECIPIENTS) throw new ApiError(`the batch has more than ${MAX_BATCH_RECIPIENTS} recipients, the most one request takes; send it in parts`, { status: 400, reason: 'invalid_request' })
         const answer = renderRecipient(template, line, index++, toApiError)
         if (answer.failed) failed++
         out += answer.line
@@ -237,6 +237,6 @@ export async function serveBatch(
     // A client that went away: stop reading its body.
     if (response.destroyed) void chunks.return(undefined)
   }
-  if (template === null) throw new ApiError(400, 'invalid_request', 'the batch is empty: send the template on the first line, then one recipient a line')
+  if (template === null) throw new ApiError('the batch is empty: send the template on the first line, then one recipient a line', { status: 400, reason: 'invalid_request' })
   response.end(`${JSON.stringify({ done: true, count: index, failed })}\n`)
 }

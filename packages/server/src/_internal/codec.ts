@@ -15,9 +15,8 @@ export function codecOf(settings: Pick<ServerSettings, 'codec' | 'maxLinkAgeSeco
     if (!isPytrackError(error)) throw error
     // The crypto message says which key (by position) and why, never the key itself.
     throw new SettingsError(
-      keys.source === 'settings' ? where : settingSource(settings, 'keyFile'),
       `${where}: ${error.message}; pytrack keygen makes one`,
-      { cause: error },
+      { setting: keys.source === 'settings' ? where : settingSource(settings, 'keyFile'), cause: error },
     )
   }
 }

@@ -6,32 +6,32 @@ import { ApiError } from '../errors/api-error'
 export async function readJsonBody(request: IncomingMessage, limit: number): Promise<Record<string, unknown>> {
   const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase()
   if (type !== 'application/json') {
-    throw new ApiError(415, 'unsupported_media_type', 'send the body as JSON with Content-Type: application/json')
+    throw new ApiError('send the body as JSON with Content-Type: application/json', { status: 415, reason: 'unsupported_media_type' })
   }
   const declared = request.headers['content-length']
   if (declared !== undefined && Number(declared) > limit) {
-    throw new ApiError(413, 'body_too_large', `the body is over the limit of ${limit} bytes for this endpoint`)
+    throw new ApiError(`the body is over the limit of ${limit} bytes for this endpoint`, { status: 413, reason: 'body_too_large' })
   }
   const chunks: Buffer[] = []
   let size = 0
   try {
     for await (const chunk of request as AsyncIterable<Buffer>) {
       size += chunk.length
-      if (size > limit) throw new ApiError(413, 'body_too_large', `the body is over the limit of ${limit} bytes for this endpoint`)
+      if (size > limit) throw new ApiError(`the body is over the limit of ${limit} bytes for this endpoint`, { status: 413, reason: 'body_too_large' })
       chunks.push(chunk)
     }
   } catch (error) {
     if (error instanceof ApiError) throw error
-    throw new ApiError(400, 'invalid_request', 'the request body was cut off before its end', { cause: error })
+    throw new ApiError('the request body was cut off before its end', { status: 400, reason: 'invalid_request', cause: error })
   }
   let body: unknown
   try {
     body = JSON.parse(Buffer.concat(chunks).toString('utf8'))
   } catch {
-    throw new ApiError(400, 'invalid_json', 'the body is not valid JSON')
+    throw new ApiError('the body is not valid JSON', { status: 400, reason: 'invalid_json' })
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new ApiError(400, 'invalid_request', 'the body must be a JSON object')
+    throw new ApiError('the body must be a JSON object', { status: 400, reason: 'invalid_request' })
   }
   return body as Record<string, unknown>
 }

@@ -27,10 +27,10 @@ function readKeyFile(file: string, setting: string): string[] {
   try {
     text = readFileSync(file, 'utf8')
   } catch (error) {
-    throw new SettingsError(setting, `cannot read the key file ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, { cause: error })
+    throw new SettingsError(`cannot read the key file ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, { setting, cause: error })
   }
   const keys = parseKeyFile(text)
-  if (keys.length === 0) throw new SettingsError(setting, `the key file ${file} holds no key; put one key a line (pytrack keygen makes one)`)
+  if (keys.length === 0) throw new SettingsError(`the key file ${file} holds no key; put one key a line (pytrack keygen makes one)`, { setting })
   return keys
 }
 
@@ -58,10 +58,10 @@ export function loadKeys(settings: Pick<ServerSettings, 'codec' | 'keys' | 'keyF
   if (!create) {
     // Making a key here would make links the running server cannot open (or fail to read its links).
     throw new SettingsError(
-      settingSource(settings, 'dataDir'),
       `no link key: looked for ${file} (in the data folder: --data-dir, PYTRACK_DATA_DIR, or else ./data of the folder pytrack runs in). ` +
         "Only pytrack serve creates the key, on its first start; point at the server's data folder with --data-dir DIR (or PYTRACK_DATA_DIR), " +
         'at its key file with --key-file FILE (or PYTRACK_KEY_FILE), or give the keys in PYTRACK_KEYS',
+      { setting: settingSource(settings, 'dataDir') },
     )
   }
   try {
@@ -76,6 +76,6 @@ export function loadKeys(settings: Pick<ServerSettings, 'codec' | 'keys' | 'keyF
     if ((error as NodeJS.ErrnoException).code === 'EEXIST' && (error as NodeJS.ErrnoException).path === file) {
       return { keys: readKeyFile(file, 'PYTRACK_DATA_DIR'), source: 'file', file, warnings: [] }
     }
-    throw new SettingsError('PYTRACK_DATA_DIR', `cannot create the key file ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}; check the data folder is writable`, { cause: error })
+    throw new SettingsError(`cannot create the key file ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}; check the data folder is writable`, { setting: 'PYTRACK_DATA_DIR', cause: error })
   }
 }

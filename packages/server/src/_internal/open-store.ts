@@ -29,9 +29,8 @@ async function loadPostgres(cwd: string): Promise<PostgresModule> {
     return (await import(pathToFileURL(path).href)) as PostgresModule
   } catch (error) {
     throw new SettingsError(
-      'PYTRACK_DATABASE_URL',
       'PYTRACK_DATABASE_URL is set, but @pytrack/store-postgres is not installed: npm install @pytrack/store-postgres',
-      { cause: error },
+      { setting: 'PYTRACK_DATABASE_URL', cause: error },
     )
   }
 }
@@ -60,8 +59,8 @@ export async function openPostgresStore(
     const check = await store.recordSealingKey(fingerprint, accepted.length === 0 ? [fingerprint] : accepted)
     if (!check.accepted) {
       throw new SettingsError(
-        'PYTRACK_KEYS',
         'the other instances on this database seal links with another key (or codec): give every instance the same PYTRACK_KEYS and PYTRACK_CODEC, or the same key file, so each opens the links the others make',
+        { setting: 'PYTRACK_KEYS' },
       )
     }
     return { store, rotated: check.previous !== null && check.previous !== fingerprint }

@@ -59,13 +59,13 @@ function eventOf(result: TrackingResult, data: RequestData | null, emailKey: str
 function routeOf(base: string, name: string): string {
   const path = new URL(base).pathname.replace(/^\/+|\/+$/g, '')
   if (path === '') {
-    throw new SettingsError(name, `${name} (${base}) needs a path such as /open/, so its links do not collide with the API`)
+    throw new SettingsError(`${name} (${base}) needs a path such as /open/, so its links do not collide with the API`, { setting: name })
   }
   if (path === 'api' || path.startsWith('api/') || path === 'healthz') {
-    throw new SettingsError(name, `${name} (${base}) must not use /api or /healthz, which the HTTP API serves`)
+    throw new SettingsError(`${name} (${base}) must not use /api or /healthz, which the HTTP API serves`, { setting: name })
   }
   if (path === 'dashboard' || path.startsWith('dashboard/')) {
-    throw new SettingsError(name, `${name} (${base}) must not use /dashboard, where the dashboard is`)
+    throw new SettingsError(`${name} (${base}) must not use /dashboard, where the dashboard is`, { setting: name })
   }
   return path
 }
@@ -108,7 +108,7 @@ export function createTrackingRoutes(options: TrackingRoutesOptions): NodeHandle
   const openRoute = routeOf(configuration.baseOpenTrackingUrl ?? '', 'the open tracking URL')
   const clickRoute = routeOf(configuration.baseClickTrackingUrl ?? '', 'the click tracking URL')
   if (openRoute === clickRoute) {
-    throw new SettingsError('PYTRACK_CLICK_URL', 'the open and click tracking URLs must have different paths, such as /open/ and /click/')
+    throw new SettingsError('the open and click tracking URLs must have different paths, such as /open/ and /click/', { setting: 'PYTRACK_CLICK_URL' })
   }
 
   const commits = new GroupCommit(store)

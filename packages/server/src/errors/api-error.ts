@@ -23,12 +23,27 @@ export type ApiErrorReason =
   | 'internal'
 
 /**
+ * Options of a {@link ApiError}: {@link PytrackErrorOptions} plus its fields.
+ *
+ * @example
+ * ```ts
+ * throw new ApiError('metadata must be a JSON object', { status: 400, reason: 'invalid_request' })
+ * ```
+ */
+export interface ApiErrorOptions extends PytrackErrorOptions {
+  /** The HTTP status, 4xx or 5xx. */
+  status: number
+  /** The stable code the JSON error body carries. */
+  reason: ApiErrorReason
+}
+
+/**
  * A request to the HTTP API was refused. `status` is the HTTP status the API answers with,
  * `reason` the stable code in the JSON body.
  *
  * @example
  * ```ts
- * throw new ApiError(400, 'invalid_request', 'metadata must be a JSON object')
+ * throw new ApiError('metadata must be a JSON object', { status: 400, reason: 'invalid_request' })
  * ```
  */
 export class ApiError extends PytrackError {
@@ -37,10 +52,16 @@ export class ApiError extends PytrackError {
   /** The stable code the JSON error body carries. */
   readonly reason: ApiErrorReason
 
-  constructor(status: number, reason: ApiErrorReason, message: string, options?: PytrackErrorOptions) {
-    super('ERR_PYTRACK_API', message, options)
+  constructor(message: string, options: ApiErrorOptions) {
+    super(message, { ...options, code: 'ERR_PYTRACK_API' })
     this.name = 'ApiError'
-    this.status = status
-    this.reason = reason
+    this.status = options.status
+    this.reason = options.reason
+  }
+}
+
+declare module '@pytrack/core' {
+  interface PytrackErrorCodes {
+    ERR_PYTRACK_API: ApiError
   }
 }

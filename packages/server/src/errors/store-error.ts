@@ -15,7 +15,13 @@ import { PytrackError, type PytrackErrorOptions } from '@pytrack/core'
  */
 export class StoreError extends PytrackError {
   constructor(message: string, options?: PytrackErrorOptions) {
-    super('ERR_PYTRACK_STORE', message, options)
+    super(message, { ...options, code: 'ERR_PYTRACK_STORE' })
     this.name = 'StoreError'
+  }
+}
+
+declare module '@pytrack/core' {
+  interface PytrackErrorCodes {
+    ERR_PYTRACK_STORE: StoreError
   }
 }

@@ -218,9 +218,7 @@ export async function deliver(
   const cause = last.kind === 'error' ? last.error : undefined
   const error = new WebhookDeliveryError(
     `webhook delivery to ${target.origin} failed: ${why}${stop}`,
-    lastStatus,
-    attempts,
-    cause === undefined ? undefined : { cause },
+    { status: lastStatus, attempts, cause },
   )
   return {
     delivered: false,

@@ -12,7 +12,13 @@ import { PytrackError, type PytrackErrorOptions } from '@pytrack/core'
  */
 export class QueueClosedError extends PytrackError {
   constructor(message: string, options?: PytrackErrorOptions) {
-    super('ERR_PYTRACK_QUEUE_CLOSED', message, options)
+    super(message, { ...options, code: 'ERR_PYTRACK_QUEUE_CLOSED' })
     this.name = 'QueueClosedError'
+  }
+}
+
+declare module '@pytrack/core' {
+  interface PytrackErrorCodes {
+    ERR_PYTRACK_QUEUE_CLOSED: QueueClosedError
   }
 }

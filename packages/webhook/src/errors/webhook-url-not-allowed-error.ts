@@ -15,7 +15,13 @@ import { PytrackError, type PytrackErrorOptions } from '@pytrack/core'
  */
 export class WebhookUrlNotAllowedError extends PytrackError {
   constructor(message: string, options?: PytrackErrorOptions) {
-    super('ERR_PYTRACK_WEBHOOK_URL_NOT_ALLOWED', message, options)
+    super(message, { ...options, code: 'ERR_PYTRACK_WEBHOOK_URL_NOT_ALLOWED' })
     this.name = 'WebhookUrlNotAllowedError'
+  }
+}
+
+declare module '@pytrack/core' {
+  interface PytrackErrorCodes {
+    ERR_PYTRACK_WEBHOOK_URL_NOT_ALLOWED: WebhookUrlNotAllowedError
   }
 }

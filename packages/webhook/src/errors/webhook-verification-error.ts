@@ -16,6 +16,19 @@ export type WebhookVerificationFailure =
   | 'invalid-payload'
 
 /**
+ * Options of a {@link WebhookVerificationError}: {@link PytrackErrorOptions} plus its fields.
+ *
+ * @example
+ * ```ts
+ * throw new WebhookVerificationError('no signature matches', { reason: 'invalid-signature' })
+ * ```
+ */
+export interface WebhookVerificationErrorOptions extends PytrackErrorOptions {
+  /** What was wrong, as a stable string. */
+  reason: WebhookVerificationFailure
+}
+
+/**
  * {@link verifyWebhook} refused a request: a header is missing, the timestamp is outside the
  * tolerance window, no signature matches the secret(s), or the signed body is not a tracking
  * payload. Answer such requests with 400 or 401 and do not process them.
@@ -34,9 +47,15 @@ export class WebhookVerificationError extends PytrackError {
   /** What was wrong, as a stable string. */
   readonly reason: WebhookVerificationFailure
 
-  constructor(message: string, reason: WebhookVerificationFailure, options?: PytrackErrorOptions) {
-    super('ERR_PYTRACK_WEBHOOK_VERIFICATION', message, options)
+  constructor(message: string, options: WebhookVerificationErrorOptions) {
+    super(message, { ...options, code: 'ERR_PYTRACK_WEBHOOK_VERIFICATION' })
     this.name = 'WebhookVerificationError'
-    this.reason = reason
+    this.reason = options.reason
+  }
+}
+
+declare module '@pytrack/core' {
+  interface PytrackErrorCodes {
+    ERR_PYTRACK_WEBHOOK_VERIFICATION: WebhookVerificationError
   }
 }

@@ -20,11 +20,17 @@ import type { MetadataError } from './metadata-error'
  * ```
  */
 export interface PytrackErrorCodes {
+  /** An option or setting is wrong: {@link ConfigurationError}. */
   ERR_PYTRACK_CONFIGURATION: ConfigurationError
+  /** An argument is not of the expected type: {@link InvalidArgumentError}. */
   ERR_PYTRACK_INVALID_ARGUMENT: InvalidArgumentError
+  /** The metadata cannot be written as JSON: {@link MetadataError}. */
   ERR_PYTRACK_METADATA: MetadataError
+  /** A tracking link would be over `maxLinkLength`: {@link LinkTooLongError}. */
   ERR_PYTRACK_LINK_TOO_LONG: LinkTooLongError
+  /** A tracking link does not decode: {@link InvalidLinkError}. */
   ERR_PYTRACK_INVALID_LINK: InvalidLinkError
+  /** A click destination is not a URL the handler serves: {@link InvalidDestinationError}. */
   ERR_PYTRACK_INVALID_DESTINATION: InvalidDestinationError
 }
 

@@ -44,10 +44,13 @@ function install(name: string, from: string, modules: string): void {
   if (!target) return
   mkdirSync(dirname(path), { recursive: true })
   symlinkSync(target, path, 'dir')
-  const manifest = JSON.parse(readFileSync(join(target, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>
-  for (const group of ['dependencies', 'peerDependencies', 'optionalDependencies']) {
-    for (const dependency of Object.keys(manifest[group] ?? {})) install(dependency, target, modules)
-  }
+  for (const dependency of dependenciesOf(target)) install(dependency, target, modules)
+}
+
+/** What the package in `dir` installs with it: its dependencies, peer and optional dependencies. */
+function dependenciesOf(dir: string): string[] {
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>
+  return ['dependencies', 'peerDependencies', 'optionalDependencies'].flatMap((group) => Object.keys(manifest[group] ?? {}))
 }
 
 /** Tarballs of every workspace package, packed once into a new temporary folder. */
@@ -88,17 +91,13 @@ export function consumerApp(tarballs: Map<string, string>, options: ConsumerOpti
     const target = join(modules, '@pytrack', name)
     mkdirSync(target, { recursive: true })
     run('tar', ['-xzf', tarball, '-C', target, '--strip-components=1'], dir)
-    const manifest = JSON.parse(readFileSync(join(target, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>
-    for (const group of ['dependencies', 'peerDependencies', 'optionalDependencies']) {
-      for (const dependency of Object.keys(manifest[group] ?? {})) {
-        if (!dependency.startsWith('@pytrack/')) install(dependency, join(repoRoot, 'packages', name), modules)
-      }
+    for (const dependency of dependenciesOf(target)) {
+      if (!dependency.startsWith('@pytrack/')) install(dependency, join(repoRoot, 'packages', name), modules)
     }
   }
+  const workspaceDirs = [repoRoot, ...workspacePackages().map((name) => join(repoRoot, 'packages', name))]
   for (const extra of options.packages ?? []) {
-    const from = [repoRoot, ...workspacePackages().map((name) => join(repoRoot, 'packages', name))].find((base) =>
-      existsSync(join(base, 'node_modules', extra, 'package.json')),
-    )
+    const from = workspaceDirs.find((base) => existsSync(join(base, 'node_modules', extra, 'package.json')))
     if (!from) throw new Error(`${extra} is not installed in the workspace`)
     install(extra, from, modules)
   }

@@ -1,7 +1,7 @@
 // A new TypeScript app, type-checked against the packed packages (what npm installs), strict and
 // without skipLibCheck, so an error inside a package's own declarations fails here (#12 item 7).
-import { beforeAll, describe, expect, test } from 'vitest'
-import { consumerApp, packWorkspace, type ConsumerApp } from '../test-utils/consumer'
+import { beforeAll, describe, expect, inject, test } from 'vitest'
+import { consumerApp, type ConsumerApp } from '../test-utils/consumer'
 
 // Every public entry point whose types must not need Node's: Uint8Array, Request, Response, URL.
 const WEB_ENTRIES = ['@pytrack/core', '@pytrack/crypto', '@pytrack/html', '@pytrack/http', '@pytrack/http/hono']
@@ -74,12 +74,11 @@ export function describe(error: unknown): string {
 }
 `
 
-let tarballs: Map<string, string>
 let web: ConsumerApp
 let node: ConsumerApp
 
 beforeAll(() => {
-  tarballs = packWorkspace()
+  const tarballs = new Map(inject('packedTarballs'))
   web = consumerApp(tarballs)
   node = consumerApp(tarballs, { packages: ['@types/node', '@types/express'] })
 }, 120_000)

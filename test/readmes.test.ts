@@ -6,10 +6,11 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { transformSync } from 'esbuild'
-import { afterEach, beforeAll, describe, expect, test } from 'vitest'
-import { Configuration, getClickTrackingUrl } from '@pytrack/core'
+import { afterEach, beforeAll, describe, expect, inject, test } from 'vitest'
+import { Configuration, getClickTrackingResult, getClickTrackingUrl } from '@pytrack/core'
 import { generateWebhookSecret, sendWebhook } from '@pytrack/webhook'
-import { consumerApp, packWorkspace, type ConsumerApp } from '../test-utils/consumer'
+import { consumerApp, type ConsumerApp } from '../test-utils/consumer'
+import { freePort } from '../test-utils/ports'
 import { codeBlocks } from '../test-utils/readme'
 import { repoRoot } from '../test-utils/vectors'
 
@@ -52,7 +53,6 @@ async function receivesWebhooks(block: RunningBlock): Promise<void> {
     webhookUrl: `http://127.0.0.1:${block.env.PORT}/pytrack`,
   })
   const link = getClickTrackingUrl('https://example.com/sale', { customer_id: 1 }, { configuration })
-  const { getClickTrackingResult } = await import('@pytrack/core')
   const result = getClickTrackingResult(link, { configuration })
   const good = await sendWebhook(result, { configuration, secret: block.env.WEBHOOK_SECRET! })
   expect(good, block.output()).toMatchObject({ delivered: true, status: 204 })
@@ -189,7 +189,7 @@ let errors: string[]
 const children: ChildProcess[] = []
 
 beforeAll(() => {
-  app = consumerApp(packWorkspace(), {
+  app = consumerApp(new Map(inject('packedTarballs')), {
     packages: ['@types/node', '@types/express', 'express', 'fastify', 'hono', '@hono/node-server', 'pg', '@types/pg'],
   })
   const checked = blocks.filter((block) => !block.rule?.skip)
@@ -235,16 +235,6 @@ function start(block: Block, env: NodeJS.ProcessEnv): RunningBlock {
         })
       }),
   }
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net')
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 describe('README code blocks', () => {

@@ -5,6 +5,7 @@ import { getClickTrackingUrl, getOpenTrackingUrl } from '@pytrack/core'
 import { generateWebhookSecret, verifyWebhook } from '@pytrack/webhook'
 import { pino } from 'pino'
 import { BROWSER, startTestServer, tempDir, wrapStore, type TestServer } from '../test/helpers'
+import { freePort } from '../../../test-utils/ports'
 import { createWatch, settle } from '../../../test-utils/wait'
 import { StoreError } from './errors/store-error'
 import { openSqliteEventStore } from './store/sqlite-event-store'
@@ -40,14 +41,6 @@ async function startReceiver(port: number, secret: string, failures: number, sta
   await new Promise<void>((resolve) => receiver.server.listen(port, '127.0.0.1', resolve))
   receiver.close = () => new Promise((resolve) => receiver.server.close(() => resolve()))
   return receiver
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 async function deliveries(t: TestServer): Promise<OutboxItem[]> {

@@ -1,6 +1,7 @@
 import { base64Codec, getKeyCodecFactory, type Codec } from './codec'
 import { ConfigurationError } from './errors/configuration-error'
 import { isPytrackError } from './errors/pytrack-error'
+import { describeValue, parseHttpUrl } from './option-rules'
 import { toPythonJsonFrom } from './_internal/python-json'
 
 /**
@@ -135,54 +136,34 @@ export const CONFIGURATION_FIELDS: readonly (keyof ConfigurationInit)[] = FIELDS
 
 function httpUrl(name: string, value: unknown, base: boolean): string | null {
   if (value === null || value === undefined) return null
-  const example = base ? 'https://track.example.com/open/' : 'https://hooks.example.com/pytrack'
-  if (typeof value !== 'string') {
-    throw new ConfigurationError(`${name} must be a string URL such as ${example}, not ${typeof value}`, { setting: name })
-  }
   // Base URLs are public (every email shows them); a webhook URL often holds a token in its
   // path or query (Slack, Discord, Zapier), so messages never repeat it.
-  const got = base ? `; got "${value}"` : ''
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    throw new ConfigurationError(`${name} must be an absolute http(s) URL such as ${example}${got}`, { setting: name })
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigurationError(`${name} must use http or https, not "${url.protocol}"${got}`, { setting: name })
-  }
-  if (/\s/.test(value)) {
-    throw new ConfigurationError(`${name} must not contain white space (check for a line break read from a file or an environment variable)${got}`, { setting: name })
-  }
-  if (!base) return value
-  if (value.includes('?') || value.includes('#')) {
+  parseHttpUrl(value, name, { example: base ? 'https://track.example.com/open/' : 'https://hooks.example.com/pytrack', secret: !base })
+  const url = value as string
+  if (!base) return url
+  if (url.includes('?') || url.includes('#')) {
     throw new ConfigurationError(
-      `${name} must not have a query or fragment, since the link's token is appended to it; got "${value}"`,
+      `${name} must not have a query or fragment, since the link's token is appended to it; got "${url}"`,
       { setting: name },
     )
   }
   // Python's urljoin lower-cases the scheme; keep the rest exactly as given. A missing final
   // slash is added: urljoin would otherwise replace the last path segment with the token.
-  const colon = value.indexOf(':')
-  const normalised = value.slice(0, colon).toLowerCase() + value.slice(colon)
+  const colon = url.indexOf(':')
+  const normalised = url.slice(0, colon).toLowerCase() + url.slice(colon)
   return normalised.endsWith('/') ? normalised : `${normalised}/`
 }
 
 function bool(name: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined || value === null) return fallback
-  if (typeof value !== 'boolean') throw new ConfigurationError(`${name} must be true or false, not ${typeof value}`, { setting: name })
+  if (typeof value !== 'boolean') throw new ConfigurationError(`${name} must be true or false, not ${describeValue(value)}`, { setting: name })
   return value
-}
-
-/** A value for a message: numbers and booleans as they are, anything else by its type (String() can throw). */
-function shown(value: unknown): string {
-  return typeof value === 'number' || typeof value === 'boolean' ? String(value) : value === null ? 'null' : typeof value
 }
 
 function positiveNumber(name: string, value: unknown, fallback: number, min: number): number {
   if (value === undefined || value === null) return fallback
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    throw new ConfigurationError(`${name} must be a finite number of at least ${min}; got ${shown(value)}`, { setting: name })
+    throw new ConfigurationError(`${name} must be a finite number of at least ${min}; got ${describeValue(value)}`, { setting: name })
   }
   return value
 }

@@ -20,6 +20,7 @@ describe('@pytrack/core public surface', () => {
       'PytrackError',
       'TrackingResult',
       'base64Codec',
+      'describeValue',
       'getClickTrackingResult',
       'getClickTrackingUrl',
       'getClickTrackingUrlPath',
@@ -31,7 +32,10 @@ describe('@pytrack/core public surface', () => {
       'isDoNotTrack',
       'isPytrackError',
       'parseClickDestination',
+      'parseHttpOrigin',
+      'parseHttpUrl',
       'registerKeyCodecFactory',
+      'resolveConfiguration',
       'toPythonJson',
     ])
   })

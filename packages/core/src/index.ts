@@ -9,9 +9,12 @@ export {
   getClickTrackingResult,
   getOpenTrackingUrlPath,
   getClickTrackingUrlPath,
+  resolveConfiguration,
 } from './tracking'
 export type { TrackingOptions, DecodeOptions } from './tracking'
 export { parseClickDestination } from './click-destination'
+export { describeValue, parseHttpOrigin, parseHttpUrl } from './option-rules'
+export type { HttpUrlOptions } from './option-rules'
 export type { ClickDestination } from './click-destination'
 export { TrackingResult } from './tracking-result'
 export type { RequestData, TrackingResultInit, TrackingResultJson } from './tracking-result'

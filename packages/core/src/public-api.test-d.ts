@@ -17,11 +17,16 @@ import {
   PytrackError,
   TrackingResult,
   base64Codec,
+  describeValue,
+  parseHttpOrigin,
+  parseHttpUrl,
+  resolveConfiguration,
   registerKeyCodecFactory,
   toPythonJson,
   type Codec,
   type ConfigurationInit,
   type DecodeOptions,
+  type HttpUrlOptions,
   type JsonValue,
   type Metadata,
   type PytrackErrorCode,
@@ -120,3 +125,19 @@ new PytrackError('x', { code: 'ERR_PYTRACK_INVALID_LINK' })
 new LinkTooLongError('too long', 3000, 2048)
 // @ts-expect-error: only the codes of the union are accepted
 isPytrackError(caught, 'ERR_PYTRACK_TYPO')
+
+// The option rules other packages check their options by.
+expectTypeOf(describeValue).parameter(0).toEqualTypeOf<unknown>()
+expectTypeOf(describeValue(1)).toEqualTypeOf<string>()
+expectTypeOf(parseHttpUrl('https://hooks.example.com/', 'webhookUrl')).toEqualTypeOf<URL>()
+expectTypeOf(parseHttpUrl(null as unknown, 'webhookUrl', { setting: 'endpoints', example: 'https://a.example/', secret: true })).toEqualTypeOf<URL>()
+expectTypeOf(parseHttpOrigin('https://hooks.example.com', 'allowed[0]')).toEqualTypeOf<string>()
+expectTypeOf<{ secret: true }>().toExtend<HttpUrlOptions>()
+// @ts-expect-error secret is a boolean
+parseHttpUrl('https://a.example/', 'x', { secret: 'yes' })
+// @ts-expect-error the option's name is required: messages name it
+parseHttpUrl('https://a.example/')
+expectTypeOf(resolveConfiguration({ configuration, appendSlash: true })).toEqualTypeOf<Configuration>()
+expectTypeOf(resolveConfiguration(undefined, ['webhookUrl', 'webhookTimeoutSeconds'])).toEqualTypeOf<Configuration>()
+// @ts-expect-error only Configuration fields may override
+resolveConfiguration({ configuration }, ['headers'])

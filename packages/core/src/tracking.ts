@@ -1,7 +1,7 @@
 import { checkClickDestination } from './click-destination'
 import type { InvalidDestinationError } from './errors/invalid-destination-error'
 import type { Codec } from './codec'
-import { Configuration, isConfiguration, type ConfigurationInit, type JsonValue, type Metadata } from './configuration'
+import { CONFIGURATION_FIELDS, Configuration, isConfiguration, type ConfigurationInit, type JsonValue, type Metadata } from './configuration'
 import { ConfigurationError } from './errors/configuration-error'
 import { InvalidArgumentError } from './errors/invalid-argument-error'
 import { InvalidLinkError } from './errors/invalid-link-error'
@@ -42,26 +42,45 @@ export interface DecodeOptions extends TrackingOptions {
 
 const DEFAULT_CONFIGURATION = new Configuration()
 
-function resolveConfiguration(options: TrackingOptions | undefined): Configuration {
+const ALL_FIELDS: ReadonlySet<string> = new Set(CONFIGURATION_FIELDS)
+
+/**
+ * The configuration of one call, as every pytrack function that takes {@link TrackingOptions}
+ * works it out: `options.configuration` (default `new Configuration()`) with the fields given next
+ * to it (pytracking's kwargs) put on top by {@link Configuration.with}, so a wrong field throws
+ * the same {@link ConfigurationError} as in `new Configuration()`. `fields` limits which fields
+ * may override (a webhook only takes `webhookUrl` and `webhookTimeoutSeconds`); other keys of
+ * `options` are the caller's own options and are not read. Options that are not an object, a
+ * `configuration` that is not a {@link Configuration}, or a getter that throws give an
+ * {@link InvalidArgumentError}.
+ *
+ * @example
+ * ```ts
+ * import { Configuration, resolveConfiguration } from '@pytrack/core'
+ *
+ * const configuration = new Configuration({ baseClickTrackingUrl: 'https://t.example.com/c/' })
+ * resolveConfiguration({ configuration, appendSlash: true }).appendSlash // true, for this call only
+ * resolveConfiguration({ configuration, webhookUrl: 'https://hooks.example.com/t' }, ['webhookUrl']).webhookUrl // 'https://hooks.example.com/t'
+ * ```
+ */
+export function resolveConfiguration(
+  options: TrackingOptions | null | undefined,
+  fields: readonly (keyof ConfigurationInit)[] = CONFIGURATION_FIELDS,
+): Configuration {
   if (options === undefined || options === null) return DEFAULT_CONFIGURATION
   if (typeof options !== 'object') {
     throw new InvalidArgumentError('options must be an object such as { configuration }')
   }
+  const allowed: { has(key: string): boolean } = fields === CONFIGURATION_FIELDS ? ALL_FIELDS : new Set<string>(fields)
   let base: unknown
-  let overridden = false
+  let overrides: Record<string, unknown> | undefined
   try {
     base = options.configuration ?? DEFAULT_CONFIGURATION
+    // for...in finds the keys given without a read of each field (the hot path has none).
     for (const key in options) {
-      // DecodeOptions' own fields, which are not Configuration fields to override.
-      if (
-        key !== 'configuration' &&
-        key !== 'requestData' &&
-        key !== 'timestamp' &&
-        (options as Record<string, unknown>)[key] !== undefined
-      ) {
-        overridden = true
-        break
-      }
+      if (!allowed.has(key)) continue
+      const value = (options as Record<string, unknown>)[key]
+      if (value !== undefined) (overrides ??= {})[key] = value
     }
   } catch (error) {
     throw new InvalidArgumentError('options could not be read: a getter or a Proxy trap threw (see the cause)', { cause: error })
@@ -69,7 +88,7 @@ function resolveConfiguration(options: TrackingOptions | undefined): Configurati
   if (!isConfiguration(base)) {
     throw new InvalidArgumentError('options.configuration must be a Configuration (new Configuration({...}))')
   }
-  return overridden ? base.with(options) : base
+  return overrides === undefined ? base : base.with(overrides as ConfigurationInit)
 }
 
 function metadataJson(configuration: Configuration, metadata: Metadata | null | undefined): string | undefined {

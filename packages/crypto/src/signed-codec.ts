@@ -1,9 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import { InvalidArgumentError, InvalidLinkError, base64Codec, type Codec } from '@pytrack/core'
+import { InvalidArgumentError, InvalidLinkError, base64Codec, describeValue, type Codec } from '@pytrack/core'
 import type { CodecOptions } from './codec-options'
 import { InvalidKeyError } from './errors/invalid-key-error'
 import { ageOptions, checkAge } from './_internal/age'
-import { base64UrlPadded, shown } from './_internal/fernet-token'
+import { base64UrlPadded } from './_internal/fernet-token'
 
 /**
  * A secret for {@link signedCodec}: text (used as its UTF-8 bytes) or bytes, at least 16
@@ -120,7 +120,7 @@ export function signedCodec(
   const { maxAgeSeconds, clock } = ageOptions(options)
   const tagBytes = options.tagBytes ?? 16
   if (!Number.isInteger(tagBytes) || tagBytes < 12 || tagBytes > 32) {
-    throw new InvalidArgumentError(`tagBytes must be a whole number from 12 to 32; got ${shown(tagBytes)}`)
+    throw new InvalidArgumentError(`tagBytes must be a whole number from 12 to 32; got ${describeValue(tagBytes)}`)
   }
   const tagChars = Math.ceil((tagBytes * 4) / 3)
   const signing = secrets[0] as Secret

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, getOpenTrackingUrl, isDoNotTrack, type Configuration, type Metadata } from '@pytrack/core'
+import { InvalidArgumentError, getOpenTrackingUrl, isDoNotTrack, resolveConfiguration, type Configuration, type Metadata } from '@pytrack/core'
 import type {
   AdaptHtmlOptions,
   AdaptHtmlResult,
@@ -14,7 +14,6 @@ import {
   LinkTracker,
   booleanOption,
   optionsObject,
-  resolveConfiguration,
   type Candidate,
 } from './_internal/link-tracker'
 import { findLinks, type FoundElement } from './_internal/find-links'

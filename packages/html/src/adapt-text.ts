@@ -1,11 +1,10 @@
-import { InvalidArgumentError, isDoNotTrack, type Metadata } from '@pytrack/core'
+import { InvalidArgumentError, isDoNotTrack, resolveConfiguration, type Metadata } from '@pytrack/core'
 import type { AdaptTextOptions, AdaptTextResult, SkippedLink, TrackedLink } from './types'
 import {
   LinkTracker,
   booleanOption,
   noAttributes,
   optionsObject,
-  resolveConfiguration,
   type Candidate,
 } from './_internal/link-tracker'
 import { textSuffixAt, withoutNotrack } from './_internal/opt-outs'

@@ -1,7 +1,7 @@
-import { isDoNotTrack, type Metadata } from '@pytrack/core'
+import { isDoNotTrack, resolveConfiguration, type Metadata } from '@pytrack/core'
 import type { AdaptTextOptions, AdaptTextResult, AdaptWarning, SkippedLink, TrackedLink } from './types'
 import { adaptText, planText, textSettings } from './adapt-text'
-import { LinkTracker, booleanOption, resolveConfiguration } from './_internal/link-tracker'
+import { LinkTracker, booleanOption } from './_internal/link-tracker'
 import { TrackingSlots, slotRecorder } from './_internal/link-slots'
 import { staticSegments, type Splice } from './_internal/splices'
 

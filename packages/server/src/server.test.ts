@@ -1,4 +1,4 @@
-import { statSync, writeFileSync } from 'node:fs'
+import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getOpenTrackingUrl, getClickTrackingUrl, isPytrackError } from '@pytrack/core'
@@ -314,41 +314,13 @@ describe('start-up', () => {
     }
   })
 
-  it("labels opens from Apple's egress ranges, read from the file PYTRACK_APPLE_RELAY_RANGES names, as Apple's prefetch in events and stats", async () => {
-    const dir = tempDir()
-    const file = join(dir.path, 'egress-ip-ranges.csv')
-    writeFileSync(file, '# Apple iCloud Private Relay egress\n172.224.224.0/27,GB,GB-EN,London,\n2a02:26f7:b3c0:4000::/64,GB,GB-EN,London,\n\n')
-    // Verdicts off: links hit at once are rightly too soon for a person; this test is about the address lists.
-    const env = { PYTRACK_APPLE_RELAY_RANGES: file, PYTRACK_SCANNER_RANGES: '40.94.0.0/16', PYTRACK_TRUSTED_PROXIES: 'loopback', PYTRACK_VERDICTS: 'false' }
-    const server = await startServer(loadSettings({ env, overrides: { dataDir: join(dir.path, 'data'), port: 0, logLevel: 'silent' } }))
-    try {
-      const made = await fetch(`${server.url}/api/v1/links/open`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"metadata":{"message_id":"apple-1"}}' })
-      const { url } = (await made.json()) as { url: string }
-      for (const ip of ['172.224.224.9', '2a02:26f7:b3c0:4000::17', '40.94.3.3', '81.2.69.1']) {
-        const response = await fetch(server.url + new URL(url).pathname, { headers: { ...BROWSER, 'x-forwarded-for': ip } })
-        expect(response.status).toBe(200)
-      }
-      const { events } = (await (await fetch(`${server.url}/api/v1/events`)).json()) as { events: { label: string }[] }
-      expect(events.map((event) => event.label)).toEqual(['privacy-prefetch', 'privacy-prefetch', 'scanner', 'human'])
-      const stats = (await (await fetch(`${server.url}/api/v1/stats`)).json()) as { verdicts: { applePrefetch: Record<string, number> } }
-      expect(stats.verdicts.applePrefetch).toEqual({ opens: 2, emails: 1, emailsWithoutPerson: 0, openedEmails: 1 })
-    } finally {
-      await server.close()
-      dir.remove()
-    }
-  })
-
   it('names the variable when a trusted proxy or redirect entry is wrong', async () => {
     const dir = tempDir()
     try {
       for (const [env, setting] of [
         [{ PYTRACK_TRUSTED_PROXIES: 'not-an-ip' }, 'PYTRACK_TRUSTED_PROXIES'],
         [{ PYTRACK_REDIRECT_ALLOW: 'ftp://x y' }, 'PYTRACK_REDIRECT_ALLOW'],
-        [{ PYTRACK_SCANNER_RANGES: '40.94.0.0/16,not-a-range' }, 'PYTRACK_SCANNER_RANGES'],
-        [{ PYTRACK_APPLE_RELAY_RANGES: join(dir.path, 'no-such.csv') }, 'PYTRACK_APPLE_RELAY_RANGES'],
-        [{ PYTRACK_APPLE_RELAY_RANGES: join(dir.path, 'bad.csv') }, 'PYTRACK_APPLE_RELAY_RANGES'],
       ] as const) {
-        writeFileSync(join(dir.path, 'bad.csv'), '172.224.224.0/27,GB,GB-EN,London,\nnot a range,GB,,,\n')
         const settings = loadSettings({ env, overrides: { dataDir: dir.path, port: 0, logLevel: 'silent' } })
         await expect(startServer(settings)).rejects.toMatchObject({ code: 'ERR_PYTRACK_SETTINGS', setting })
       }

@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Configuration, isPytrackError } from '@pytrack/core'
 import type { ClassificationOptions } from '@pytrack/http'
@@ -26,36 +25,6 @@ const VARIABLE_OF_OPTION = new Map([
   ['allowedDestinations', 'PYTRACK_REDIRECT_ALLOW'],
 ])
 
-/**
- * The ranges of Apple's egress file: the first field of each line (Apple's CSV is
- * `range,country,region,city,`), blank lines and `#` comments skipped.
- */
-function readRanges(file: string): string[] {
-  let text: string
-  try {
-    text = readFileSync(file, 'utf8')
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error'
-    throw new SettingsError(
-      `PYTRACK_APPLE_RELAY_RANGES: cannot read ${file}: ${code}; download Apple's egress-ip-ranges.csv and point PYTRACK_APPLE_RELAY_RANGES at it`,
-      { setting: 'PYTRACK_APPLE_RELAY_RANGES', cause: error },
-    )
-  }
-  const ranges: string[] = []
-  for (const line of text.split('\n')) {
-    const range = line.split(',')[0]?.trim() ?? ''
-    if (range !== '' && !range.startsWith('#')) ranges.push(range)
-  }
-  return ranges
-}
-
-/** The per-hit address lists: the caller's, else the settings'. */
-function classificationOf(settings: ServerSettings, given: ClassificationOptions | undefined): ClassificationOptions {
-  if (given !== undefined) return given
-  const classification: ClassificationOptions = { scannerRanges: settings.scannerRanges }
-  if (settings.appleRelayRangesFile !== null) classification.applePrivateRelayRanges = readRanges(settings.appleRelayRangesFile)
-  return classification
-}
 
 /**
  * Options of {@link startServer} beyond the settings.
@@ -76,11 +45,10 @@ export interface StartServerOptions {
   /**
    * Address lists for the per-hit labels of `@pytrack/http`: `applePrivateRelayRanges` (Apple's
    * published iCloud Private Relay egress ranges: hits from them are Apple Mail Privacy
-   * Protection prefetches) and `scannerRanges`. Default: from the settings
-   * (`PYTRACK_APPLE_RELAY_RANGES`, `PYTRACK_SCANNER_RANGES`).
+   * Protection prefetches) and `scannerRanges`. Default: none.
    */
   classification?: ClassificationOptions | undefined
-  /** Machine verdicts across the hits of one email (README, "Machine verdicts"). Default: `settings.verdicts` (true). */
+  /** Machine verdicts across the hits of one email (README, "Machine verdicts"). Default: true. */
   verdicts?: boolean | undefined
   /** The server's clock, ms since the epoch: the time of each hit. Default `Date.now` (tests pass a simulated one). */
   clock?: (() => number) | undefined
@@ -266,8 +234,8 @@ export async function startServer(settings: ServerSettings, options: StartServer
       trustedProxies: settings.trustedProxies,
       redirectAllow: settings.redirectAllow,
       onOutboxWritten: () => dispatcher.wake(),
-      classification: classificationOf(settings, options.classification),
-      verdicts: options.verdicts ?? settings.verdicts,
+      classification: options.classification,
+      verdicts: options.verdicts,
       clock: options.clock,
     })
     const api = createApiHandler({
@@ -344,12 +312,7 @@ export async function startServer(settings: ServerSettings, options: StartServer
     await store.close()
     if (isPytrackError(error, 'ERR_PYTRACK_CONFIGURATION')) {
       // @pytrack/http checks these lists and names the option; name the variable the operator wrote.
-      // Both address lists are `classification` to @pytrack/http; its message names the list.
-      const option = error.setting ?? ''
-      const setting =
-        option === 'classification'
-          ? error.message.startsWith('classification.scannerRanges') ? 'PYTRACK_SCANNER_RANGES' : 'PYTRACK_APPLE_RELAY_RANGES'
-          : (VARIABLE_OF_OPTION.get(option) ?? 'settings')
+      const setting = VARIABLE_OF_OPTION.get(error.setting ?? '') ?? 'settings'
       throw new SettingsError(`${setting}: ${error.message}`, { setting, cause: error })
     }
     throw error

@@ -418,27 +418,6 @@ const SETTINGS = {
     help: "what of a client's User-Agent is stored: `full`, `family` (client and major version, such as `Chrome 120`) or `none`",
     parse: (value: unknown, { name }: SettingContext): UserAgentPolicy => oneOf(name, value, ['full', 'family', 'none'] as const),
   },
-  /** Judge each hit against the recent hits of its email (README, "Machine verdicts"). Default true. */
-  verdicts: {
-    env: 'PYTRACK_VERDICTS',
-    default: true,
-    help: 'machine verdicts across the hits of one email (trap link, bursts, time since sending), relabelling earlier events; `false` keeps the per-hit labels only',
-    parse: (value: unknown, { name }: SettingContext): boolean => bool(name, value),
-  },
-  /** A file of Apple's iCloud Private Relay egress ranges (their CSV: a range first on each line); hits from them are Apple Mail Privacy Protection prefetches. */
-  appleRelayRangesFile: {
-    env: 'PYTRACK_APPLE_RELAY_RANGES',
-    default: null,
-    help: "a file of Apple's iCloud Private Relay egress ranges (Apple's CSV, or one range a line), read at start: opens from them are labelled `privacy-prefetch`",
-    parse: (value: unknown, { name, cwd }: SettingContext): string | null => (value === null ? null : resolve(cwd, text(name, value))),
-  },
-  /** Address ranges of link scanners you have identified; hits from them are labelled `scanner`. */
-  scannerRanges: {
-    env: 'PYTRACK_SCANNER_RANGES',
-    default: [] as string[],
-    help: 'address ranges of link scanners you have identified (CIDRs, comma-separated): hits from them are labelled `scanner`',
-    parse: (value: unknown, { name }: SettingContext): string[] => list(name, value),
-  },
   /** Age after which events are anonymised or deleted (ms); null keeps them as they are. Default null. */
   retentionMs: {
     env: 'PYTRACK_RETENTION',

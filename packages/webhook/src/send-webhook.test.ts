@@ -3,7 +3,7 @@ import { Agent, type Dispatcher } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   Configuration,
-  InvalidArgumentError,
+  ConfigurationError,
   TrackingResult,
   getClickTrackingResult,
   getClickTrackingUrl,
@@ -405,7 +405,7 @@ describe('webhook URLs from links', () => {
 
   it('need allow-list entries that are origins', async () => {
     await expect(sendWebhook(open, { webhookUrl: 'http://127.0.0.1:9/x', allowedWebhookOrigins: ['https://a.example.com/hook'] })).rejects.toThrow(
-      InvalidArgumentError,
+      ConfigurationError,
     )
     await expect(sendWebhook(open, { webhookUrl: 'http://127.0.0.1:9/x', allowedWebhookOrigins: ['ftp://a.example.com'] })).rejects.toThrow(
       /http or https/,
@@ -534,6 +534,23 @@ describe('mistakes in the arguments', () => {
     const error = await sendWebhook(open, options as never).catch((e: unknown) => e)
     expect(isPytrackError(error)).toBe(true)
     expect((error as Error).message).toMatch(message)
+  })
+
+  // One rule for a configured URL (core's parseHttpUrl): the same ConfigurationError as
+  // new Configuration({ webhookUrl }) gives, naming the option, never repeating the URL's token.
+  it.each([
+    ['a configured webhookUrl', { webhookUrl: 'ftp://hooks.example.com/s3cr3tT0ken' }, 'webhookUrl', /^webhookUrl must use http or https/],
+    ['an endpoint string', { endpoints: ['hooks.example.com/s3cr3tT0ken'] }, 'endpoints', /^endpoints\[0\] must be an absolute http\(s\) URL/],
+    ['an endpoint url', { endpoints: [{ url: 'https://hooks.example.com/s3cr3tT0ken\n' }] }, 'endpoints', /^endpoints\[0\]\.url must not contain white space/],
+    ['an endpoint that is not a string', { endpoints: [{ url: 42 }] }, 'endpoints', /^endpoints\[0\]\.url must be a string URL .*, not 42$/],
+    ['an allowed origin', { webhookUrl, allowedWebhookOrigins: ['https://hooks.example.com/s3cr3tT0ken'] }, 'allowedWebhookOrigins', /^allowedWebhookOrigins\[0\] must be an origin/],
+    ['an allowed origin of another scheme', { webhookUrl, allowedWebhookOrigins: ['ftp://hooks.example.com'] }, 'allowedWebhookOrigins', /http or https/],
+  ])('rejects %s with ConfigurationError, as core does', async (_name, options, setting, message) => {
+    const error = await sendWebhooks(open, options as never).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ConfigurationError)
+    expect(error).toMatchObject({ code: 'ERR_PYTRACK_CONFIGURATION', setting })
+    expect((error as Error).message).toMatch(message)
+    expect((error as Error).message).not.toContain('s3cr3tT0ken')
   })
 
   it('rejects metadata Python could not write', async () => {

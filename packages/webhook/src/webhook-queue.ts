@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events'
-import { InvalidArgumentError, type TrackingResult } from '@pytrack/core'
+import { InvalidArgumentError, describeValue, type TrackingResult } from '@pytrack/core'
 import { deliver, notAttempted, type Message, type Target } from './_internal/deliver'
-import { notAllowed, payloadOf, prepare, route, shown, webhookIdOf, type Prepared } from './_internal/prepare'
+import { notAllowed, payloadOf, prepare, route, webhookIdOf, type Prepared } from './_internal/prepare'
 import { QueueClosedError } from './errors/queue-closed-error'
 import { WebhookDeliveryError } from './errors/webhook-delivery-error'
 import { QueueFullError } from './errors/queue-full-error'
@@ -80,7 +80,7 @@ const DEFAULT_CONCURRENCY = 16
 function count(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw new InvalidArgumentError(`${name} must be a whole number of at least 1; got ${shown(value)}`)
+    throw new InvalidArgumentError(`${name} must be a whole number of at least 1; got ${describeValue(value)}`)
   }
   return value
 }

@@ -1,8 +1,8 @@
 // Link age, shared by fernetCodec and signedCodec.
-import { InvalidArgumentError, InvalidLinkError } from '@pytrack/core'
+import { InvalidArgumentError, InvalidLinkError, describeValue } from '@pytrack/core'
 import type { CodecOptions } from '../codec-options'
 import { LinkExpiredError } from '../errors/link-expired-error'
-import { MAX_CLOCK_SKEW, checkTime, nowSeconds, shown } from './fernet-token'
+import { MAX_CLOCK_SKEW, checkTime, nowSeconds } from './fernet-token'
 
 /** Checks the age options shared by both codecs; returns the clock to use. */
 export function ageOptions(options: CodecOptions): { maxAgeSeconds: number | undefined; clock: () => number } {
@@ -11,7 +11,7 @@ export function ageOptions(options: CodecOptions): { maxAgeSeconds: number | und
   }
   const { maxAgeSeconds, clock } = options
   if (maxAgeSeconds !== undefined && (typeof maxAgeSeconds !== 'number' || !Number.isFinite(maxAgeSeconds) || maxAgeSeconds < 0)) {
-    throw new InvalidArgumentError(`maxAgeSeconds must be a finite number of seconds (≥ 0); got ${shown(maxAgeSeconds)}`)
+    throw new InvalidArgumentError(`maxAgeSeconds must be a finite number of seconds (≥ 0); got ${describeValue(maxAgeSeconds)}`)
   }
   if (clock !== undefined && typeof clock !== 'function') {
     throw new InvalidArgumentError('clock must be a function returning seconds since the epoch')

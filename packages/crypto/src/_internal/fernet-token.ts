@@ -4,7 +4,7 @@
 // decipher and computes its HMAC with two one-shot hashes (see signerFor and decrypterFor).
 import * as nodeCrypto from 'node:crypto'
 import { createCipheriv, createDecipheriv, createHmac, randomFillSync, timingSafeEqual, type Decipher } from 'node:crypto'
-import { InvalidArgumentError } from '@pytrack/core'
+import { InvalidArgumentError, describeValue } from '@pytrack/core'
 import { InvalidKeyError } from '../errors/invalid-key-error'
 import { InvalidTokenError } from '../errors/invalid-token-error'
 
@@ -34,11 +34,6 @@ const PADDING = ['', '==', '='] as const
 const KEY_TEXT = /^[A-Za-z0-9_\-+/]{43}=$/
 // Tokens: the URL-safe alphabet with '=' padding, as Python writes them (and requires).
 const TOKEN_TEXT = /^[A-Za-z0-9_-]+={0,2}$/
-
-/** A value for a message: numbers as they are, anything else by its type (String() can throw on objects). */
-export function shown(value: unknown): string {
-  return typeof value === 'number' ? String(value) : value === null ? 'null' : typeof value
-}
 
 /** Python's `int(time.time())`. */
 export function nowSeconds(): number {
@@ -193,7 +188,7 @@ export function plaintextBytes(data: unknown): Uint8Array {
 /** Checks a time in seconds since the epoch (Python's `current_time`). */
 export function checkTime(name: string, time: unknown): number {
   if (typeof time !== 'number' || !Number.isSafeInteger(time) || time < 0) {
-    throw new InvalidArgumentError(`${name} must be a whole number of seconds since the epoch (≥ 0); got ${shown(time)}`)
+    throw new InvalidArgumentError(`${name} must be a whole number of seconds since the epoch (≥ 0); got ${describeValue(time)}`)
   }
   return time
 }
@@ -202,7 +197,7 @@ export function checkTime(name: string, time: unknown): number {
 function checkTtl(ttl: unknown): number | undefined {
   if (ttl === undefined || ttl === null) return undefined
   if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 0) {
-    throw new InvalidArgumentError(`ttl must be a finite number of seconds (≥ 0); got ${shown(ttl)}`)
+    throw new InvalidArgumentError(`ttl must be a finite number of seconds (≥ 0); got ${describeValue(ttl)}`)
   }
   return ttl
 }

@@ -1,12 +1,11 @@
 import {
-  CONFIGURATION_FIELDS,
-  Configuration,
   ConfigurationError,
   InvalidArgumentError,
+  describeValue,
   getClickTrackingUrl,
   isPytrackError,
   parseClickDestination,
-  type ConfigurationInit,
+  type Configuration,
   type Metadata,
 } from '@pytrack/core'
 import type {
@@ -19,31 +18,11 @@ import type {
 } from '../types'
 import { hasPlaceholder, matchesDomain, normaliseDomain } from './link-rules'
 
-const DEFAULT_CONFIGURATION = new Configuration()
-
-function typeName(value: unknown): string {
-  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value
-}
-
-/** The configuration for this call: `options.configuration` with any field overrides applied once. */
-export function resolveConfiguration(options: AdaptTextOptions): Configuration {
-  const base = options.configuration ?? DEFAULT_CONFIGURATION
-  if (!(base instanceof Configuration)) {
-    throw new InvalidArgumentError('options.configuration must be a Configuration (new Configuration({...}))')
-  }
-  let overrides: Record<string, unknown> | undefined
-  for (const field of CONFIGURATION_FIELDS) {
-    const value = options[field]
-    if (value !== undefined) (overrides ??= {})[field] = value
-  }
-  return overrides === undefined ? base : base.with(overrides as ConfigurationInit)
-}
-
 export function booleanOption(options: object, name: string, fallback: boolean): boolean {
   const value = (options as Record<string, unknown>)[name]
   if (value === undefined) return fallback
   if (typeof value !== 'boolean') {
-    throw new InvalidArgumentError(`options.${name} must be true or false, not ${typeName(value)}`)
+    throw new InvalidArgumentError(`options.${name} must be true or false, not ${describeValue(value)}`)
   }
   return value
 }
@@ -51,7 +30,7 @@ export function booleanOption(options: object, name: string, fallback: boolean):
 export function optionsObject<T extends object>(options: T | undefined, fn: string): T {
   if (options === undefined || options === null) return {} as T
   if (typeof options !== 'object' || Array.isArray(options)) {
-    throw new InvalidArgumentError(`${fn}'s options must be an object such as { configuration }, not ${typeName(options)}`)
+    throw new InvalidArgumentError(`${fn}'s options must be an object such as { configuration }, not ${describeValue(options)}`)
   }
   return options
 }
@@ -60,12 +39,12 @@ function domainList(options: AdaptTextOptions, name: 'allowDomains' | 'denyDomai
   const value = options[name]
   if (value === undefined) return null
   if (!Array.isArray(value)) {
-    throw new InvalidArgumentError(`options.${name} must be an array of domain names such as ['example.com'], not ${typeName(value)}`)
+    throw new InvalidArgumentError(`options.${name} must be an array of domain names such as ['example.com'], not ${describeValue(value)}`)
   }
   return value.map((entry: unknown) => {
     const domain = typeof entry === 'string' ? normaliseDomain(entry) : null
     if (domain === null) {
-      throw new InvalidArgumentError(`options.${name} holds ${typeof entry === 'string' ? `"${entry}"` : typeName(entry)}, which is not a domain name such as example.com`)
+      throw new InvalidArgumentError(`options.${name} holds ${typeof entry === 'string' ? `"${entry}"` : describeValue(entry)}, which is not a domain name such as example.com`)
     }
     return domain
   })
@@ -75,7 +54,7 @@ function functionOption<T>(options: AdaptTextOptions, name: 'shouldTrackLink'): 
   const value = options[name]
   if (value === undefined) return null
   if (typeof value !== 'function') {
-    throw new InvalidArgumentError(`options.${name} must be a function (link) => boolean, not ${typeName(value)}`)
+    throw new InvalidArgumentError(`options.${name} must be a function (link) => boolean, not ${describeValue(value)}`)
   }
   return value as T
 }
@@ -117,7 +96,7 @@ export class LinkTracker {
     else if (perLink === true) this.perLink = defaultLinkMetadata
     else if (typeof perLink === 'function') this.perLink = perLink
     else {
-      throw new InvalidArgumentError(`options.linkMetadata must be true, false or a function (link) => metadata, not ${typeName(perLink)}`)
+      throw new InvalidArgumentError(`options.linkMetadata must be true, false or a function (link) => metadata, not ${describeValue(perLink)}`)
     }
     const base = configuration.baseClickTrackingUrl
     if (base === null) {
@@ -189,7 +168,7 @@ export class LinkTracker {
     const extra: unknown = perLink(contextOf(candidate))
     if (extra === undefined || extra === null) return null
     if (typeof extra !== 'object' || Array.isArray(extra)) {
-      throw new InvalidArgumentError(`options.linkMetadata returned ${typeName(extra)}; it must return a plain object of metadata, null or undefined`)
+      throw new InvalidArgumentError(`options.linkMetadata returned ${describeValue(extra)}; it must return a plain object of metadata, null or undefined`)
     }
     return extra as Metadata
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Configuration } from '@pytrack/core'
+import { Configuration, ConfigurationError, parseHttpOrigin } from '@pytrack/core'
 import { checkCoreOptions } from './core-options'
 
 describe('checkCoreOptions', () => {
@@ -47,6 +47,21 @@ describe('checkCoreOptions', () => {
       [{ forwardedHeader: 'via' }, 'forwardedHeader'],
     ] as const) {
       expect(() => checkCoreOptions(options as never)).toThrow(expect.objectContaining({ code: 'ERR_PYTRACK_CONFIGURATION', setting }))
+    }
+  })
+
+  it("checks allowedDestinations origins by core's origin rule: the same ConfigurationError and message as parseHttpOrigin", () => {
+    expect(checkCoreOptions({ allowedDestinations: ['HTTPS://Shop.Example.com:443'] }).locationFor('https://shop.example.com/a').allowed).toBe(true)
+    for (const origin of ['https://shop.example.com/path', 'ftp://shop.example.com', 'https://user:pw@shop.example.com', 'https://shop.example.com?']) {
+      let error: unknown
+      try {
+        checkCoreOptions({ allowedDestinations: ['www.example.com', origin] })
+      } catch (thrown) {
+        error = thrown
+      }
+      expect(error).toBeInstanceOf(ConfigurationError)
+      expect(error).toMatchObject({ setting: 'allowedDestinations' })
+      expect(() => parseHttpOrigin(origin, 'allowedDestinations[1]', { example: 'https://shop.example.com' })).toThrow((error as Error).message)
     }
   })
 })

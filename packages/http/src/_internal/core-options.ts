@@ -1,6 +1,6 @@
 // Option checking: every option of createTrackingHandler read and checked once, at creation,
 // into the values the handler uses on each hit. A wrong option is a ConfigurationError naming it.
-import { Configuration, ConfigurationError, type PytrackError, type TrackingResult } from '@pytrack/core'
+import { Configuration, ConfigurationError, describeValue, type PytrackError, type TrackingResult } from '@pytrack/core'
 import type { TrackingContext, TrackingHandlerOptions } from '../tracking-handler'
 import { createClassifier, type Classifier } from './classifier'
 import type { ForwardedHeader } from './client-ip'
@@ -119,7 +119,7 @@ export function checkCoreOptions(options: TrackingHandlerOptions): CoreOptions {
 
   const maxPathLength = options.maxPathLength ?? configuration.maxLinkLength * 2
   if (typeof maxPathLength !== 'number' || !Number.isInteger(maxPathLength) || maxPathLength < 16) {
-    throw new ConfigurationError(`maxPathLength must be a whole number of characters, at least 16; got ${typeof maxPathLength === 'number' ? String(maxPathLength) : typeof maxPathLength}`, { setting: 'maxPathLength' })
+    throw new ConfigurationError(`maxPathLength must be a whole number of characters, at least 16; got ${describeValue(maxPathLength)}`, { setting: 'maxPathLength' })
   }
 
   return {

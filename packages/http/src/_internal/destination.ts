@@ -2,6 +2,7 @@ import {
   ConfigurationError,
   isPytrackError,
   parseClickDestination,
+  parseHttpOrigin,
   type ClickDestination,
 } from '@pytrack/core'
 import { RedirectRefusedError } from '../errors/redirect-refused-error'
@@ -108,28 +109,14 @@ function compileAllowedDestinations(allowed: AllowedDestinations | undefined): (
   const origins = new Set<string>()
   const hosts = new Set<string>()
   const suffixes: string[] = []
-  for (const entry of allowed as readonly unknown[]) {
+  for (const [i, entry] of (allowed as readonly unknown[]).entries()) {
     if (typeof entry !== 'string' || entry.trim() === '') {
       throw new ConfigurationError('allowedDestinations entries must be non-empty strings such as "shop.example.com"', {
         setting: 'allowedDestinations',
       })
     }
     if (entry.includes('://')) {
-      let url: URL
-      try {
-        url = new URL(entry)
-      } catch {
-        throw new ConfigurationError(`allowedDestinations entry "${entry}" is not a valid origin such as https://shop.example.com`, {
-          setting: 'allowedDestinations',
-        })
-      }
-      if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.pathname !== '/' || url.search || url.hash) {
-        throw new ConfigurationError(
-          `allowedDestinations entry "${entry}" must be an http(s) origin without path, query or fragment, such as https://shop.example.com`,
-          { setting: 'allowedDestinations' },
-        )
-      }
-      origins.add(url.origin)
+      origins.add(parseHttpOrigin(entry, `allowedDestinations[${i}]`, { setting: 'allowedDestinations', example: 'https://shop.example.com' }))
     } else if (entry.startsWith('*.')) {
       suffixes.push(`.${hostnameOf(entry.slice(2), entry)}`)
     } else {

@@ -1,5 +1,14 @@
 import { randomUUID } from 'node:crypto'
-import { Configuration, InvalidArgumentError, toPythonJson, type TrackingResult } from '@pytrack/core'
+import {
+  InvalidArgumentError,
+  describeValue,
+  parseHttpOrigin,
+  parseHttpUrl,
+  resolveConfiguration,
+  toPythonJson,
+  type TrackingOptions,
+  type TrackingResult,
+} from '@pytrack/core'
 import type { Dispatcher } from 'undici'
 import type { WebhookEndpoint, WebhookEvent, WebhookOptions } from '../webhook-options'
 import { WebhookUrlNotAllowedError } from '../errors/webhook-url-not-allowed-error'
@@ -17,7 +26,8 @@ const DEFAULT_RETRY: { readonly attempts: number; readonly baseDelayMs: number; 
   budgetMs: 60_000,
 })
 
-const DEFAULT_CONFIGURATION = new Configuration()
+// The Configuration fields a webhook option may override for one call.
+const WEBHOOK_FIELDS = ['webhookUrl', 'webhookTimeoutSeconds'] as const
 const EVENTS: readonly WebhookEvent[] = ['open', 'click']
 const RESERVED_HEADERS = new Set([
   'content-type',
@@ -61,31 +71,19 @@ function plainObject(value: unknown, name: string): Record<string, unknown> {
   return value as Record<string, unknown>
 }
 
-/** A value for a message: numbers as they are, anything else by its type (String() can throw on objects). */
-export function shown(value: unknown): string {
-  return typeof value === 'number' ? String(value) : value === null ? 'null' : typeof value
-}
-
 function number(value: unknown, name: string, min: number, fallback: number, integer = false): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
-    throw new InvalidArgumentError(`${name} must be a finite ${integer ? 'integer' : 'number'} of at least ${min}; got ${shown(value)}`)
+    throw new InvalidArgumentError(`${name} must be a finite ${integer ? 'integer' : 'number'} of at least ${min}; got ${describeValue(value)}`)
   }
   return value
 }
 
-function httpUrl(value: unknown, name: string): URL {
-  if (typeof value !== 'string') throw new InvalidArgumentError(`${name} must be a string URL such as https://hooks.example.com/pytrack`)
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    throw new InvalidArgumentError(`${name} must be an absolute http(s) URL such as https://hooks.example.com/pytrack`)
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new InvalidArgumentError(`${name} must use http or https, not ${url.protocol}`)
-  }
-  return url
+const ENDPOINT_EXAMPLE = 'https://hooks.example.com/pytrack'
+
+/** An endpoint's URL: core's rule for a configured URL, never repeated (its path or query is often the receiver's token). */
+function endpointUrl(value: unknown, name: string): URL {
+  return parseHttpUrl(value, name, { setting: 'endpoints', example: ENDPOINT_EXAMPLE, secret: true })
 }
 
 function headersOf(value: unknown, name: string): Readonly<Record<string, string>> | null {
@@ -127,12 +125,7 @@ function allowOf(value: unknown): ((url: URL) => boolean) | null {
   }
   const origins = new Set<string>()
   for (const [i, item] of (value as unknown[]).entries()) {
-    const name = `allowedWebhookOrigins[${i}]`
-    const url = httpUrl(item, name)
-    if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || url.username || url.password) {
-      throw new InvalidArgumentError(`${name} must be an origin (scheme, host and port) such as https://hooks.example.com, not a URL with a path`)
-    }
-    origins.add(url.origin)
+    origins.add(parseHttpOrigin(item, `allowedWebhookOrigins[${i}]`, { setting: 'allowedWebhookOrigins', example: 'https://hooks.example.com', secret: true }))
   }
   return (url: URL): boolean => origins.has(url.origin)
 }
@@ -144,17 +137,7 @@ function timeoutMsOf(seconds: number): number {
 /** Checks options once; throws {@link InvalidArgumentError} or {@link ConfigurationError} for what is wrong. */
 export function prepare(options: WebhookOptions & { endpoints?: unknown }, withEndpoints: boolean): Prepared {
   const o = plainObject(options, 'options')
-  const base: unknown = o.configuration ?? DEFAULT_CONFIGURATION
-  if (!(base instanceof Configuration)) {
-    throw new InvalidArgumentError('options.configuration must be a Configuration (new Configuration({...}))')
-  }
-  let configuration: Configuration = base
-  if (o.webhookUrl !== undefined || o.webhookTimeoutSeconds !== undefined) {
-    configuration = configuration.with({
-      webhookUrl: o.webhookUrl as string | null | undefined,
-      webhookTimeoutSeconds: o.webhookTimeoutSeconds as number | undefined,
-    })
-  }
+  const configuration = resolveConfiguration(o as TrackingOptions, WEBHOOK_FIELDS)
   const configuredUrl = configuration.webhookUrl
   const keys = keysOf(o.secret, 'secret')
   const headers = headersOf(o.headers, 'headers')
@@ -195,7 +178,7 @@ export function prepare(options: WebhookOptions & { endpoints?: unknown }, withE
     for (const [i, item] of (o.endpoints as unknown[]).entries()) {
       const name = `endpoints[${i}]`
       if (typeof item === 'string') {
-        endpoints.push({ url: item, parsed: httpUrl(item, name), events: null, keys, timeoutMs: null, headers })
+        endpoints.push({ url: item, parsed: endpointUrl(item, name), events: null, keys, timeoutMs: null, headers })
         continue
       }
       const endpoint = plainObject(item, name) as Partial<WebhookEndpoint>
@@ -208,7 +191,7 @@ export function prepare(options: WebhookOptions & { endpoints?: unknown }, withE
       }
       endpoints.push({
         url: endpoint.url as string,
-        parsed: httpUrl(endpoint.url, `${name}.url`),
+        parsed: endpointUrl(endpoint.url, `${name}.url`),
         events,
         keys: endpoint.secret === undefined ? keys : keysOf(endpoint.secret, `${name}.secret`),
         timeoutMs:
@@ -273,15 +256,15 @@ function linkTimeoutMs(result: TrackingResult, prepared: Prepared): number | nul
   return timeoutMsOf(Math.min(value, MAX_LINK_TIMEOUT_SECONDS))
 }
 
+/** The link's webhook URL when it passes the rule a configured one does and the allow-list takes it, else null. */
 function allowedLinkUrl(link: string, allow: ((url: URL) => boolean) | null): URL | null {
   if (allow === null) return null
   let url: URL
   try {
-    url = new URL(link)
+    url = parseHttpUrl(link, 'webhookUrl', { secret: true })
   } catch {
     return null
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null
   return allow(url) === true ? url : null
 }
 

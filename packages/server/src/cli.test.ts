@@ -191,6 +191,20 @@ describe('pytrack (the CLI)', () => {
     expect([notTracking.code, notTracking.stderr]).toEqual([1, expect.stringMatching(/under neither base URL \(http:\/\/localhost:8080\/click\/, http:\/\/localhost:8080\/open\/\)/)])
   })
 
+  it("checks an encode destination by core's click destination rule, as a usage mistake", async () => {
+    // Refused by the rule the handler serves links by: a usage error (exit 2) in its words.
+    for (const destination of ['https:/example.com/x', 'https://example.com\\x', 'ftp://example.com/']) {
+      const run = await cli(['encode', 'click', destination])
+      expect([destination, run.code, run.stdout]).toEqual([destination, 2, ''])
+      expect(run.stderr).toMatch(/^pytrack: the click destination /)
+    }
+    // Taken as the rule takes it: a protocol-relative destination is served as https.
+    const relative = await cli(['encode', 'click', '//cdn.example.net/a', '--codec', 'base64'])
+    expect(relative.code).toBe(0)
+    const decoded = await cli(['decode', relative.stdout.trim()], { env: { PYTRACK_CODEC: 'base64' } })
+    expect(JSON.parse(decoded.stdout)).toMatchObject({ kind: 'click', url: '//cdn.example.net/a' })
+  })
+
   it('takes the settings flags serve takes for links (--port), and says flag mistakes in its own words', async () => {
     const port = await cli(['encode', 'open', '--port', '9000'])
     expect([port.code, port.stdout]).toEqual([0, expect.stringMatching(/^http:\/\/localhost:9000\/open\//)])

@@ -8,6 +8,7 @@ import {
   getOpenTrackingUrl,
   InvalidLinkError,
   isPytrackError,
+  parseClickDestination,
   type Configuration,
   type Metadata,
   type TrackingResult,
@@ -360,14 +361,12 @@ async function run(io: CliIo): Promise<number> {
       if (kind === 'click' && url === undefined) throw new UsageError('a click link needs the destination: pytrack encode click https://example.com/', 'encode')
       if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`, 'encode')
       if (kind === 'click') {
-        let parsed: URL | undefined
+        // Core's click destination rule, the one links are made and served by, said as a usage mistake.
         try {
-          parsed = new URL(url as string)
-        } catch {
-          parsed = undefined
-        }
-        if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
-          throw new UsageError(`the destination must be an absolute http(s) URL such as https://example.com/; got "${url as string}"`, 'encode')
+          parseClickDestination(url as string)
+        } catch (error) {
+          if (!isPytrackError(error, 'ERR_PYTRACK_INVALID_DESTINATION')) throw error
+          throw new UsageError(`${error.message}; got "${url as string}"`, 'encode')
         }
       }
       const metadata = metadataOf('encode', values)

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
-import { isPytrackError } from '@pytrack/core'
+import { isPytrackError, parseHttpUrl } from '@pytrack/core'
 import { thrownBy } from '../../../test-utils/errors'
 import { tempDir } from '../test/helpers'
 import { isLoopbackHost, loadSettings, readSettings, settingFlags, settingRows } from './settings'
@@ -145,6 +145,24 @@ describe('loadSettings', () => {
       expect(error.setting).toBe('PYTRACK_WEBHOOK_URL')
       expect(error.message).not.toContain('s3cretT0ken')
     }
+  })
+
+  it("checks URLs by core's rule (parseHttpUrl), said as a SettingsError naming the variable, flag or key", () => {
+    const cases: [Record<string, string>, string[], string, string, boolean][] = [
+      [{ PYTRACK_PUBLIC_URL: 'ftp://t.example.com' }, [], 'PYTRACK_PUBLIC_URL', 'ftp://t.example.com', false],
+      [{}, ['--public-url', 'https://t.example.com/a\tb'], '--public-url', 'https://t.example.com/a\tb', false],
+      [{ PYTRACK_CLICK_URL: 'https://t.example.com/cl ick/' }, [], 'PYTRACK_CLICK_URL', 'https://t.example.com/cl ick/', false],
+      [{ PYTRACK_WEBHOOK_URL: 'https://hooks.example.com/s3cretT0ken x' }, [], 'PYTRACK_WEBHOOK_URL', 'https://hooks.example.com/s3cretT0ken x', true],
+    ]
+    for (const [env, argv, setting, url, secret] of cases) {
+      const error = settingsError(() => loadSettings({ env, argv, cwd: dir }))
+      expect(error.setting).toBe(setting)
+      // The very message core gives, in the name the user wrote.
+      expect(() => parseHttpUrl(url, setting, { example: 'https://track.example.com', secret })).toThrow(error.message)
+      if (secret) expect(error.message).not.toContain('s3cretT0ken')
+    }
+    // The ends are trimmed first, as every text setting is (a line break from a file).
+    expect(loadSettings({ env: { PYTRACK_PUBLIC_URL: ' https://t.example.com/\n' }, cwd: dir }).publicUrl).toBe('https://t.example.com')
   })
 
   it('knows loopback hosts', () => {

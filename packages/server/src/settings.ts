@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
-import type { Metadata, PytrackingSettings } from '@pytrack/core'
+import { describeValue, parseHttpUrl, type Metadata, type PytrackingSettings } from '@pytrack/core'
 import { SettingsError } from './errors/settings-error'
 import { FlagError, parseFlags, type FlagSpec } from './_internal/flags'
 
@@ -99,7 +99,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 function text(name: string, value: unknown): string {
-  if (typeof value !== 'string') fail(name, `${name} must be a string, not ${value === null ? 'null' : typeof value}`)
+  if (typeof value !== 'string') fail(name, `${name} must be a string, not ${describeValue(value)}`)
   return value.trim()
 }
 
@@ -154,20 +154,16 @@ function oneOf<T extends string>(name: string, value: unknown, allowed: readonly
   return string as T
 }
 
-// `secret`: the URL may carry a token (webhook URLs often do), so the message does not repeat it.
+// Core's rule for a configured URL, its ConfigurationError said as a SettingsError naming the
+// source the user wrote. `secret`: the URL may carry a token (webhook URLs often do), so the
+// message does not repeat it.
 function httpUrl(name: string, value: unknown, secret = false): URL {
   const string = text(name, value)
-  const got = secret ? '' : `; got "${string}"`
-  let url: URL
   try {
-    url = new URL(string)
+    return parseHttpUrl(string, name, { example: 'https://track.example.com', secret })
   } catch (error) {
-    fail(name, `${name} must be an absolute http(s) URL such as https://track.example.com${got}`, error)
+    fail(name, (error as Error).message, error)
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    fail(name, `${name} must be an http or https URL${secret ? `; got the scheme "${url.protocol}"` : got}`)
-  }
-  return url
 }
 
 function baseUrl(name: string, value: unknown): string {

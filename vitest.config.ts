@@ -45,6 +45,8 @@ const config: ViteUserConfig = defineConfig({
         // Built packages for the runtime suites; a real PostgreSQL for the projects that test on it (started once for the run).
         globalSetup: [
           ...(runtimeSuites.includes(name) ? [`${root}test-utils/built-packages.ts`] : []),
+          // The server starts its built adapt worker (dist/adapt-worker.mjs) even when tested from src.
+          ...(name === 'server' ? [`${root}test-utils/built-server.ts`] : []),
           ...(POSTGRES_PROJECTS.has(name) ? [`${root}test-utils/postgres-global-setup.ts`] : []),
         ],
       },

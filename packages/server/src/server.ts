@@ -5,11 +5,12 @@ import { Configuration, isPytrackError } from '@pytrack/core'
 import type { ClassificationOptions } from '@pytrack/http'
 import { pino, type Logger } from 'pino'
 import { SettingsError } from './errors/settings-error'
+import { createAdaptPool } from './_internal/adapt-pool'
 import { createApiHandler } from './_internal/api'
 import { createDashboardRoutes } from './_internal/dashboard'
-import { codecOf } from './_internal/codec'
+import { configurationOf } from './_internal/codec'
 import { limitConnections } from './_internal/connection-limits'
-import { loadKeys } from './_internal/keys'
+import { loadKeys, type LoadedKeys } from './_internal/keys'
 import { openPostgresStore } from './_internal/open-store'
 import { prepareDatabaseFiles } from './_internal/private-files'
 import { OutboxDispatcher } from './_internal/outbox-dispatcher'
@@ -121,7 +122,7 @@ function linkSetup(
   settings: ServerSettings,
   logger: Pick<Logger, 'info' | 'warn'>,
   options: LinkConfigurationOptions = {},
-): { configuration: Configuration; keys: readonly string[] } {
+): { configuration: Configuration; keys: readonly string[]; loaded: LoadedKeys } {
   const keys = loadKeys(settings, options.createKey !== false)
   if (keys.source === 'created') {
     logger.info({ file: keys.file, codec: settings.codec }, 'created a new link key (keep this file: links made with it need it)')
@@ -130,15 +131,8 @@ function linkSetup(
   if (settings.codec === 'base64') {
     logger.warn('links use plain base64 (pytracking without a key): anyone can read and forge them; click links redirect only to PYTRACK_REDIRECT_ALLOW')
   }
-  const configuration = new Configuration({
-    baseOpenTrackingUrl: settings.baseOpenTrackingUrl,
-    baseClickTrackingUrl: settings.baseClickTrackingUrl,
-    defaultMetadata: settings.defaultMetadata,
-    includeDefaultMetadata: settings.includeDefaultMetadata,
-    appendSlash: settings.appendSlash,
-    codec: codecOf(settings, keys),
-  })
-  return { configuration, keys: keys.keys }
+  const configuration = configurationOf(settings, keys)
+  return { configuration, keys: keys.keys, loaded: keys }
 }
 
 function openDefaultStore(settings: ServerSettings, logger: Logger): EventStore {
@@ -206,7 +200,7 @@ export async function startServer(settings: ServerSettings, options: StartServer
   if (settings.apiToken === null && !isLoopbackHost(settings.host)) {
     throw new SettingsError(`PYTRACK_API_TOKEN is required when listening on ${settings.host} (outside localhost)`, { setting: 'PYTRACK_API_TOKEN' })
   }
-  const { configuration, keys } = linkSetup(settings, logger)
+  const { configuration, keys, loaded } = linkSetup(settings, logger)
   let store: EventStore
   if (options.store !== undefined) store = options.store
   else if (settings.databaseUrl === null) store = openDefaultStore(settings, logger)
@@ -238,11 +232,13 @@ export async function startServer(settings: ServerSettings, options: StartServer
       verdicts: options.verdicts,
       clock: options.clock,
     })
+    const adaptPool = createAdaptPool({ settings, keys: loaded }, logger)
     const api = createApiHandler({
       store,
       configuration,
       apiToken: settings.apiToken,
       logger,
+      adaptPool,
       wakeDispatcher: () => dispatcher.wake(),
     })
 
@@ -299,6 +295,7 @@ export async function startServer(settings: ServerSettings, options: StartServer
         clearTimeout(timer)
         // Verdicts relabelling earlier events after the last answers: written before the store closes.
         await tracking.settled()
+        await adaptPool.close()
         await dispatcher.close(Math.max(0, settings.shutdownTimeoutMs - (Date.now() - started)))
         await retention.stop()
         await store.close()

@@ -7,13 +7,14 @@ import {
   type JsonValue,
   type Metadata,
 } from '@pytrack/core'
-import { adaptHtml, adaptText, type AdaptHtmlOptions } from '@pytrack/html'
+import { adaptBody, adaptOptions } from './adapt-body'
 import { checkAdaptSize } from './adapt-limit'
+import { AdaptJobError, type AdaptJob, type AdaptPool } from './adapt-pool'
 import type { Logger } from 'pino'
 import { ApiError } from '../errors/api-error'
 import type { EventStore, EventSubject, OutboxItem, OutboxStatus, TimeRange, TimeseriesInterval, TrackingEvent } from '../store/event-store'
 import { decodeCursor, encodeCursor, groupKey, pageLimit } from './cursor'
-import { createTokenCheck, readJsonBody, sendError, sendJson } from './http-io'
+import { createTokenCheck, readJsonBody, sendError, sendJson, sendJsonText } from './http-io'
 import { OPENAPI_DOCUMENT } from './openapi'
 import { checkBody, documentedOperations, findPath, readParameters, takesJsonLines } from './openapi-validator'
 import { serveBatch } from './batch'
@@ -29,6 +30,8 @@ export interface ApiContext {
   logger: Logger
   /** Called after a failed delivery is put back in the queue. */
   wakeDispatcher: () => void
+  /** Where adapt requests run; without one, on the event loop. */
+  adaptPool?: AdaptPool
 }
 
 /** A request that passed the checks of its OpenAPI operation. */
@@ -58,16 +61,6 @@ function subjectOf(body: Record<string, unknown>): EventSubject {
 /** How a privacy request named its subject, for the log: `emailId` or the metadata key, never the value. */
 function subjectKind(subject: EventSubject): string {
   return 'emailId' in subject ? 'emailId' : subject.key
-}
-
-/** The adapt options of a body the schema has checked; null means "the default". */
-function adaptOptions(body: Record<string, unknown>, configuration: Configuration): AdaptHtmlOptions {
-  const options: AdaptHtmlOptions = { configuration }
-  for (const key of ['clickTracking', 'openTracking', 'linkMetadata', 'pixelPosition', 'trapLink', 'allowDomains', 'denyDomains'] as const) {
-    const value = body[key]
-    if (value !== undefined && value !== null) Object.assign(options, { [key]: value })
-  }
-  return options
 }
 
 const HOUR = 3_600_000
@@ -165,18 +158,20 @@ function publicDelivery(item: OutboxItem): OutboxItem {
 /** Turns any error into the API's answer; only unknown errors are logged (never the request body). */
 function toApiError(error: unknown, logger: Logger): ApiError {
   if (error instanceof ApiError) return error
-  if (isPytrackError(error)) {
-    switch (error.code) {
+  // A pytrack error thrown here or in the adapt worker (which sends its code and message).
+  const known = isPytrackError(error) || (error instanceof AdaptJobError && error.code !== null) ? error : undefined
+  if (known) {
+    switch (known.code) {
       case 'ERR_PYTRACK_METADATA':
-        return new ApiError(error.message, { status: 400, reason: 'invalid_metadata' })
+        return new ApiError(known.message, { status: 400, reason: 'invalid_metadata' })
       case 'ERR_PYTRACK_LINK_TOO_LONG':
-        return new ApiError(error.message, { status: 400, reason: 'link_too_long' })
+        return new ApiError(known.message, { status: 400, reason: 'link_too_long' })
       case 'ERR_PYTRACK_INVALID_LINK':
-        return new ApiError(error.message, { status: 400, reason: 'invalid_link' })
+        return new ApiError(known.message, { status: 400, reason: 'invalid_link' })
       case 'ERR_PYTRACK_INVALID_ARGUMENT':
       case 'ERR_PYTRACK_INVALID_DESTINATION':
       case 'ERR_PYTRACK_CONFIGURATION':
-        return new ApiError(error.message, { status: 400, reason: 'invalid_request' })
+        return new ApiError(known.message, { status: 400, reason: 'invalid_request' })
       case 'ERR_PYTRACK_STORE':
         logger.error({ err: error }, 'event store failed')
         return new ApiError('the event store is not available; try again later', { status: 503, reason: 'unavailable' })
@@ -197,6 +192,8 @@ function toApiError(error: unknown, logger: Logger): ApiError {
 export function createApiHandler(context: ApiContext): (request: IncomingMessage, response: ServerResponse) => boolean {
   const { store, configuration, logger } = context
   const authorized = createTokenCheck(context.apiToken)
+  const adapt = async (job: AdaptJob): Promise<string> =>
+    context.adaptPool ? context.adaptPool.run(job) : JSON.stringify(adaptBody(job, configuration))
 
   // Keyed by the document's path templates and methods; see checkRoutes.
   const routes: Record<string, Record<string, Handler>> = {
@@ -228,28 +225,17 @@ export function createApiHandler(context: ApiContext): (request: IncomingMessage
         sendJson(response, 201, { url })
       },
     },
+    // In the adapt worker when the server has one (startServer), so tracking never waits behind it.
     '/api/v1/adapt': {
       POST: async ({ body, response }) => {
         checkAdaptSize(body.html as string, 'html')
-        const result = adaptHtml(body.html as string, metadataOf(body), adaptOptions(body, configuration))
-        sendJson(response, 200, {
-          html: result.html,
-          links: result.links.map((link) => ({ url: link.url, trackingUrl: link.trackingUrl })),
-          pixelUrl: result.pixel?.url ?? null,
-          trapUrl: result.trapLink?.trackingUrl ?? null,
-          warnings: result.warnings,
-        })
+        sendJsonText(response, 200, await adapt({ kind: 'html', body }))
       },
     },
     '/api/v1/adapt-text': {
       POST: async ({ body, response }) => {
         checkAdaptSize(body.text as string, 'text')
-        const result = adaptText(body.text as string, metadataOf(body), adaptOptions(body, configuration))
-        sendJson(response, 200, {
-          text: result.text,
-          links: result.links.map((link) => ({ url: link.url, trackingUrl: link.trackingUrl })),
-          warnings: result.warnings,
-        })
+        sendJsonText(response, 200, await adapt({ kind: 'text', body }))
       },
     },
     '/api/v1/adapt/batch': {

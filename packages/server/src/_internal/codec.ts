@@ -1,4 +1,4 @@
-import { base64Codec, isPytrackError, type Codec } from '@pytrack/core'
+import { base64Codec, Configuration, isPytrackError, type Codec } from '@pytrack/core'
 import { fernetCodec, signedCodec } from '@pytrack/crypto'
 import { SettingsError } from '../errors/settings-error'
 import { settingSource, type ServerSettings } from '../settings'
@@ -19,4 +19,16 @@ export function codecOf(settings: Pick<ServerSettings, 'codec' | 'maxLinkAgeSeco
       { setting: keys.source === 'settings' ? where : settingSource(settings, 'keyFile'), cause: error },
     )
   }
+}
+
+/** The link configuration of the settings and the loaded keys: the server's, its adapt worker's and the CLI's. */
+export function configurationOf(settings: ServerSettings, keys: LoadedKeys): Configuration {
+  return new Configuration({
+    baseOpenTrackingUrl: settings.baseOpenTrackingUrl,
+    baseClickTrackingUrl: settings.baseClickTrackingUrl,
+    defaultMetadata: settings.defaultMetadata,
+    includeDefaultMetadata: settings.includeDefaultMetadata,
+    appendSlash: settings.appendSlash,
+    codec: codecOf(settings, keys),
+  })
 }

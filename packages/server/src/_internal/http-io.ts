@@ -43,11 +43,15 @@ const JSON_HEADERS = {
 }
 
 export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  sendJsonText(response, status, JSON.stringify(body), headers)
+}
+
+/** {@link sendJson} of a body already written as JSON text. */
+export function sendJsonText(response: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
   if (response.headersSent) {
     response.destroy()
     return
   }
-  const text = JSON.stringify(body)
   response.writeHead(status, { ...JSON_HEADERS, 'content-length': Buffer.byteLength(text), ...headers })
   response.end(text)
 }

@@ -1,6 +1,7 @@
 // How long the largest adapt request the API takes holds the event loop the pixels and redirects
 // share: `tsx --tsconfig ../../tsconfig.bench.json bench/adapt-delay.ts`. Prints the worst
-// event-loop delay (perf_hooks.monitorEventLoopDelay) over 5 requests of each kind.
+// event-loop delay (perf_hooks.monitorEventLoopDelay) over 5 requests of each kind. The client runs
+// in the same process, so its own JSON work counts too: the figure is an upper bound.
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { startTestServer } from '../test/helpers'
 import { MAX_ADAPT_LINKS } from '../src/_internal/adapt-limit'
@@ -19,6 +20,6 @@ for (const [name, [path, json]] of Object.entries(cases)) {
   delay.enable()
   for (let i = 0; i < 5; i++) await server.api(path, { method: 'POST', json })
   delay.disable()
-  console.log(`${name.padEnd(40)} worst event-loop delay ${(delay.max / 1e6).toFixed(1)} ms, p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms`)
+  console.log(`${name.padEnd(40)} worst event-loop delay ${(delay.max / 1e6).toFixed(1)} ms, p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms (aim < 50 ms; 89.8 ms worst when adapting on the event loop)`)
 }
 await server.stop()

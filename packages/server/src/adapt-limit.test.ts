@@ -1,8 +1,8 @@
 import { request as httpRequest } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startTestServer, type TestServer } from '../test/helpers'
+import { spawnServer } from '../test/child-server'
+import { startTestServer, tempDir, TOKEN, type TestServer } from '../test/helpers'
 import { MAX_ADAPT_LINKS } from './_internal/adapt-limit'
-import { TOKEN } from '../test/helpers'
 
 let server: TestServer
 beforeAll(async () => {
@@ -52,25 +52,38 @@ function post(url: string, json: unknown): { sent: Promise<void>; answered: Prom
 }
 
 describe('adapt requests run beside the tracking routes, not in front of them', () => {
-  it('answers pixels and /healthz one after another while the largest adapt request is worked on', async () => {
-    const pixel = server.local((await (await server.api('/api/v1/links/open', { method: 'POST', json: { metadata: { n: 1 } } })).json() as { url: string }).url)
-    const links = Array.from({ length: MAX_ADAPT_LINKS }, (_, i) => `<a href="https://example.com/${i}">x</a>`).join('\n')
-    const html = `<body>${links}<p>${filler(1_000_000)}</p></body>`
-    // Before the adapt worker, a request sent after the whole body was answered only once the
-    // adapt was done (the event loop was busy with it): none came back in between.
-    const adapting = post(`${server.server.url}/api/v1/adapt`, { html })
-    let done = false
-    const status = adapting.answered.finally(() => (done = true))
-    await adapting.sent
-    let answeredMeanwhile = 0
-    while (!done) {
-      const [open, health] = await Promise.all([fetch(pixel), fetch(`${server.server.url}/healthz`)])
-      expect([open.status, health.status]).toEqual([200, 200])
-      await Promise.all([open.arrayBuffer(), health.arrayBuffer()])
-      if (!done) answeredMeanwhile++
+  it('answers pixels one after another while the largest adapt request is worked on (the server in its own process)', { timeout: 60_000 }, async () => {
+    const dir = tempDir()
+    const child = await spawnServer({ PYTRACK_DATA_DIR: dir.path, PYTRACK_API_TOKEN: TOKEN })
+    try {
+      const made = await fetch(`${child.url}/api/v1/links/open`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: '{"metadata":{"n":1}}' })
+      const pixel = `${child.url}${new URL(((await made.json()) as { url: string }).url).pathname}`
+      const links = Array.from({ length: MAX_ADAPT_LINKS }, (_, i) => `<a href="https://example.com/${i}">x</a>`).join('\n')
+      const html = `<body>${links}<p>${filler(1_000_000)}</p></body>`
+      for (let round = 0; round < 2; round++) { // the second round: the worker is up
+        const adapting = post(`${child.url}/api/v1/adapt`, { html })
+        let done = false
+        const status = adapting.answered.finally(() => (done = true))
+        await adapting.sent
+        // Pixels one at a time until the adapt answer arrives. With the adapt on the event loop
+        // the server answered none once it began adapting (only the few that came in while it
+        // read and parsed the body); in the worker it takes 20 to 300 pixels' time here. (Measured: 0 and 0 on the event loop;
+        // 268 and 20 in the worker, the first round starting it.)
+        let answeredMeanwhile = 0
+        while (!done) {
+          const open = await fetch(pixel, { headers: { 'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36' } })
+          expect(open.status).toBe(200)
+          await open.arrayBuffer()
+          if (!done) answeredMeanwhile++
+        }
+        expect(await status).toBe(200)
+        expect(answeredMeanwhile).toBeGreaterThanOrEqual(5)
+      }
+    } finally {
+      child.child.kill('SIGTERM')
+      await child.exited
+      dir.remove()
     }
-    expect(await status).toBe(200)
-    expect(answeredMeanwhile).toBeGreaterThanOrEqual(5)
   })
 
   it('answers the library errors thrown in the worker as before: 400 invalid_request naming the option', async () => {

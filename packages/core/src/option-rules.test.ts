@@ -10,15 +10,7 @@ import {
   parseHttpUrl,
   resolveConfiguration,
 } from './index'
-
-function thrown(run: () => unknown): unknown {
-  try {
-    run()
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected a throw')
-}
+import { thrownBy as thrown } from '../../../test-utils/errors'
 
 describe('describeValue', () => {
   it('shows numbers, booleans and null as they are, anything else by its type', () => {

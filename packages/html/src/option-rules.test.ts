@@ -2,6 +2,7 @@
 // getClickTrackingUrl, whichever function of this package is called.
 import { describe, expect, it } from 'vitest'
 import { Configuration, ConfigurationError, InvalidArgumentError, getClickTrackingUrl } from '@pytrack/core'
+import { thrownBy } from '../../../test-utils/errors'
 import { adaptHtml, adaptText, compileHtml, compileText } from './index'
 
 const configuration = new Configuration({ baseClickTrackingUrl: 'https://t.example.com/c/', baseOpenTrackingUrl: 'https://t.example.com/o/' })
@@ -12,14 +13,7 @@ const calls: [string, (options: object) => unknown][] = [
   ['compileText', (options) => compileText('see https://e.com/', options).render({ n: 1 })],
 ]
 
-function thrown(run: () => unknown): Error {
-  try {
-    run()
-  } catch (error) {
-    return error as Error
-  }
-  throw new Error('expected a throw')
-}
+const thrown = (run: () => unknown): Error => thrownBy(run) as Error
 
 describe.each(calls)('%s', (_name, call) => {
   it("gives core's ConfigurationError for a bad URL override, never repeating a webhook URL", () => {

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from './errors/invalid-argument-error'
 import { InvalidDestinationError, type InvalidDestinationReason } from './errors/invalid-destination-error'
+import { describeValue } from './option-rules'
 
 /**
  * A click destination as the tracking handler redirects to it.
@@ -50,7 +51,7 @@ function refuse(reason: InvalidDestinationReason, why: string): never {
  */
 export function parseClickDestination(destination: string): ClickDestination {
   if (typeof destination !== 'string') {
-    throw new InvalidArgumentError(`the click destination must be a string, not ${destination === null ? 'null' : typeof destination}`)
+    throw new InvalidArgumentError(`the click destination must be a string, not ${describeValue(destination)}`)
   }
   const protocolRelative = destination.startsWith('//')
   if (!protocolRelative && !HTTP_PREFIX.test(destination)) {

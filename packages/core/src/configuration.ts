@@ -195,7 +195,7 @@ function metadataObject(value: unknown): Readonly<Record<string, JsonValue>> | n
   if (value === undefined || value === null) return null
   if (checkedMetadata.has(value as object)) return value as Readonly<Record<string, JsonValue>>
   if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new ConfigurationError(`defaultMetadata must be a plain object of JSON values, not ${Array.isArray(value) ? 'an array' : typeof value}`, {
+    throw new ConfigurationError(`defaultMetadata must be a plain object of JSON values, not ${describeValue(value)}`, {
       setting: 'defaultMetadata',
     })
   }

@@ -5,6 +5,7 @@ import { CONFIGURATION_FIELDS, Configuration, isConfiguration, type Configuratio
 import { ConfigurationError } from './errors/configuration-error'
 import { InvalidArgumentError } from './errors/invalid-argument-error'
 import { InvalidLinkError } from './errors/invalid-link-error'
+import { describeValue } from './option-rules'
 import { LinkTooLongError } from './errors/link-too-long-error'
 import { MetadataError } from './errors/metadata-error'
 import { isPytrackError } from './errors/pytrack-error'
@@ -202,7 +203,7 @@ export function getClickTrackingUrl(
   options?: TrackingOptions,
 ): string {
   if (typeof urlToTrack !== 'string') {
-    throw new InvalidArgumentError(`urlToTrack must be a string, not ${urlToTrack === null ? 'null' : typeof urlToTrack}`)
+    throw new InvalidArgumentError(`urlToTrack must be a string, not ${describeValue(urlToTrack)}`)
   }
   checkClickDestination(urlToTrack)
   const configuration = resolveConfiguration(options)
@@ -213,7 +214,7 @@ const ABSOLUTE_URL = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/]*/
 
 function tokenOf(urlOrPath: unknown, base: string | null, maxLength: number): string {
   if (typeof urlOrPath !== 'string') {
-    throw new InvalidArgumentError(`the tracking link must be a string, not ${urlOrPath === null ? 'null' : typeof urlOrPath}`)
+    throw new InvalidArgumentError(`the tracking link must be a string, not ${describeValue(urlOrPath)}`)
   }
   // Refuse oversized input before doing any work on it.
   if (urlOrPath.length > maxLength * 2) {
@@ -357,7 +358,7 @@ function urlPath(kind: 'open' | 'click', url: string, options: TrackingOptions |
   const configuration = resolveConfiguration(options)
   const base = kind === 'open' ? configuration.baseOpenTrackingUrl : configuration.baseClickTrackingUrl
   const field = kind === 'open' ? 'baseOpenTrackingUrl' : 'baseClickTrackingUrl'
-  if (typeof url !== 'string') throw new InvalidArgumentError(`url must be a string, not ${typeof url}`)
+  if (typeof url !== 'string') throw new InvalidArgumentError(`url must be a string, not ${describeValue(url)}`)
   if (base === null) throw new ConfigurationError(`${field} is not set, so the ${kind} link path cannot be found`, { setting: field })
   if (!url.startsWith(base)) throw new InvalidLinkError(`the URL does not start with ${field} (${base})`)
   return url.slice(base.length)

@@ -67,7 +67,7 @@ function secretOf(item: unknown, index: number): Secret {
   else if (value instanceof Uint8Array) key = Buffer.from(value)
   else {
     throw new InvalidKeyError(
-      `secret #${index + 1} must be a string, bytes or { id, secret }, not ${value === null ? 'null' : typeof value}`,
+      `secret #${index + 1} must be a string, bytes or { id, secret }, not ${describeValue(value)}`,
     )
   }
   if (key.length < MIN_SECRET_BYTES) {

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, getOpenTrackingUrl, isDoNotTrack, resolveConfiguration, type Configuration, type Metadata } from '@pytrack/core'
+import { InvalidArgumentError, describeValue, getOpenTrackingUrl, isDoNotTrack, resolveConfiguration, type Configuration, type Metadata } from '@pytrack/core'
 import type {
   AdaptHtmlOptions,
   AdaptHtmlResult,
@@ -132,7 +132,7 @@ export interface HtmlSettings {
 
 export function htmlSettings(html: unknown, options: AdaptHtmlOptions | undefined, fn: string): HtmlSettings {
   if (typeof html !== 'string') {
-    throw new InvalidArgumentError(`${fn} takes the HTML as a string, not ${html === null ? 'null' : typeof html}; decode a Buffer with .toString('utf8') first`)
+    throw new InvalidArgumentError(`${fn} takes the HTML as a string, not ${describeValue(html)}; decode a Buffer with .toString('utf8') first`)
   }
   const settings = optionsObject(options, fn)
   const clickTracking = booleanOption(settings, 'clickTracking', true)

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, isDoNotTrack, resolveConfiguration, type Metadata } from '@pytrack/core'
+import { InvalidArgumentError, describeValue, isDoNotTrack, resolveConfiguration, type Metadata } from '@pytrack/core'
 import type { AdaptTextOptions, AdaptTextResult, SkippedLink, TrackedLink } from './types'
 import {
   LinkTracker,
@@ -69,7 +69,7 @@ export function adaptText(text: string, metadata?: Metadata | null, options?: Ad
 
 export function textSettings(text: unknown, options: AdaptTextOptions | undefined, fn: string): AdaptTextOptions {
   if (typeof text !== 'string') {
-    throw new InvalidArgumentError(`${fn} takes the text as a string, not ${text === null ? 'null' : typeof text}`)
+    throw new InvalidArgumentError(`${fn} takes the text as a string, not ${describeValue(text)}`)
   }
   return optionsObject(options, fn)
 }

@@ -65,7 +65,7 @@ export function parseFernetKey(key: unknown): FernetKeys {
     bytes = Buffer.from(key)
   } else {
     throw new InvalidKeyError(
-      `a Fernet key must be a string (URL-safe base64, as Fernet.generateKey() returns) or 32 bytes, not ${key === null ? 'null' : typeof key}`,
+      `a Fernet key must be a string (URL-safe base64, as Fernet.generateKey() returns) or 32 bytes, not ${describeValue(key)}`,
     )
   }
   const encryption = bytes.subarray(16, 32)
@@ -181,7 +181,7 @@ export function plaintextBytes(data: unknown): Uint8Array {
   if (typeof data === 'string') return Buffer.from(data, 'utf8')
   if (data instanceof Uint8Array) return data
   throw new InvalidArgumentError(
-    `Fernet encrypts a string or bytes (Uint8Array/Buffer), not ${data === null ? 'null' : typeof data}`,
+    `Fernet encrypts a string or bytes (Uint8Array/Buffer), not ${describeValue(data)}`,
   )
 }
 
@@ -251,7 +251,7 @@ export function decodeToken(token: unknown): Buffer | undefined {
   else if (token instanceof Uint8Array) text = Buffer.from(token.buffer, token.byteOffset, token.byteLength).toString('latin1')
   else {
     throw new InvalidArgumentError(
-      `a Fernet token must be a string or bytes, not ${token === null ? 'null' : typeof token}`,
+      `a Fernet token must be a string or bytes, not ${describeValue(token)}`,
     )
   }
   const length = text.length

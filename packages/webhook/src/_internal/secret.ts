@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto'
-import { InvalidArgumentError } from '@pytrack/core'
+import { InvalidArgumentError, describeValue } from '@pytrack/core'
 
 /**
  * A Standard Webhooks secret: `whsec_<base64>` (at least 24 bytes once decoded) or the raw key bytes.
@@ -34,7 +34,7 @@ function secretKey(secret: WebhookSecret, name: string): Uint8Array {
   } else if (secret instanceof Uint8Array) {
     key = secret
   } else {
-    throw new InvalidArgumentError(`${name} must be a "whsec_<base64>" string or a Uint8Array, not ${secret === null ? 'null' : typeof secret}`)
+    throw new InvalidArgumentError(`${name} must be a "whsec_<base64>" string or a Uint8Array, not ${describeValue(secret)}`)
   }
   if (key.length < MIN_KEY_BYTES) {
     throw new InvalidArgumentError(

@@ -30,9 +30,17 @@ export class AdaptJobError extends Error {
   }
 }
 
+/**
+ * Adapt requests waiting for the worker or in it, at most: each holds up to 1 MiB of email, so a
+ * flood of them is refused (503) instead of queued without end.
+ */
+export const MAX_QUEUED_ADAPTS = 8
+
 export interface AdaptPool {
   /** Adapts in the worker; resolves with the response body (JSON text). */
   run(job: AdaptJob): Promise<string>
+  /** Jobs sent to the worker and not answered yet. */
+  readonly queued: number
   close(): Promise<void>
 }
 
@@ -79,6 +87,9 @@ export function createAdaptPool(workerData: AdaptWorkerData, logger: Pick<Logger
   }
 
   return {
+    get queued() {
+      return pending.size
+    },
     run(job) {
       const id = nextId++
       return new Promise<string>((resolve, reject) => {

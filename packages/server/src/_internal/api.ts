@@ -9,7 +9,7 @@ import {
 } from '@pytrack/core'
 import { adaptBody, adaptOptions } from './adapt-body'
 import { checkAdaptSize } from './adapt-limit'
-import { AdaptJobError, type AdaptJob, type AdaptPool } from './adapt-pool'
+import { AdaptJobError, MAX_QUEUED_ADAPTS, type AdaptJob, type AdaptPool } from './adapt-pool'
 import type { Logger } from 'pino'
 import { ApiError } from '../errors/api-error'
 import type { EventStore, EventSubject, OutboxItem, OutboxStatus, TimeRange, TimeseriesInterval, TrackingEvent } from '../store/event-store'
@@ -192,8 +192,14 @@ function toApiError(error: unknown, logger: Logger): ApiError {
 export function createApiHandler(context: ApiContext): (request: IncomingMessage, response: ServerResponse) => boolean {
   const { store, configuration, logger } = context
   const authorized = createTokenCheck(context.apiToken)
-  const adapt = async (job: AdaptJob): Promise<string> =>
-    context.adaptPool ? context.adaptPool.run(job) : JSON.stringify(adaptBody(job, configuration))
+  const adapt = async (job: AdaptJob): Promise<string> => {
+    const pool = context.adaptPool
+    if (!pool) return JSON.stringify(adaptBody(job, configuration))
+    if (pool.queued >= MAX_QUEUED_ADAPTS) {
+      throw new ApiError(`the server is adapting ${MAX_QUEUED_ADAPTS} emails already; try again in a moment`, { status: 503, reason: 'unavailable' })
+    }
+    return pool.run(job)
+  }
 
   // Keyed by the document's path templates and methods; see checkRoutes.
   const routes: Record<string, Record<string, Handler>> = {

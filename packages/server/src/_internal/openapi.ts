@@ -62,7 +62,7 @@ const ERROR_WHEN: Record<number, string> = {
   413: 'The body is over the limit of the endpoint: 64 KiB, 1 MiB for the adapt endpoints, a line over its limit for the batch endpoint.',
   415: 'The body is not sent as `Content-Type: application/json` (`application/x-ndjson` for the batch endpoint).',
   500: 'A bug; the server log has it.',
-  503: 'The event store failed; try again later.',
+  503: 'The event store failed, or the server is adapting as many emails as it queues; try again later.',
 }
 
 const json = (schema: Schema, description: string, mediaType = 'application/json'): Schema => ({ description, content: { [mediaType]: { schema } } })

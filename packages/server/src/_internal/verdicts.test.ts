@@ -26,6 +26,18 @@ function run(hits: Partial<VerdictHit>[]): { own: (string | null)[]; final: stri
 }
 
 describe('machine verdicts across the hits of one email', () => {
+  it('tells links apart the same after an email has had more links than it numbers at once', () => {
+    // 1,500 different links, one every 6 s (no burst, no sweep), then three within 5 s: a burst,
+    // whose first link is one the window numbered again.
+    const hits: Partial<VerdictHit>[] = Array.from({ length: 1_500 }, (_, i) => ({ time: T + i * 6_000, destination: `https://shop.example.com/${i}` }))
+    const end = T + 1_500 * 6_000
+    hits.push({ time: end, destination: 'https://shop.example.com/1499' }, { time: end + 2_000, destination: 'https://shop.example.com/x' }, { time: end + 4_000, destination: 'https://shop.example.com/y' })
+    const { own, final } = run(hits)
+    expect(own.slice(0, 1_500).every((label) => label === null)).toBe(true)
+    expect(own.slice(-1)).toEqual(['burst'])
+    expect(final.slice(-4)).toEqual(['human', 'burst', 'burst', 'burst'])
+  })
+
   it('a trap click voids the clicks within 10 s around it, and the opens from its network', () => {
     const { own, final } = run([
       { kind: 'click', time: T - 11_000, destination: 'https://shop.example.com/early' },

@@ -75,6 +75,8 @@ export interface VerdictEntry {
   firstLabel: string
   network: string | null
   destination: string | null
+  /** Its destination's number in its email's window (-1 for an open): the rules compare numbers, not URLs. */
+  link: number
   label: string
   machine: boolean
   trap: boolean
@@ -120,6 +122,27 @@ interface EmailWindow {
   /** How many of them are clicks: an open with no click around needs no look at the others. */
   clicks: number
   last: number
+  /** A number for each destination clicked in the window (rebuilt when it grows past {@link MAX_LINKS_PER_EMAIL}). */
+  links: Map<string | null, number>
+}
+
+/** Destinations numbered per email before the numbering is rebuilt from the hits the window holds. */
+const MAX_LINKS_PER_EMAIL = 1024
+
+/** The number of a click's destination in its email's window. */
+function linkOf(window: EmailWindow, destination: string | null): number {
+  let link = window.links.get(destination)
+  if (link !== undefined) return link
+  if (window.links.size >= MAX_LINKS_PER_EMAIL) {
+    // Many links in one window's life: number again only those its hits still hold.
+    window.links.clear()
+    for (const entry of window.entries) if (entry.kind === 'click') entry.link = linkOf(window, entry.destination)
+    const again = window.links.get(destination)
+    if (again !== undefined) return again
+  }
+  link = window.links.size
+  window.links.set(destination, link)
+  return link
 }
 
 /** The recent hits of every email, and the rules that judge a new one against them. */
@@ -156,6 +179,7 @@ export class Verdicts {
       firstLabel: hit.label,
       network: networkKey(hit.clientIp),
       destination: hit.destination,
+      link: hit.kind === 'click' ? linkOf(window, hit.destination) : -1,
       label: hit.label,
       machine: hit.machine,
       trap: hit.trap,
@@ -172,9 +196,13 @@ export class Verdicts {
 
     const entries = window.entries
     let recentClicks = 0
-    // Distinct links clicked in the last 5 s and in the last second, this one included (clicks only).
-    const destinations = hit.kind === 'click' ? new Set<string | null>([hit.destination]) : null
-    const fast = hit.kind === 'click' ? new Set<string | null>([hit.destination]) : null
+    // Distinct links clicked in the last 5 s (this one, a second, a third: all the rule needs to
+    // know) and whether another was clicked in the last second. Numbers, not URLs, and no Set:
+    // this loop runs over up to 64 hits on every click.
+    const link = entry.link
+    let secondLink = -1
+    let burstLinks = 1
+    let fastLinks = 1
     // Newest first, and no further back than the widest rule (the trap's 10 s).
     for (let i = hit.kind === 'open' && window.clicks === 0 ? -1 : entries.length - 1; i >= 0; i--) {
       const other = entries[i]!
@@ -188,22 +216,29 @@ export class Verdicts {
       }
       if (hit.kind === 'click' && other.kind === 'click' && !other.trap && hit.time - other.time <= BURST_MS) {
         recentClicks++
-        destinations!.add(other.destination)
-        if (hit.time - other.time <= FAST_MS) fast!.add(other.destination)
+        if (other.link !== link) {
+          if (secondLink === -1) {
+            secondLink = other.link
+            burstLinks = Math.max(burstLinks, 2)
+          } else if (other.link !== secondLink) {
+            burstLinks = 3
+          }
+          if (hit.time - other.time <= FAST_MS) fastLinks = 2
+        }
       }
       if (other.kind !== hit.kind && sameNetwork && apart <= TOGETHER_MS && atDelivery(hit) && atDelivery(other)) {
         own ??= 'delivery-scan'
         mark(changes, other, 'delivery-scan')
       }
       if (
-        hit.kind === 'click' && other.kind === 'click' && !hit.trap && other.destination === hit.destination &&
+        hit.kind === 'click' && other.kind === 'click' && !hit.trap && other.link === link &&
         !sameNetwork && other.network !== null && entry.network !== null && hit.time - other.time <= CLICK_CHECK_MS && hit.time >= other.time
       ) {
         mark(changes, other, 'click-time-scan')
       }
     }
     const soonAfterSending = hit.issuedAt === null || hit.time < hit.issuedAt || hit.time - hit.issuedAt <= SCAN_AFTER_SENDING_MS
-    if (recentClicks > 0 && !hit.trap && ((soonAfterSending && destinations!.size >= BURST_LINKS) || fast!.size >= 2)) {
+    if (recentClicks > 0 && !hit.trap && ((soonAfterSending && burstLinks >= BURST_LINKS) || fastLinks >= 2)) {
       own ??= 'burst'
       for (let i = entries.length - 1; i >= 0 && hit.time - entries[i]!.time <= TRAP_MS; i--) {
         const other = entries[i]!
@@ -235,7 +270,7 @@ export class Verdicts {
   #windowOf(emailId: string, now: number): EmailWindow {
     const horizon = now - this.#windowMs
     let window = this.#emails.get(emailId)
-    if (window === undefined) window = { entries: [], clicks: 0, last: now }
+    if (window === undefined) window = { entries: [], clicks: 0, last: now, links: new Map() }
     else this.#emails.delete(emailId)
     window.last = Math.max(window.last, now)
     this.#emails.set(emailId, window)
@@ -285,18 +320,33 @@ export function reclassifiedPayload(emailId: string, eventId: number, time: numb
  * included). Opens from the network within the chain are part of it. Null when no sweep.
  */
 function sweepOf(entries: readonly VerdictEntry[], hit: VerdictEntry): VerdictEntry[] | null {
-  const links = new Set<string | null>([hit.destination])
-  const chain: VerdictEntry[] = []
+  // First whether it is one (two more links than the hit's, no allocation), then its hits.
+  let second = -1
+  let links = 1
   let last = hit.time
+  let end = entries.length
   for (let i = entries.length - 1; i >= 0; i--) {
     const other = entries[i]!
     if (last - other.time > SWEEP_GAP_MS) break
+    end = i
     if (other.network !== hit.network || other.trap) continue
-    chain.push(other)
-    if (other.kind === 'click') links.add(other.destination)
+    if (other.kind === 'click' && other.link !== hit.link) {
+      if (second === -1) {
+        second = other.link
+        links = Math.max(links, 2)
+      } else if (other.link !== second) {
+        links = 3
+      }
+    }
     last = other.time
   }
-  return links.size >= SWEEP_LINKS ? chain : null
+  if (links < SWEEP_LINKS) return null
+  const chain: VerdictEntry[] = []
+  for (let i = entries.length - 1; i >= end; i--) {
+    const other = entries[i]!
+    if (other.network === hit.network && !other.trap) chain.push(other)
+  }
+  return chain
 }
 
 /** Within a minute of the link's issue time; true when the time is unknown (or the clocks disagree). */

@@ -78,10 +78,11 @@ describe('parseHttpUrl', () => {
   })
 
   it('repeats a public URL in the message but never a secret one', () => {
-    for (const bad of ['hooks.example.com/s3cr3t', 'ftp://hooks.example.com/s3cr3t', 'https://hooks.example.com/s3cr3t\n']) {
+    for (const bad of ['hooks.example.com/s3cr3t', 'ftp://hooks.example.com/s3cr3t', 'https://hooks.example.com/s3cr3t\n', 's3cr3t:x', 'xoxb-s3cr3t:x']) {
       expect((thrown(() => parseHttpUrl(bad, 'baseUrl')) as Error).message).toContain('s3cr3t')
       expect((thrown(() => parseHttpUrl(bad, 'webhookUrl', { secret: true })) as Error).message).not.toContain('s3cr3t')
     }
+    expect(() => parseHttpUrl('xoxb-s3cr3t:x', 'webhookUrl', { secret: true })).toThrow(/^webhookUrl must use http or https$/)
   })
 
   it('works or throws ConfigurationError for any input, and never echoes a secret', () => {
@@ -100,7 +101,7 @@ describe('parseHttpUrl', () => {
           url = parseHttpUrl(value, 'webhookUrl', { secret: true })
         } catch (error) {
           expect(error).toBeInstanceOf(ConfigurationError)
-          expect((error as Error).message).not.toContain(secret)
+          expect((error as Error).message.toLowerCase()).not.toContain(secret.toLowerCase())
           return
         }
         expect(typeof value).toBe('string')

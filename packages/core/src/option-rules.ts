@@ -71,7 +71,8 @@ export function parseHttpUrl(value: unknown, name: string, options: HttpUrlOptio
     throw new ConfigurationError(`${name} must be an absolute http(s) URL such as ${example}${got}`, { setting })
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigurationError(`${name} must use http or https, not "${url.protocol}"${got}`, { setting })
+    // A secret's scheme is not shown either: in `xoxb-123:abc` it is the secret's first part.
+    throw new ConfigurationError(`${name} must use http or https${options.secret === true ? '' : `, not "${url.protocol}"${got}`}`, { setting })
   }
   if (/\s/.test(value)) {
     throw new ConfigurationError(

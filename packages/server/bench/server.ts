@@ -1,10 +1,9 @@
 // pnpm bench: recorded opens a second under 64 connections (autocannon), the pytrack server
 // (each open committed to SQLite before it is answered) side by side with @pytrack/http's bare
 // node handler (same configuration, no store). Each server runs in its own process.
-import { spawn } from 'node:child_process'
 import { cpus } from 'node:os'
-import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
+import { startTarget, type Target } from './target-process'
 
 const CONNECTIONS = 64
 const WARMUP_SECONDS = 2
@@ -25,25 +24,6 @@ interface Figures {
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.floor(sorted.length / 2)] ?? 0
-}
-
-interface Target {
-  url: string
-  open: string
-  click: string
-  stop: () => Promise<unknown>
-}
-
-async function startTarget(mode: string, extra: string[] = []): Promise<Target> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('target.ts', import.meta.url)), mode, ...extra], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  })
-  const line = await new Promise<string>((resolve, reject) => {
-    child.stdout.once('data', (data: Buffer) => resolve(String(data)))
-    child.once('exit', (code) => reject(new Error(`bench target exited with ${String(code)}`)))
-  })
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  return { ...(JSON.parse(line) as { url: string; open: string; click: string }), stop: () => (child.stdin.end(), exited) }
 }
 
 async function run(url: string, seconds: number): Promise<Figures> {

@@ -4,16 +4,14 @@
 // and without the trap link. (2) The per-hit cost of verdicts: recorded opens (and clicks) a
 // second, and per CPU-second of the server process, with verdicts on and off (each server in
 // its own process, runs interleaved).
-import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import { cpus } from 'node:os'
-import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { Fernet } from '@pytrack/crypto'
 import { loadSettings, openSqliteEventStore, startServer } from '../src/index'
 import type { TrackingEvent } from '../src/store/event-store'
 import { tempDir } from '../test/helpers'
 import { APPLE_RANGES, driveTraffic, planTraffic, scoreTraffic, simulatedClock, type LabelScore } from '../test/traffic'
+import { cpuSeconds, startTarget, type Target } from './target-process'
 
 const RECIPIENTS = 2_000
 const SEED = 2026
@@ -64,53 +62,27 @@ async function accuracy(trapLink: boolean): Promise<void> {
   }
 }
 
-interface Target {
-  url: string
-  open: string
-  click: string
-  pid: number
-  stop: () => Promise<unknown>
-}
-
-async function startTarget(extra: string[]): Promise<Target> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('target.ts', import.meta.url)), 'recorded', 'normal', ...extra], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  })
-  const line = await new Promise<string>((resolve, reject) => {
-    child.stdout.once('data', (data: Buffer) => resolve(String(data)))
-    child.once('exit', (code) => reject(new Error(`bench target exited with ${String(code)}`)))
-  })
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  return { ...(JSON.parse(line) as { url: string; open: string; click: string }), pid: child.pid!, stop: () => (child.stdin.end(), exited) }
-}
-
-/** CPU seconds the process has used (user + system), from /proc (Linux). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / 100
-}
-
 interface Run {
   rps: number
   perCpu: number
 }
 
 async function measure(target: Target, path: string, seconds: number): Promise<Run> {
-  const cpu = cpuSeconds(target.pid)
+  const cpu = cpuSeconds([target.pid])
   const result = await autocannon({
     url: target.url + path,
     connections: 64,
     duration: seconds,
     headers: { 'user-agent': 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko)', accept: 'image/*', 'accept-language': 'en' },
   })
-  return { rps: result.requests.average, perCpu: result.requests.total / Math.max(0.01, cpuSeconds(target.pid) - cpu) }
+  return { rps: result.requests.average, perCpu: result.requests.total / Math.max(0.01, cpuSeconds([target.pid]) - cpu) }
 }
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0
 
 async function cost(kind: 'open' | 'click'): Promise<void> {
-  const on = await startTarget([])
-  const off = await startTarget(['no-verdicts'])
+  const on = await startTarget('recorded', ['normal'])
+  const off = await startTarget('recorded', ['normal', 'no-verdicts'])
   const runs: Record<'on' | 'off', Run[]> = { on: [], off: [] }
   const path = (target: Target): string => (kind === 'open' ? target.open : target.click)
   await measure(on, path(on), 2)

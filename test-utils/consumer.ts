@@ -16,6 +16,16 @@ export function workspacePackages(): string[] {
   })
 }
 
+/** Every public entry point of the workspace (`@pytrack/http/node`...), from each package.json's exports. */
+export function workspaceEntries(): string[] {
+  return workspacePackages().flatMap((name) => {
+    const manifest = JSON.parse(readFileSync(join(repoRoot, 'packages', name, 'package.json'), 'utf8')) as { name: string; exports?: Record<string, unknown> }
+    return Object.keys(manifest.exports ?? { '.': null })
+      .filter((subpath) => subpath !== './package.json')
+      .map((subpath) => (subpath === '.' ? manifest.name : `${manifest.name}/${subpath.slice(2)}`))
+  })
+}
+
 function run(command: string, args: string[], cwd: string): string {
   const result = spawnSync(command, args, { cwd, encoding: 'utf8' })
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} in ${cwd} failed: ${result.stderr || result.error?.message}`)

@@ -190,7 +190,7 @@ const children: ChildProcess[] = []
 
 beforeAll(() => {
   app = consumerApp(new Map(inject('packedTarballs')), {
-    packages: ['@types/node', '@types/express', 'express', 'fastify', 'hono', '@hono/node-server', 'pg', '@types/pg'],
+    packages: ['@types/node', '@types/express', 'express', 'fastify', 'hono', '@hono/node-server', 'koa', '@types/koa', 'pg', '@types/pg'],
   })
   const checked = blocks.filter((block) => !block.rule?.skip)
   errors = app.typeErrors(Object.fromEntries(checked.map((block) => [block.file, source(block)])), ['node'])

@@ -1,3 +1,4 @@
-import { packageBuild } from '../../tsdown.base'
+import { exportedEntries, packageBuild } from '../../tsdown.base'
 
-export default packageBuild(['src/index.ts', 'src/node.ts', 'src/express.ts', 'src/fastify.ts', 'src/hono.ts'])
+// One entry point per subpath of package.json's exports.
+export default packageBuild(exportedEntries(import.meta.url))

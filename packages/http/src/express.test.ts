@@ -13,6 +13,10 @@ describeTrackingBehaviour('Express', async (mounts) => {
 })
 
 describe('toExpressHandler', () => {
+  it('exports exactly these names', async () => {
+    expect(Object.keys(await import('./express')).sort()).toEqual(['createExpressHandler', 'toExpressHandler'])
+  })
+
   it('passes requests that are not tracking routes to the next middleware', async () => {
     const app = express()
     app.use('/t', toExpressHandler(createTrackingHandler()))

@@ -16,6 +16,10 @@ describeTrackingBehaviour('Fastify', async (mounts) => {
 })
 
 describe('toFastifyPlugin', () => {
+  it('exports exactly these names', async () => {
+    expect(Object.keys(await import('./fastify')).sort()).toEqual(['createFastifyPlugin', 'toFastifyPlugin'])
+  })
+
   it('leaves other routes and body parsing of the app untouched', async () => {
     const app = Fastify()
     await app.register(toFastifyPlugin(createTrackingHandler()), { prefix: '/t' })

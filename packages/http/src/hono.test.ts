@@ -13,6 +13,10 @@ describeTrackingBehaviour('Hono', async (mounts) => {
 })
 
 describe('toHonoHandler', () => {
+  it('exports exactly these names', async () => {
+    expect(Object.keys(await import('./hono')).sort()).toEqual(['createHonoApp', 'createHonoHandler', 'toHonoHandler'])
+  })
+
   it('calls next() for paths that are not tracking routes', async () => {
     const app = new Hono()
     app.use('/t/*', toHonoHandler(createTrackingHandler()))

@@ -23,6 +23,10 @@ describeTrackingBehaviour('node:http (generic Web handler path)', async (mounts)
 })
 
 describe('toNodeHandler', () => {
+  it('exports exactly these names', async () => {
+    expect(Object.keys(await import('./node')).sort()).toEqual(['createNodeHandler', 'toNodeHandler'])
+  })
+
   it('refuses what is not a handler with a pytrack error', () => {
     expect(() => toNodeHandler({} as never)).toThrow(expect.objectContaining({ code: 'ERR_PYTRACK_INVALID_ARGUMENT' }))
   })

@@ -9,9 +9,11 @@ import { htmlish } from '../test/generated-html'
 import { adaptHtml, adaptText, compileHtml, compileText, type AdaptHtmlOptions, type LinkContext } from './index'
 
 const files = corpusFiles()
-// The generated markup, with the opt-outs that rewrite an href (Postal's `+notrack`) mixed in.
+// The generated markup, with the opt-outs that rewrite an href (Postal's `+notrack`) and
+// malformed http(s) links (left untracked with a warning) mixed in.
+const oddLinks = ['<a href="https+notrack://example.com/p">', '<a href="HTTP&#43;notrack://example.com/q">', ' data-msys-clicktrack="0" ', '<a href="http://">', '<a href="https:/example.com/r">']
 const markup = fc
-  .array(fc.oneof(htmlish, fc.constantFrom('<a href="https+notrack://example.com/p">', '<a href="HTTP&#43;notrack://example.com/q">', ' data-msys-clicktrack="0" ')), { maxLength: 4 })
+  .array(fc.oneof(htmlish, fc.constantFrom(...oddLinks)), { maxLength: 4 })
   .map((parts) => parts.join(''))
 
 /** A deterministic codec other than base64, so the general sealing path is compared byte for byte. */
@@ -114,6 +116,18 @@ describe('compileHtml', () => {
         expect(result.html).toContain(`href="${link.trackingUrl}"`)
       })
       expect(getOpenTrackingResult(result.pixel!.url, { configuration: fernet }).metadata).toEqual({ message_id: id })
+    }
+  })
+
+  it('warns about malformed links as adaptHtml does, for every recipient', () => {
+    // Templates leave `http://` where a URL is to be filled in; it is no link to track.
+    const html = '<body><a href="http://">Survey</a> <a href="https:/example.com/x">x</a> <a href="https://example.com/ok">ok</a></body>'
+    const template = compileHtml(html, { configuration })
+    for (const metadata of [{ customer_id: 1 }, { customer_id: 2 }]) {
+      const result = template.render(metadata)
+      expect(result).toEqual(adaptHtml(html, metadata, { configuration }))
+      expect(result.warnings.map((warning) => warning.code)).toEqual(['invalid-url'])
+      expect(result.warnings[0]!.message).toMatch(/^2 link\(s\) were left untracked/)
     }
   })
 

@@ -61,6 +61,9 @@ export function compileHtml(html: string, options?: AdaptHtmlOptions): CompiledH
   const slots = new TrackingSlots(settings.configuration)
   const tracker = settings.clickTracking ? new LinkTracker(null, settings.options, settings.configuration) : null
   const plan = planHtml(html, settings, tracker, tracker === null ? () => null : slotRecorder(tracker, slots))
+  // What the tracker found wrong with the links (malformed URLs) is the same for every recipient,
+  // and comes first, as in adaptHtml. Links too long for a recipient are adaptHtml's to render.
+  if (tracker !== null) plan.warnings.unshift(...tracker.warnings())
   return new HtmlTemplate(html, settings, plan, slots)
 }
 

@@ -1,8 +1,10 @@
 // POST /api/v1/adapt/batch over real HTTP: JSON lines in, JSON lines out, read and written as they go.
+import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { getClickTrackingResult, getOpenTrackingResult, getOpenTrackingUrl } from '@pytrack/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BROWSER, TOKEN, startTestServer, type TestServer } from '../test/helpers'
+import { BATCH_READ_AHEAD, batchWaitChannel } from './_internal/batch'
 
 let t: TestServer
 beforeAll(async () => {
@@ -154,5 +156,49 @@ describe('streaming', () => {
     expect(rendered).toBe(20_000)
     // The pixel was answered while the batch was still being written, not after it.
     expect(pixelAnsweredAt).toBeLessThan(20_000)
+  })
+
+  it('holds a client that does not read back: the socket\'s buffer and the read-ahead stay bounded, and the batch goes on when it reads', async () => {
+    // Each answer is about 40 KB: 2,000 of them (80 MB) are far more than the kernel's socket buffers take.
+    const big = `<html><body><p>${'All the news of the season. '.repeat(1500)}</p><a href="https://example.com/a">A</a> <a href="https://example.com/b">B</a></body></html>`
+    const count = 2_000
+    const waits: { recipients: number; buffered: number; readAhead: number }[] = []
+    let firstWait: () => void = () => undefined
+    const waited = new Promise<void>((resolve) => (firstWait = resolve))
+    const onWait = (message: unknown): void => {
+      waits.push(message as (typeof waits)[number])
+      firstWait()
+    }
+    subscribe(batchWaitChannel.name, onWait)
+    try {
+      const client = openBatch()
+      client.write(lines({ html: big }))
+      client.write(lines(...Array.from({ length: count }, (_, n) => ({ metadata: { message_id: `m-${n}` } }))))
+      client.end()
+      const response = await client.response
+      response.pause()
+      // The client reads nothing: the server fills the socket, then waits for it instead of buffering the rest.
+      await waited
+      const [first] = waits
+      const answerBytes = 45_000
+      expect(first!.recipients).toBeLessThan(count)
+      for (const wait of waits) {
+        expect(wait.buffered).toBeLessThan(64 * 1024 + 2 * answerBytes + 16 * 1024)
+        expect(wait.readAhead).toBeLessThanOrEqual(BATCH_READ_AHEAD + 64 * 1024)
+      }
+      // Now it reads: every recipient is answered, in order.
+      let answered = 0
+      let end: Record<string, unknown> = {}
+      for await (const line of answerLines(response)) {
+        if (line.done === true) end = line
+        else expect(line.index).toBe(answered++)
+      }
+      expect(end).toEqual({ done: true, count, failed: 0 })
+      expect(answered).toBe(count)
+      for (const wait of waits) expect(wait.buffered).toBeLessThan(64 * 1024 + 2 * answerBytes + 16 * 1024)
+      expect(waits.length).toBeGreaterThan(1)
+    } finally {
+      unsubscribe(batchWaitChannel.name, onWait)
+    }
   })
 })

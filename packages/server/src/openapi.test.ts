@@ -34,7 +34,7 @@ describe('the OpenAPI document', () => {
     const codes = (OPENAPI_DOCUMENT as { components: { schemas: { Error: { properties: { error: { properties: { code: { enum: string[] } } } } } } } })
       .components.schemas.Error.properties.error.properties.code.enum
     expect(codes.sort()).toEqual(
-      ['body_too_large', 'internal', 'invalid_json', 'invalid_link', 'invalid_metadata', 'invalid_request', 'link_too_long', 'method_not_allowed', 'not_found', 'unauthorized', 'unavailable', 'unsupported_media_type'].sort(),
+      ['body_too_large', 'internal', 'invalid_json', 'invalid_link', 'invalid_metadata', 'invalid_request', 'link_too_long', 'method_not_allowed', 'not_found', 'request_timeout', 'unauthorized', 'unavailable', 'unsupported_media_type'].sort(),
     )
     for (const operation of documentedOperations()) {
       const statuses = Object.keys(operation.spec.responses as object)

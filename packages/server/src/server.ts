@@ -7,12 +7,14 @@ import { pino, type Logger } from 'pino'
 import { SettingsError } from './errors/settings-error'
 import { createAdaptPool } from './_internal/adapt-pool'
 import { createApiHandler } from './_internal/api'
+import { isBatchRequest } from './_internal/batch'
 import { createDashboardRoutes } from './_internal/dashboard'
 import { configurationOf } from './_internal/codec'
 import { limitConnections } from './_internal/connection-limits'
 import { loadKeys, type LoadedKeys } from './_internal/keys'
 import { openPostgresStore } from './_internal/open-store'
 import { prepareDatabaseFiles } from './_internal/private-files'
+import { limitRequestTime } from './_internal/request-deadline'
 import { OutboxDispatcher } from './_internal/outbox-dispatcher'
 import { startRetentionJob } from './_internal/retention'
 import { createTrackingRoutes } from './_internal/tracking-routes'
@@ -245,9 +247,12 @@ export async function startServer(settings: ServerSettings, options: StartServer
     const dashboard = createDashboardRoutes({ apiToken: settings.apiToken, logger })
 
     const server = createServer(
-      // A slow client gives up its socket within about 12 s (timeouts are checked every 2 s).
-      { keepAliveTimeout: 5_000, requestTimeout: 10_000, headersTimeout: 10_000, connectionsCheckingInterval: 2_000 },
+      // A slow client gives up its socket within about 12 s: its headers within 10 s (checked
+      // every 2 s), its body within 10 s of them (limitRequestTime, except the batch endpoint's,
+      // which streams under a per-line limit), and no connection stays silent 10 s (limitConnections).
+      { keepAliveTimeout: 5_000, requestTimeout: 0, headersTimeout: 10_000, connectionsCheckingInterval: 2_000 },
       (req: IncomingMessage, res: ServerResponse) => {
+        if (!isBatchRequest(req)) limitRequestTime(req, res)
         if (!api(req, res) && !dashboard(req, res)) tracking(req, res)
       },
     )
@@ -256,6 +261,7 @@ export async function startServer(settings: ServerSettings, options: StartServer
     server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
       if (!socket.writable || error.code === 'ECONNRESET') socket.destroy()
       else if (error.code === 'HPE_HEADER_OVERFLOW') socket.end('HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n')
+      else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n')
       else socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
     })
 

@@ -1,7 +1,10 @@
-// POST /api/v1/adapt/batch: one template, many recipients, both ways as JSON lines. The request
-// is read a chunk at a time and each answer line written as soon as it is made (with the
-// socket's backpressure), so a batch of any size holds one chunk of it in memory; the work
+// POST /api/v1/adapt/batch: one template, many recipients, both ways as JSON lines. Streaming
+// with backpressure both ways: the body is read a small chunk at a time, only when the work
+// wants more (the socket is paused meanwhile, so TCP holds the sender back), and the answers
+// are written in chunks, waiting for 'drain' whenever the socket's buffer is full, so a client
+// that reads slowly holds the reading back instead of filling the server's memory. The work
 // gives the event loop back every few milliseconds, so the pixels and redirects stay fast.
+import { channel } from 'node:diagnostics_channel'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { StringDecoder } from 'node:string_decoder'
 import type { Metadata } from '@pytrack/core'
@@ -10,25 +13,47 @@ import { ApiError } from '../errors/api-error'
 import { checkAdaptSize } from './adapt-limit'
 import { checkSchema } from './openapi-validator'
 
+/** The path of the batch endpoint: the one route without the whole-request time limit. */
+export const BATCH_PATH = '/api/v1/adapt/batch'
 /** The template line may be as large as an adapt request; a recipient's line is small. */
 export const BATCH_TEMPLATE_LIMIT: number = 1024 * 1024
 export const BATCH_RECIPIENT_LIMIT: number = 64 * 1024
 /** The most recipients one request takes (a campaign larger than this is sent in parts). */
 export const MAX_BATCH_RECIPIENTS = 1_000_000
 /**
- * The body read ahead of the work, at most: a batch's recipient lines (about 60 bytes each) are
- * taken as fast as the client sends them up to this, so its upload is not held back by the
- * answer (which is 20 to 30 times larger) and ends within the server's request timeout (10 s);
- * past it the socket is paused until the work catches up.
+ * The body read ahead of the work, at most (beyond it the request stream's own 16 KiB and the
+ * kernel's socket buffer): past it the socket is paused until the work catches up.
  */
-export const BATCH_READ_AHEAD: number = 8 * 1024 * 1024
+export const BATCH_READ_AHEAD: number = 64 * 1024
+/**
+ * A batch has no time limit as a whole (100,000 recipients take longer than the other routes'
+ * 10 s), but each line has: the server waits at most this long, in all, for the client to
+ * send the rest of the line it is reading (time spent waiting for the client to read the
+ * answer does not count). A peer that sends nothing, or dribbles a line, is cut off with an
+ * error line; shorter than the 10 s idle limit, so that line is sent before the idle limit
+ * would close the connection.
+ */
+export const BATCH_LINE_TIMEOUT_MS = 8_000
+/** Answers gathered before a write: the socket's buffer holds about this (and one email) at most. */
+const WRITE_CHUNK = 64 * 1024
 /** Work at most this long before giving the event loop back. */
 const SLICE_MS = 4
+
+/**
+ * Published each time the batch waits for the client to read its answer (the socket's buffer
+ * full): `{ recipients, buffered, readAhead }`. Free when nobody listens; the tests listen.
+ */
+export const batchWaitChannel: ReturnType<typeof channel> = channel('pytrack:server:batch-wait')
 
 const STREAM_HEADERS = {
   'content-type': 'application/x-ndjson; charset=utf-8',
   'cache-control': 'no-store',
   'x-content-type-options': 'nosniff',
+}
+
+/** Whether a request is for the batch endpoint (which keeps its own time limits). */
+export function isBatchRequest(request: IncomingMessage): boolean {
+  return request.method === 'POST' && (request.url ?? '').split('?', 1)[0] === BATCH_PATH
 }
 
 interface Template {
@@ -37,58 +62,117 @@ interface Template {
   metadata: Metadata
 }
 
-/** The body's chunks, read ahead up to {@link BATCH_READ_AHEAD} bytes. */
-async function* readAhead(request: IncomingMessage): AsyncGenerator<Buffer> {
-  const queue: Buffer[] = []
-  let queued = 0
-  let ended = false
-  let failure: Error | null = null
-  let wake: (() => void) | null = null
-  const notify = (): void => {
-    const resolve = wake
-    wake = null
+const cutOff = (): ApiError => new ApiError('the request body was cut off before its end', { status: 400, reason: 'invalid_request' })
+
+/** The body's chunks as the work asks for them, read ahead up to {@link BATCH_READ_AHEAD} bytes. */
+class BodyReader {
+  readonly #request: IncomingMessage
+  #queue: Buffer[] = []
+  #queued = 0
+  #ended = false
+  #failure: Error | null = null
+  #wake: (() => void) | null = null
+  #discarding = false
+
+  constructor(request: IncomingMessage) {
+    this.#request = request
+    request.on('data', (chunk: Buffer) => {
+      if (this.#discarding) return
+      this.#queue.push(chunk)
+      this.#queued += chunk.length
+      if (this.#queued >= BATCH_READ_AHEAD) request.pause()
+      this.#notify()
+    })
+    request.once('end', () => {
+      this.#ended = true
+      this.#notify()
+    })
+    request.once('error', (error) => {
+      this.#failure ??= error
+      this.#notify()
+    })
+    request.once('close', () => {
+      if (!this.#ended) this.#failure ??= cutOff()
+      this.#notify()
+    })
+  }
+
+  /** Bytes read and not yet taken. */
+  get queued(): number {
+    return this.#queued
+  }
+
+  #notify(): void {
+    const resolve = this.#wake
+    this.#wake = null
     resolve?.()
   }
-  request.on('data', (chunk: Buffer) => {
-    queue.push(chunk)
-    queued += chunk.length
-    if (queued > BATCH_READ_AHEAD) request.pause()
-    notify()
-  })
-  request.once('end', () => {
-    ended = true
-    notify()
-  })
-  request.once('error', (error) => {
-    failure = error
-    notify()
-  })
-  request.once('close', () => {
-    if (!ended) failure ??= new ApiError('the request body was cut off before its end', { status: 400, reason: 'invalid_request' })
-    notify()
-  })
-  for (;;) {
-    const chunk = queue.shift()
-    if (chunk !== undefined) {
-      queued -= chunk.length
-      if (request.isPaused() && queued <= BATCH_READ_AHEAD) request.resume()
-      yield chunk
-      continue
+
+  /** The next chunk, or null at the end of the body; refused after waiting `ms` for it. */
+  async next(ms: number): Promise<Buffer | null> {
+    for (;;) {
+      const chunk = this.#queue.shift()
+      if (chunk !== undefined) {
+        this.#queued -= chunk.length
+        if (this.#request.isPaused() && this.#queued < BATCH_READ_AHEAD) this.#request.resume()
+        return chunk
+      }
+      if (this.#failure !== null) throw this.#failure
+      if (this.#ended) return null
+      if (ms <= 0) throw timedOut()
+      let timer: NodeJS.Timeout | undefined
+      const waited = await new Promise<boolean>((resolve) => {
+        this.#wake = () => resolve(true)
+        timer = setTimeout(() => resolve(false), ms)
+      })
+      clearTimeout(timer)
+      if (!waited) {
+        this.#wake = null
+        throw timedOut()
+      }
     }
-    if (failure !== null) throw failure
-    if (ended) return
-    await new Promise<void>((resolve) => (wake = resolve))
+  }
+
+  /**
+   * After an error line: the rest of the body is read and thrown away (so the answer reaches
+   * a client still sending, where closing would reset the connection), for at most
+   * {@link BATCH_LINE_TIMEOUT_MS}; a body that goes on longer loses its connection.
+   */
+  discard(): void {
+    this.#discarding = true
+    this.#queue = []
+    this.#queued = 0
+    const request = this.#request
+    if (this.#ended || request.destroyed) return
+    const timer = setTimeout(() => request.socket.destroy(), BATCH_LINE_TIMEOUT_MS).unref()
+    request.once('close', () => clearTimeout(timer))
+    request.once('end', () => clearTimeout(timer))
+    request.resume()
   }
 }
 
+const timedOut = (): ApiError =>
+  new ApiError(`no complete line of the batch arrived within ${BATCH_LINE_TIMEOUT_MS / 1000} s of the server asking for it; send each line whole, ending with \\n`, {
+    status: 408,
+    reason: 'request_timeout',
+  })
+
 const lineLimit = (first: boolean): number => (first ? BATCH_TEMPLATE_LIMIT : BATCH_RECIPIENT_LIMIT)
 
-/** The lines of a JSON lines body, a chunk's worth at a time; a line over its limit is refused. */
-async function* lineChunks(request: IncomingMessage): AsyncGenerator<string[]> {
+/**
+ * The lines of a JSON lines body, a chunk's worth at a time; a line over its limit is refused,
+ * and so is a line the client takes more than {@link BATCH_LINE_TIMEOUT_MS} of waiting to send.
+ */
+async function* lineChunks(body: BodyReader): AsyncGenerator<string[]> {
   const decoder = new StringDecoder('utf8')
   let pending = ''
   let first = true
-  for await (const chunk of readAhead(request)) {
+  let budget = BATCH_LINE_TIMEOUT_MS
+  for (;;) {
+    const asked = performance.now()
+    const chunk = await body.next(budget)
+    if (chunk === null) break
+    budget -= performance.now() - asked
     pending += decoder.write(chunk)
     const lines: string[] = []
     let start = 0
@@ -99,6 +183,7 @@ async function* lineChunks(request: IncomingMessage): AsyncGenerator<string[]> {
       first = false
     }
     pending = pending.slice(start)
+    if (lines.length > 0) budget = BATCH_LINE_TIMEOUT_MS
     // Answered first, then refused: the lines before the long one get their answers.
     if (lines.length > 0) yield lines
     const newline = pending.indexOf('\n')
@@ -183,8 +268,8 @@ const breathe = (): Promise<void> => new Promise((resolve) => setImmediate(resol
 /**
  * Answers a batch request. Errors before the first recipient (the content type, the template)
  * are thrown, for the API's usual error answer; after that the answer is 200 and each problem
- * is a line: `{"index", "id", "error"}` for a recipient, `{"error"}` for the batch (then it
- * ends). The last line of a batch that went through is `{"done": true, ...}`.
+ * is a line: `{"index", "id", "error"}` for a recipient, `{"error", "count"}` for the batch (then
+ * it ends). The last line of a batch that went through is `{"done": true, ...}`.
  */
 export async function serveBatch(
   request: IncomingMessage,
@@ -196,14 +281,23 @@ export async function serveBatch(
   if (type !== 'application/x-ndjson' && type !== 'application/jsonl') {
     throw new ApiError('send the batch as JSON lines with Content-Type: application/x-ndjson: the template on the first line, one recipient a line', { status: 415, reason: 'unsupported_media_type' })
   }
-  const chunks = lineChunks(request)
+  const body = new BodyReader(request)
   let template: Template | null = null
   let index = 0
   let failed = 0
+  let out = ''
   let sliceStart = performance.now()
+  // Writes what is gathered; while the socket's buffer is full, nothing more is read or made.
+  const flush = async (): Promise<void> => {
+    if (out === '') return
+    const more = response.write(out)
+    out = ''
+    if (more || response.destroyed) return
+    if (batchWaitChannel.hasSubscribers) batchWaitChannel.publish({ recipients: index, buffered: response.writableLength, readAhead: body.queued })
+    await drained(response)
+  }
   try {
-    for await (const lines of chunks) {
-      let out = ''
+    for await (const lines of lineChunks(body)) {
       for (const line of lines) {
         if (template === null) {
           template = compileTemplate(line, adaptOptions)
@@ -216,27 +310,28 @@ export async function serveBatch(
         const answer = renderRecipient(template, line, index++, toApiError)
         if (answer.failed) failed++
         out += answer.line
+        if (out.length >= WRITE_CHUNK) await flush()
         if (performance.now() - sliceStart > SLICE_MS) {
-          if (out !== '' && !response.write(out)) await drained(response)
-          out = ''
+          await flush()
           await breathe()
           sliceStart = performance.now()
-          if (response.destroyed) return
         }
+        if (response.destroyed) return
       }
-      if (out !== '' && !response.write(out)) await drained(response)
+      // Before reading on: what this chunk's lines made goes out now, not after the next chunk.
+      await flush()
       if (response.destroyed) return
     }
   } catch (error) {
     if (!response.headersSent) throw error
+    if (response.destroyed) return
     const apiError = toApiError(error)
-    response.end(`${JSON.stringify({ error: { code: apiError.reason, message: apiError.message }, count: index })}\n`)
-    request.destroy()
+    response.end(`${out}${JSON.stringify({ error: { code: apiError.reason, message: apiError.message }, count: index })}\n`)
+    // A silent client is done with; one still sending gets its answer before the connection goes.
+    if (apiError.reason === 'request_timeout') response.once('finish', () => request.socket.destroy())
+    else body.discard()
     return
-  } finally {
-    // A client that went away: stop reading its body.
-    if (response.destroyed) void chunks.return(undefined)
   }
   if (template === null) throw new ApiError('the batch is empty: send the template on the first line, then one recipient a line', { status: 400, reason: 'invalid_request' })
-  response.end(`${JSON.stringify({ done: true, count: index, failed })}\n`)
+  response.end(`${out}${JSON.stringify({ done: true, count: index, failed })}\n`)
 }

@@ -48,6 +48,7 @@ export const ERROR_CODES: Record<number, readonly ApiErrorReason[]> = {
   401: ['unauthorized'],
   404: ['not_found'],
   405: ['method_not_allowed'],
+  408: ['request_timeout'],
   413: ['body_too_large'],
   415: ['unsupported_media_type'],
   500: ['internal'],
@@ -59,6 +60,7 @@ const ERROR_WHEN: Record<number, string> = {
   401: 'The bearer token is missing or wrong (with `WWW-Authenticate: Bearer`).',
   404: 'No such endpoint, or no such item.',
   405: 'The path does not answer this method; `Allow` names the ones it does.',
+  408: 'The body did not arrive in time: a request\'s whole body must arrive within 10 s of its headers; the batch endpoint has no limit as a whole, but each of its lines must arrive within 10 s (an error line then ends the answer).',
   413: 'The body is over the limit of the endpoint: 64 KiB, 1 MiB for the adapt endpoints, a line over its limit for the batch endpoint.',
   415: 'The body is not sent as `Content-Type: application/json` (`application/x-ndjson` for the batch endpoint).',
   500: 'A bug; the server log has it.',
@@ -85,13 +87,13 @@ interface OperationSpec {
   errors?: number[]
 }
 
-/** An operation with the error answers its kind can give (401 and 503 when it needs the token, 400/413/415 with a body). */
+/** An operation with the error answers its kind can give (401 and 503 when it needs the token, 400/408/413/415 with a body). */
 function operation(spec: OperationSpec): Schema {
   const statuses = new Set<number>(spec.errors ?? [])
   statuses.add(500)
   if (spec.public !== true) statuses.add(401).add(503)
   if ((spec.parameters ?? []).length > 0) statuses.add(400)
-  if (spec.body !== undefined) statuses.add(400).add(413).add(415)
+  if (spec.body !== undefined) statuses.add(400).add(408).add(413).add(415)
   const responses: Record<string, Schema> = {}
   for (const [status, [schema, description, mediaType]] of Object.entries(spec.answers)) responses[status] = json(schema, description, mediaType)
   for (const status of [...statuses].sort()) responses[String(status)] = { $ref: `#/components/responses/Error${status}` }
@@ -229,7 +231,7 @@ const schemas: Record<string, Schema> = {
         count: { type: 'integer', description: 'Recipients answered, failed ones included.' },
         failed: { type: 'integer', description: 'Recipients that got an error line.' },
       }),
-      record('The last line of a batch stopped by an error (a line over its limit, too many recipients, a body cut off): the recipients before it were answered.', {
+      record('The last line of a batch stopped by an error (a line over its limit or late, too many recipients, a body cut off): the recipients before it were answered.', {
         error: { $ref: '#/components/schemas/Error/properties/error' },
         count: { type: 'integer', description: 'Recipients answered before it.' },
       }),
@@ -441,7 +443,7 @@ const paths: Record<string, Record<string, Schema>> = {
     post: operation({
       summary: 'Adapt an email for many recipients',
       description:
-        'One template and many recipients\' metadata in, each recipient\'s email out, both as JSON lines (`application/x-ndjson`, each line ending with \\n): the first line of the body is a BatchTemplate, each further line a BatchRecipient; each answer line is a BatchLine, in the order of the recipients, written as they are made, and the last one is `{"done": true, ...}`. The template is parsed once and every recipient\'s links spliced in, exactly what /api/v1/adapt gives for the same email and metadata. The body is read as it arrives, so a batch of any size never sits in memory: at most 1 MiB for the template line, 64 KiB a recipient line, 1,000,000 recipients and 500 links a template. Errors before the first recipient are ordinary error answers; after that the answer is 200 and an error is a line.',
+        'One template and many recipients\' metadata in, each recipient\'s email out, both as JSON lines (`application/x-ndjson`, each line ending with \\n): the first line of the body is a BatchTemplate, each further line a BatchRecipient; each answer line is a BatchLine, in the order of the recipients, written as they are made, and the last one is `{"done": true, ...}`. The template is parsed once and every recipient\'s links spliced in, exactly what /api/v1/adapt gives for the same email and metadata. Streamed with backpressure both ways: the body is read only as fast as the answers are made and the client reads them (at most 64 KiB of it ahead), so a batch of any size never sits in memory: at most 1 MiB for the template line, 64 KiB a recipient line, 1,000,000 recipients and 500 links a template. No time limit as a whole, but each line must arrive within 8 s of the server asking for it. Errors before the first recipient are ordinary error answers; after that the answer is 200 and an error is a line.',
       tags: ['links'],
       body: { anyOf: [ref('BatchTemplate'), ref('BatchRecipient')], description: 'One line of the body: the template first, then the recipients.' },
       bodyType: JSON_LINES,

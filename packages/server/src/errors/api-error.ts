@@ -19,6 +19,7 @@ export type ApiErrorReason =
   | 'invalid_metadata'
   | 'link_too_long'
   | 'invalid_link'
+  | 'request_timeout'
   | 'unavailable'
   | 'internal'
 

@@ -535,6 +535,59 @@ export function describeEventStore(name: string, harness: EventStoreHarness): vo
         expect(verdicts).toEqual(expectedVerdicts(await everyEvent(store)))
       })
 
+      it('keeps the verdict figures equal to a count of the events through writes, relabels, anonymising, erasure and retention, on every instance', async () => {
+        const other = await open()
+        const now = Date.now()
+        const labelsOf = ['human', 'privacy-prefetch', 'scanner', 'human', 'burst', 'human', 'delivery-scan']
+        const rows = (offset: number, count: number): NewTrackingEvent[] =>
+          Array.from({ length: count }, (_, i) => {
+            const n = offset + i
+            const label = labelsOf[(n * 5) % labelsOf.length] ?? 'human'
+            const click = label !== 'privacy-prefetch' && label !== 'delivery-scan' && n % 3 === 0
+            const machine = label !== 'human'
+            // Some machines were people by their per-hit label, judged machines across hits when answered.
+            const judged = label === 'burst'
+            return newEvent({
+              kind: click ? 'click' : 'open',
+              time: now - (count - i) * 1_000 - offset * 10,
+              emailId: `email-${(n * 7) % 23}`,
+              destination: click ? `https://example.com/${n % 4}` : null,
+              machine,
+              label,
+              metadata: { message_id: `email-${(n * 7) % 23}`, campaign: ['fall', 'spring'][n % 2] ?? null },
+              ...(judged ? { labels: [{ time: now, label: 'human', machine: false, reason: null }, { time: now, label, machine: true, reason: label }] } : {}),
+            })
+          })
+        const check = async (): Promise<void> => {
+          const events = await everyEvent(store)
+          for (const reader of [store, other]) {
+            const { total, verdicts } = await reader.stats()
+            expect(verdicts).toEqual(expectedVerdicts(events))
+            expect(total).toEqual(expectedCounts(events))
+          }
+        }
+        await check()
+        const first = (await store.recordEvents(rows(0, 60).map((event) => ({ event, outbox: [newOutboxItem()] })))).map((r) => r.id)
+        await other.recordEvents(rows(60, 1).map((event) => ({ event, outbox: [] })))
+        await check()
+        // Relabels: people become machines (some twice, some already machines), an email's last person included.
+        await other.reclassifyEvents({ time: now, eventId: first[0]!, changes: first.filter((_, i) => i % 4 === 0).map((id) => ({ id, label: 'burst', reason: 'burst' })), outbox: [] })
+        await store.reclassifyEvents({ time: now, eventId: first[1]!, changes: first.filter((_, i) => i % 8 === 1).map((id) => ({ id, label: 'privacy-prefetch', reason: 'apple' })), outbox: [] })
+        await check()
+        await store.recordEvents(rows(61, 30).map((event) => ({ event, outbox: [] })))
+        expect(await store.anonymizeEvents({ before: now, limit: 20, dropKeys: ['campaign'] })).toBe(20)
+        await check()
+        expect((await other.eraseEvents({ emailId: 'email-7' })).events).toBeGreaterThan(0)
+        expect((await store.eraseEvents({ key: 'message_id', value: 'email-14' })).events).toBeGreaterThan(0)
+        await check()
+        expect((await store.deleteEvents({ before: now - 40_000, limit: 10 })).events).toBe(10)
+        await check()
+        // Every event gone: nothing counted, no email left in the kept rows.
+        while ((await store.deleteEvents({ before: now + 1, limit: 50 })).events > 0);
+        await check()
+        expect((await store.stats()).verdicts.applePrefetch.openedEmails).toBe(0)
+      })
+
       it('keeps the time queries true when events they already count turn machine, firsts included, on every instance', async () => {
         const other = await open()
         const start = Date.UTC(2026, 10, 2, 21, 30)

@@ -24,7 +24,7 @@ describe('PostgresEventStore', () => {
       const client = new pg.Client({ connectionString: database.url })
       await client.connect()
       const { rows } = await client.query('SELECT version FROM pytrack_migrations ORDER BY version')
-      expect(rows.map((row: { version: number }) => row.version)).toEqual([1, 2, 3])
+      expect(rows.map((row: { version: number }) => row.version)).toEqual([1, 2, 3, 4])
       await client.query('INSERT INTO pytrack_migrations VALUES (99, 0)')
       await client.end()
       await expect(openPostgresEventStore({ url: database.url })).rejects.toMatchObject({

@@ -113,21 +113,11 @@ const TOTALS = 'SELECT opens, unique_opens, clicks, unique_clicks, machine_opens
 const EVENT_COLUMNS =
   'id, kind, time, email_id, metadata, destination, client_ip, user_agent, machine, label, label_reason, request_data, first_label, first_machine, labels'
 
-// Machine traffic in detail (Stats.verdicts), read from the events: the counts by per-hit label,
-// machines by current label, and the emails Apple's prefetch alone "opened".
-const PER_HIT = `SELECT
-  count(*) FILTER (WHERE kind = 'open' AND NOT m)::int8 AS opens,
-  count(DISTINCT email_id) FILTER (WHERE NOT m)::int8 AS unique_opens,
-  count(*) FILTER (WHERE kind = 'click' AND NOT m)::int8 AS clicks,
-  count(DISTINCT email_id) FILTER (WHERE kind = 'click' AND NOT m)::int8 AS unique_clicks,
-  count(*) FILTER (WHERE kind = 'open' AND m)::int8 AS machine_opens,
-  count(*) FILTER (WHERE kind = 'click' AND m)::int8 AS machine_clicks
-FROM (SELECT kind, email_id, coalesce(hit_machine, machine) AS m FROM pytrack_events) AS e`
-const MACHINE_REASONS = 'SELECT kind, label, count(*)::int8 AS n FROM pytrack_events WHERE machine GROUP BY kind, label ORDER BY label'
-const APPLE = `SELECT count(*)::int8 AS opened, count(*) FILTER (WHERE prefetches > 0)::int8 AS emails,
-  coalesce(sum(prefetches), 0)::int8 AS opens, count(*) FILTER (WHERE prefetches > 0 AND people = 0)::int8 AS alone
-FROM (SELECT count(*) FILTER (WHERE kind = 'open' AND label = 'privacy-prefetch') AS prefetches, count(*) FILTER (WHERE NOT machine) AS people
-  FROM pytrack_events GROUP BY email_id) AS emails`
+// Machine traffic in detail (Stats.verdicts), from the rows migration 4's triggers keep as events
+// change: the counts by per-hit label, Apple's prefetch share, machines by current label.
+const VERDICTS = `SELECT opens, unique_opens, clicks, unique_clicks, machine_opens, machine_clicks, apple_opens, apple_emails, apple_alone, opened_emails
+FROM pytrack_verdict_totals WHERE id = 1`
+const MACHINE_REASONS = 'SELECT kind, label, n FROM pytrack_machine_reasons WHERE n > 0 ORDER BY label'
 const OUTBOX_COLUMNS =
   'id, webhook_id, event_id, url, payload, status, attempts, next_attempt_at, last_error, last_status, created_at, updated_at, delivered_at'
 
@@ -549,20 +539,19 @@ export class PostgresEventStore implements EventStore {
   }
 
   async #verdictStats(): Promise<VerdictStats> {
-    const [perHit, reasons, apple] = await Promise.all([
-      this.#query<CountsRow>('compute stats', PER_HIT),
+    const [kept, reasons] = await Promise.all([
+      this.#query<CountsRow & Record<'apple_opens' | 'apple_emails' | 'apple_alone' | 'opened_emails', number>>('compute stats', VERDICTS),
       this.#query<{ kind: 'open' | 'click'; label: string; n: number }>('compute stats', MACHINE_REASONS),
-      this.#query<{ opened: number; emails: number; opens: number; alone: number }>('compute stats', APPLE),
     ])
     const machineOpensByReason: Record<string, number> = {}
     const machineClicksByReason: Record<string, number> = {}
     for (const { kind, label, n } of reasons.rows) (kind === 'open' ? machineOpensByReason : machineClicksByReason)[label] = n
-    const a = apple.rows[0] ?? { opened: 0, emails: 0, opens: 0, alone: 0 }
+    const row = kept.rows[0]
     return {
-      perHit: counts(perHit.rows[0]),
+      perHit: counts(row),
       machineOpensByReason,
       machineClicksByReason,
-      applePrefetch: { opens: a.opens, emails: a.emails, emailsWithoutPerson: a.alone, openedEmails: a.opened },
+      applePrefetch: { opens: row?.apple_opens ?? 0, emails: row?.apple_emails ?? 0, emailsWithoutPerson: row?.apple_alone ?? 0, openedEmails: row?.opened_emails ?? 0 },
     }
   }
 

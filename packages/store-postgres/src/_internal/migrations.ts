@@ -285,4 +285,116 @@ ${record}
 `
 }
 
-export const MIGRATIONS: readonly string[] = [...SHIPPED, labelsMigration(SHIPPED[0] ?? '')]
+// Per email, what Stats.verdicts counts distinct emails by: its events, those a person's by
+// their per-hit label (and of them clicks), its opens labelled privacy-prefetch, its events a
+// person's by their current label. \`changes\` is the net change, one row an event in or out.
+const VERDICT_CHANGES = `emails AS (
+    SELECT email_id, sum(d) AS events,
+      coalesce(sum(d) FILTER (WHERE NOT hit_machine), 0) AS hit_human,
+      coalesce(sum(d) FILTER (WHERE NOT hit_machine AND kind = 'click'), 0) AS hit_clicks,
+      coalesce(sum(d) FILTER (WHERE kind = 'open' AND label = 'privacy-prefetch'), 0) AS prefetches,
+      coalesce(sum(d) FILTER (WHERE NOT machine), 0) AS people
+    FROM changes GROUP BY email_id
+  ), moved AS (
+    SELECT * FROM emails WHERE (events, hit_human, hit_clicks, prefetches, people) <> (0, 0, 0, 0, 0)
+  ), before AS (
+    SELECT v.* FROM pytrack_email_verdicts v WHERE v.email_id IN (SELECT email_id FROM moved)
+  ), after AS (
+    INSERT INTO pytrack_email_verdicts AS v (email_id, events, hit_human, hit_clicks, prefetches, people)
+    SELECT email_id, events, hit_human, hit_clicks, prefetches, people FROM moved
+    ON CONFLICT (email_id) DO UPDATE SET events = v.events + excluded.events, hit_human = v.hit_human + excluded.hit_human,
+      hit_clicks = v.hit_clicks + excluded.hit_clicks, prefetches = v.prefetches + excluded.prefetches, people = v.people + excluded.people
+    RETURNING v.*
+  ), reasons AS (
+    INSERT INTO pytrack_machine_reasons AS r (kind, label, n)
+    SELECT kind, label, sum(d) FROM changes WHERE machine GROUP BY 1, 2 HAVING sum(d) <> 0
+    ON CONFLICT (kind, label) DO UPDATE SET n = r.n + excluded.n
+    RETURNING 1
+  ), sums AS (
+    SELECT
+      coalesce(sum(d) FILTER (WHERE kind = 'open' AND NOT hit_machine), 0) AS opens,
+      coalesce(sum(d) FILTER (WHERE kind = 'click' AND NOT hit_machine), 0) AS clicks,
+      coalesce(sum(d) FILTER (WHERE kind = 'open' AND hit_machine), 0) AS machine_opens,
+      coalesce(sum(d) FILTER (WHERE kind = 'click' AND hit_machine), 0) AS machine_clicks,
+      coalesce(sum(d) FILTER (WHERE kind = 'open' AND label = 'privacy-prefetch'), 0) AS apple_opens
+    FROM changes
+  ), flags AS (
+    SELECT sum(sign * (hit_human > 0)::int) AS unique_opens, sum(sign * (hit_clicks > 0)::int) AS unique_clicks,
+      sum(sign * (prefetches > 0)::int) AS apple_emails, sum(sign * (prefetches > 0 AND people = 0)::int) AS apple_alone,
+      sum(sign * (events > 0)::int) AS opened_emails
+    FROM (SELECT 1 AS sign, * FROM after UNION ALL SELECT -1, * FROM before) AS f
+  )
+  UPDATE pytrack_verdict_totals AS t SET
+    opens = t.opens + s.opens, clicks = t.clicks + s.clicks, machine_opens = t.machine_opens + s.machine_opens,
+    machine_clicks = t.machine_clicks + s.machine_clicks, apple_opens = t.apple_opens + s.apple_opens,
+    unique_opens = t.unique_opens + coalesce(f.unique_opens, 0), unique_clicks = t.unique_clicks + coalesce(f.unique_clicks, 0),
+    apple_emails = t.apple_emails + coalesce(f.apple_emails, 0), apple_alone = t.apple_alone + coalesce(f.apple_alone, 0),
+    opened_emails = t.opened_emails + coalesce(f.opened_emails, 0)
+  FROM sums AS s, flags AS f WHERE t.id = 1 AND (SELECT count(*) FROM reasons) >= 0`
+
+const VERDICT_ROW = 'email_id, kind, label, machine, coalesce(hit_machine, machine) AS hit_machine'
+
+/** A statement trigger on pytrack_events that keeps the verdict counts for the rows `changes` selects from its transition tables. */
+function verdictTrigger(op: 'INSERT' | 'UPDATE' | 'DELETE', changes: string, referencing: string, gone: string): string {
+  const name = `pytrack_events_${op.toLowerCase()}d_verdicts`
+  const cleanup =
+    gone === ''
+      ? ''
+      : `
+  -- An email with no event left leaves no trace here (erasure); a label with no machine hit, no row.
+  DELETE FROM pytrack_email_verdicts WHERE events = 0 AND email_id IN (SELECT email_id FROM ${gone});
+  DELETE FROM pytrack_machine_reasons WHERE n = 0;`
+  return `
+CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  WITH changes AS (${changes}), ${VERDICT_CHANGES};${cleanup}
+  RETURN NULL;
+END
+$fn$;
+CREATE TRIGGER ${name} AFTER ${op} ON pytrack_events REFERENCING ${referencing} FOR EACH STATEMENT EXECUTE FUNCTION ${name}();
+`
+}
+
+/**
+ * Migration 4, Stats.verdicts kept: per-email flags (pytrack_email_verdicts), machine hits by
+ * current label, and one row of sums, kept by statement triggers on pytrack_events in the same
+ * transaction as every write, relabel, anonymisation, erasure and deletion, so stats read rows,
+ * not events. Filled from the events under the writer lock (writers wait meanwhile).
+ */
+const VERDICTS_MIGRATION = `
+SELECT pg_advisory_xact_lock(${WRITE_LOCK});
+CREATE TABLE pytrack_email_verdicts (
+  email_id text PRIMARY KEY,
+  events bigint NOT NULL,
+  hit_human bigint NOT NULL,
+  hit_clicks bigint NOT NULL,
+  prefetches bigint NOT NULL,
+  people bigint NOT NULL
+);
+CREATE TABLE pytrack_machine_reasons (
+  kind text NOT NULL,
+  label text NOT NULL,
+  n bigint NOT NULL,
+  PRIMARY KEY (kind, label)
+);
+CREATE TABLE pytrack_verdict_totals (
+  id integer PRIMARY KEY CHECK (id = 1),
+  opens bigint NOT NULL,
+  unique_opens bigint NOT NULL,
+  clicks bigint NOT NULL,
+  unique_clicks bigint NOT NULL,
+  machine_opens bigint NOT NULL,
+  machine_clicks bigint NOT NULL,
+  apple_opens bigint NOT NULL,
+  apple_emails bigint NOT NULL,
+  apple_alone bigint NOT NULL,
+  opened_emails bigint NOT NULL
+);
+INSERT INTO pytrack_verdict_totals VALUES (1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+${verdictTrigger('INSERT', `SELECT ${VERDICT_ROW}, 1 AS d FROM new_rows`, 'NEW TABLE AS new_rows', '')}
+${verdictTrigger('UPDATE', `SELECT ${VERDICT_ROW}, -1 AS d FROM old_rows UNION ALL SELECT ${VERDICT_ROW}, 1 FROM new_rows`, 'OLD TABLE AS old_rows NEW TABLE AS new_rows', 'old_rows')}
+${verdictTrigger('DELETE', `SELECT ${VERDICT_ROW}, -1 AS d FROM old_rows`, 'OLD TABLE AS old_rows', 'old_rows')}
+WITH changes AS (SELECT ${VERDICT_ROW}, 1 AS d FROM pytrack_events), ${VERDICT_CHANGES};
+`
+
+export const MIGRATIONS: readonly string[] = [...SHIPPED, labelsMigration(SHIPPED[0] ?? ''), VERDICTS_MIGRATION]

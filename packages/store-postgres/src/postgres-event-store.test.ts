@@ -1,8 +1,9 @@
 import { describe, expect, inject, it } from 'vitest'
 import pg from 'pg'
-import { describeEventStore, newEvent, newOutboxItem } from '#test-utils/event-store-contract'
+import { describeEventStore, expectedVerdicts, newEvent, newOutboxItem } from '#test-utils/event-store-contract'
 import { createDatabase } from '#test-utils/postgres'
 import { openPostgresEventStore, PostgresEventStore } from './index'
+import { MIGRATIONS } from './_internal/migrations'
 
 const adminUrl = inject('postgresUrl')
 
@@ -52,6 +53,49 @@ describe('PostgresEventStore', () => {
       expect((await store.stats()).total).toMatchObject({ clicks: 0, machineClicks: 1, uniqueClicks: 0 })
       await store.close()
     } finally {
+      await database.drop()
+    }
+  })
+
+  it('fills the kept verdict figures of a database made by schema 3 from its events, then keeps them', async () => {
+    const database = await createDatabase(adminUrl)
+    const client = new pg.Client({ connectionString: database.url })
+    try {
+      await client.connect()
+      await client.query('CREATE TABLE pytrack_migrations (version integer PRIMARY KEY, applied_at bigint NOT NULL)')
+      for (const [index, sql] of MIGRATIONS.slice(0, 3).entries()) {
+        await client.query(sql)
+        await client.query('INSERT INTO pytrack_migrations VALUES ($1, 0)', [index + 1])
+      }
+      // Events as schema 3's pytrack_record wrote them: people, Apple's prefetches, a scanner, one relabelled.
+      const events = [
+        newEvent({ emailId: 'a', kind: 'click', destination: 'https://x.example/' }),
+        newEvent({ emailId: 'a', machine: true, label: 'privacy-prefetch' }),
+        newEvent({ emailId: 'b', machine: true, label: 'privacy-prefetch' }),
+        newEvent({ emailId: 'b', machine: true, label: 'scanner' }),
+        newEvent({ emailId: 'c' }),
+      ].map((event) => ({ kind: event.kind, time: event.time, email_id: event.emailId, metadata: event.metadata, destination: event.destination, machine: event.machine, label: event.label, labels: null }))
+      await client.query('SELECT * FROM pytrack_record($1::jsonb, $2::jsonb)', [JSON.stringify(events), '[]'])
+      await client.query(`UPDATE pytrack_events SET label = 'trap', label_reason = 'trap', machine = true, first_label = 'human', first_machine = false,
+        labels = jsonb_build_array(jsonb_build_object('time', time, 'label', 'human', 'machine', false, 'reason', NULL),
+          jsonb_build_object('time', time, 'label', 'trap', 'machine', true, 'reason', 'trap')) WHERE email_id = 'c'`)
+      const store = await openPostgresEventStore({ url: database.url, poolSize: 2 })
+      const { rows } = await client.query('SELECT max(version) AS version FROM pytrack_migrations')
+      expect(rows[0]).toEqual({ version: MIGRATIONS.length })
+      const every = async () => (await store.listEvents({ limit: 1000 })).items
+      expect((await store.stats()).verdicts).toEqual({
+        perHit: { opens: 1, uniqueOpens: 2, clicks: 1, uniqueClicks: 1, machineOpens: 3, machineClicks: 0 },
+        machineOpensByReason: { 'privacy-prefetch': 2, scanner: 1, trap: 1 },
+        machineClicksByReason: {},
+        applePrefetch: { opens: 2, emails: 2, emailsWithoutPerson: 1, openedEmails: 3 },
+      })
+      expect((await store.stats()).verdicts).toEqual(expectedVerdicts(await every()))
+      await store.recordEvent(newEvent({ emailId: 'b', kind: 'click', destination: 'https://x.example/' }), [])
+      await store.eraseEvents({ emailId: 'a' })
+      expect((await store.stats()).verdicts).toEqual(expectedVerdicts(await every()))
+      await store.close()
+    } finally {
+      await client.end()
       await database.drop()
     }
   })

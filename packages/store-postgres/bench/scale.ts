@@ -125,6 +125,19 @@ try {
   const emails = Math.ceil(EVENTS / 8)
   const people = EVENTS - emails - Math.ceil(emails / 10)
   console.log(`\nstats: ${totals.total.opens + totals.total.clicks} human events (expected ${people + 5 * 64}), ${totals.total.uniqueOpens} emails opened; timeseries over 30 days: ${month.total.opens + month.total.clicks} human events, ${month.total.uniqueOpens} emails opened`)
+  // The kept verdict figures against a scan of the events (what stats computed before migration 4).
+  const { rows: scan } = await client.query<{ opens: number; clicks: number; machine: number; apple: number; emails: number }>(
+    `SELECT count(*) FILTER (WHERE kind = 'open' AND NOT coalesce(hit_machine, machine))::int8 AS opens,
+       count(*) FILTER (WHERE kind = 'click' AND NOT coalesce(hit_machine, machine))::int8 AS clicks,
+       count(*) FILTER (WHERE machine)::int8 AS machine, count(*) FILTER (WHERE kind = 'open' AND label = 'privacy-prefetch')::int8 AS apple,
+       count(DISTINCT email_id)::int8 AS emails
+     FROM pytrack_events`,
+  )
+  const kept = totals.verdicts
+  const machines = Object.values({ ...kept.machineOpensByReason }).reduce((a, b) => a + b, 0) + Object.values(kept.machineClicksByReason).reduce((a, b) => a + b, 0)
+  const same = scan[0] !== undefined && scan[0].opens === kept.perHit.opens && scan[0].clicks === kept.perHit.clicks && scan[0].machine === machines &&
+    scan[0].apple === kept.applePrefetch.opens && scan[0].emails === kept.applePrefetch.openedEmails
+  console.log(`verdicts: per-hit ${kept.perHit.opens} opens, ${kept.perHit.clicks} clicks, ${machines} machine hits, ${kept.applePrefetch.opens} Apple prefetches, ${kept.applePrefetch.openedEmails} emails; ${same ? 'the same as' : 'NOT the same as'} a scan of the events`)
   await client.end()
   await store.close()
   await database.drop()

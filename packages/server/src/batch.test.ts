@@ -121,6 +121,26 @@ async function* answerLines(response: IncomingMessage): AsyncGenerator<Record<st
 }
 
 describe('streaming', () => {
+  it('reads a line whose UTF-8 character is split between two writes, and a last line without \\n', async () => {
+    const url = new URL('/api/v1/adapt/batch', t.server.url)
+    const request = httpRequest(url, { method: 'POST', headers: { ...NDJSON, authorization: `Bearer ${TOKEN}` } })
+    const response = new Promise<IncomingMessage>((resolve, reject) => {
+      request.once('response', resolve)
+      request.once('error', reject)
+    })
+    const first = Buffer.from(lines({ text }, { id: 'zoë', metadata: { name: 'Zoë 🎉' } }))
+    // Cut inside the four bytes of 🎉: the rest goes once the server has answered the template (its 200).
+    const cut = first.indexOf(Buffer.from('🎉')) + 2
+    request.write(first.subarray(0, cut))
+    await response
+    request.end(Buffer.concat([first.subarray(cut), Buffer.from(JSON.stringify({ id: 'last', metadata: { name: 'Ünal' } }))]))
+    const answer: Record<string, unknown>[] = []
+    for await (const line of answerLines(await response)) answer.push(line)
+    expect(answer.map((line) => line.id ?? line.done)).toEqual(['zoë', 'last', true])
+    expect(decoded(answer[0]!.text as string)).toContain('"name":"Zoë 🎉"')
+    expect(decoded(answer[1]!.text as string)).toContain('"name":"Ünal"')
+  })
+
   it('answers a recipient before the rest of the body is sent', async () => {
     const client = openBatch()
     client.write(lines({ html }, { metadata: { n: 0 } }))

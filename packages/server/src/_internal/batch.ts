@@ -1,12 +1,13 @@
 // POST /api/v1/adapt/batch: one template, many recipients, both ways as JSON lines. Streaming
-// with backpressure both ways: the body is read a small chunk at a time, only when the work
-// wants more (the socket is paused meanwhile, so TCP holds the sender back), and the answers
-// are written in chunks, waiting for 'drain' whenever the socket's buffer is full, so a client
-// that reads slowly holds the reading back instead of filling the server's memory. The work
-// gives the event loop back every few milliseconds, so the pixels and redirects stay fast.
+// with backpressure both ways: the body is read into one buffer, only as far ahead as the work
+// wants (the socket is paused meanwhile, so TCP holds the sender back), and the answers are
+// written from two buffers in turn, each filled again only once the socket has taken it, so a
+// client that reads slowly holds the reading back instead of filling the server's memory. The
+// buffers are reused for the whole batch: nothing of it outlives the young generation, so
+// memory stays flat however many recipients there are. The work gives the event loop back
+// every few milliseconds, so the pixels and redirects stay fast.
 import { channel } from 'node:diagnostics_channel'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { StringDecoder } from 'node:string_decoder'
 import type { Metadata } from '@pytrack/core'
 import { compileHtml, compileText, type AdaptHtmlOptions, type AdaptWarning, type CompiledHtml, type CompiledText } from '@pytrack/html'
 import { ApiError } from '../errors/api-error'
@@ -34,7 +35,7 @@ export const BATCH_READ_AHEAD: number = 64 * 1024
  * would close the connection.
  */
 export const BATCH_LINE_TIMEOUT_MS = 8_000
-/** Answers gathered before a write: the socket's buffer holds about this (and one email) at most. */
+/** The size of each of the two answer buffers: the socket's queue holds two of them at most. */
 const WRITE_CHUNK = 64 * 1024
 /** Work at most this long before giving the event loop back. */
 const SLICE_MS = 4
@@ -64,11 +65,28 @@ interface Template {
 
 const cutOff = (): ApiError => new ApiError('the request body was cut off before its end', { status: 400, reason: 'invalid_request' })
 
-/** The body's chunks as the work asks for them, read ahead up to {@link BATCH_READ_AHEAD} bytes. */
+/** The reader's buffer: the read-ahead and the socket's next chunk (64 KiB at most) fit in it. */
+const BODY_BUFFER = 2 * BATCH_READ_AHEAD
+
+const tooLong = (limit: number, first: boolean): ApiError =>
+  new ApiError(`a line of the batch is over the limit of ${limit} bytes (${first ? 'the template' : 'a recipient'}); end each line with \\n`, { status: 413, reason: 'body_too_large' })
+
+/**
+ * The body's lines as the work asks for them. The bytes are copied as they arrive into the
+ * reader's own buffer, reused for the whole batch, and a line is decoded only when taken: the
+ * socket's chunks and the lines die young, so nothing of the body, however long the batch,
+ * reaches V8's old generation (decoded a chunk at a time, each chunk's text lived through the
+ * young collections while its 600 recipients were answered, and piled up there). At most
+ * {@link BATCH_READ_AHEAD} bytes are read ahead; past it the socket is paused until the work
+ * catches up, so TCP holds the sender back.
+ */
 class BodyReader {
   readonly #request: IncomingMessage
-  #queue: Buffer[] = []
-  #queued = 0
+  #bytes: Buffer = Buffer.allocUnsafeSlow(BODY_BUFFER)
+  #start = 0
+  #end = 0
+  /** Where to go on looking for the end of the line: the bytes before it hold no \n. */
+  #scanned = 0
   #ended = false
   #failure: Error | null = null
   #wake: (() => void) | null = null
@@ -78,9 +96,8 @@ class BodyReader {
     this.#request = request
     request.on('data', (chunk: Buffer) => {
       if (this.#discarding) return
-      this.#queue.push(chunk)
-      this.#queued += chunk.length
-      if (this.#queued >= BATCH_READ_AHEAD) request.pause()
+      this.#append(chunk)
+      if (this.queued >= BATCH_READ_AHEAD) request.pause()
       this.#notify()
     })
     request.once('end', () => {
@@ -99,7 +116,7 @@ class BodyReader {
 
   /** Bytes read and not yet taken. */
   get queued(): number {
-    return this.#queued
+    return this.#end - this.#start
   }
 
   #notify(): void {
@@ -108,28 +125,68 @@ class BodyReader {
     resolve?.()
   }
 
-  /** The next chunk, or null at the end of the body; refused after waiting `ms` for it. */
-  async next(ms: number): Promise<Buffer | null> {
-    for (;;) {
-      const chunk = this.#queue.shift()
-      if (chunk !== undefined) {
-        this.#queued -= chunk.length
-        if (this.#request.isPaused() && this.#queued < BATCH_READ_AHEAD) this.#request.resume()
-        return chunk
-      }
-      if (this.#failure !== null) throw this.#failure
-      if (this.#ended) return null
-      if (ms <= 0) throw timedOut()
-      let timer: NodeJS.Timeout | undefined
-      const waited = await new Promise<boolean>((resolve) => {
-        this.#wake = () => resolve(true)
-        timer = setTimeout(() => resolve(false), ms)
-      })
-      clearTimeout(timer)
-      if (!waited) {
-        this.#wake = null
-        throw timedOut()
-      }
+  #append(chunk: Buffer): void {
+    if (this.#end + chunk.length > this.#bytes.length) {
+      // The unread bytes move to the front; into a larger buffer only for a line longer than
+      // it (the template's, up to its limit), and back into one of the usual size after it.
+      const queued = this.queued
+      let size = BODY_BUFFER
+      while (size < queued + chunk.length) size *= 2
+      const target = size === this.#bytes.length ? this.#bytes : Buffer.allocUnsafeSlow(size)
+      this.#bytes.copy(target, 0, this.#start, this.#end)
+      this.#scanned -= this.#start
+      this.#bytes = target
+      this.#start = 0
+      this.#end = queued
+    }
+    chunk.copy(this.#bytes, this.#end)
+    this.#end += chunk.length
+  }
+
+  #take(end: number, next: number): string {
+    const line = this.#bytes.toString('utf8', this.#start, end)
+    this.#start = this.#scanned = next
+    if (this.#request.isPaused() && !this.#discarding && this.queued < BATCH_READ_AHEAD) this.#request.resume()
+    return line
+  }
+
+  /**
+   * The next line (without its \n; \n is never inside a UTF-8 character, so a line decodes on
+   * its own), null at the end of the body, undefined when the rest of it has not arrived: then
+   * {@link more}. A line over `limit` bytes is refused, and so is a body cut off.
+   */
+  takeLine(limit: number, first: boolean): string | null | undefined {
+    const found = this.#bytes.indexOf(10, this.#scanned)
+    if (found !== -1 && found < this.#end) {
+      if (found - this.#start > limit) throw tooLong(limit, first)
+      return this.#take(found, found + 1)
+    }
+    this.#scanned = this.#end
+    if (this.queued > limit) throw tooLong(limit, first)
+    if (this.#failure !== null) throw this.#failure
+    if (!this.#ended) {
+      // A line longer than the read-ahead (the template's) is read on to its end or its limit.
+      if (this.#request.isPaused() && !this.#discarding) this.#request.resume()
+      return undefined
+    }
+    const last = this.#take(this.#end, this.#end)
+    return last.trim() === '' ? null : last
+  }
+
+  /** Resolves when more of the body has arrived (or it ended or failed); refused after waiting `ms`. */
+  async more(ms: number): Promise<void> {
+    // Arrived meanwhile (while the answers were written), since takeLine looked.
+    if (this.#end > this.#scanned || this.#ended || this.#failure !== null) return
+    if (ms <= 0) throw timedOut()
+    let timer: NodeJS.Timeout | undefined
+    const arrived = await new Promise<boolean>((resolve) => {
+      this.#wake = () => resolve(true)
+      timer = setTimeout(() => resolve(false), ms)
+    })
+    clearTimeout(timer)
+    if (!arrived) {
+      this.#wake = null
+      throw timedOut()
     }
   }
 
@@ -140,8 +197,7 @@ class BodyReader {
    */
   discard(): void {
     this.#discarding = true
-    this.#queue = []
-    this.#queued = 0
+    this.#start = this.#end = this.#scanned = 0
     const request = this.#request
     if (this.#ended || request.destroyed) return
     const timer = setTimeout(() => request.socket.destroy(), BATCH_LINE_TIMEOUT_MS).unref()
@@ -158,42 +214,6 @@ const timedOut = (): ApiError =>
   })
 
 const lineLimit = (first: boolean): number => (first ? BATCH_TEMPLATE_LIMIT : BATCH_RECIPIENT_LIMIT)
-
-/**
- * The lines of a JSON lines body, a chunk's worth at a time; a line over its limit is refused,
- * and so is a line the client takes more than {@link BATCH_LINE_TIMEOUT_MS} of waiting to send.
- */
-async function* lineChunks(body: BodyReader): AsyncGenerator<string[]> {
-  const decoder = new StringDecoder('utf8')
-  let pending = ''
-  let first = true
-  let budget = BATCH_LINE_TIMEOUT_MS
-  for (;;) {
-    const asked = performance.now()
-    const chunk = await body.next(budget)
-    if (chunk === null) break
-    budget -= performance.now() - asked
-    pending += decoder.write(chunk)
-    const lines: string[] = []
-    let start = 0
-    for (let end = pending.indexOf('\n'); end !== -1; end = pending.indexOf('\n', start)) {
-      if (end - start > lineLimit(first)) break
-      lines.push(pending.slice(start, end))
-      start = end + 1
-      first = false
-    }
-    pending = pending.slice(start)
-    if (lines.length > 0) budget = BATCH_LINE_TIMEOUT_MS
-    // Answered first, then refused: the lines before the long one get their answers.
-    if (lines.length > 0) yield lines
-    const newline = pending.indexOf('\n')
-    if ((newline === -1 ? pending.length : newline) > lineLimit(first)) {
-      throw new ApiError(`a line of the batch is over the limit of ${lineLimit(first)} characters (${first ? 'the template' : 'a recipient'}); end each line with \\n`, { status: 413, reason: 'body_too_large' })
-    }
-  }
-  pending += decoder.end()
-  if (pending.trim() !== '') yield [pending]
-}
 
 function parseLine(line: string, what: string): Record<string, unknown> {
   let value: unknown
@@ -250,17 +270,63 @@ function renderRecipient(template: Template, line: string, index: number, toApiE
   }
 }
 
-/** Resolves when the response can take more, or has closed. */
-function drained(response: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      response.off('drain', done)
-      response.off('close', done)
-      resolve()
+/**
+ * The answer lines, copied into two buffers of {@link WRITE_CHUNK} bytes in turn and written
+ * from them: a buffer is filled again only once the socket has taken what was written from it,
+ * so while a client is slow to read the server waits, holding these two buffers and nothing
+ * else. (Written as strings, the lines waiting in the socket's queue lived through young
+ * collections and filled the old generation: the peak RSS grew with the batch's size.)
+ */
+class AnswerWriter {
+  readonly #response: ServerResponse
+  readonly #free: Buffer[] = [Buffer.allocUnsafeSlow(WRITE_CHUNK), Buffer.allocUnsafeSlow(WRITE_CHUNK)]
+  #current: Buffer
+  #used = 0
+  #wake: (() => void) | null = null
+
+  constructor(response: ServerResponse) {
+    this.#response = response
+    this.#current = this.#free.pop()!
+    response.once('close', () => this.#notify())
+  }
+
+  #notify(): void {
+    const resolve = this.#wake
+    this.#wake = null
+    resolve?.()
+  }
+
+  /** Adds a line (with its \n); writes the buffer first when the line does not fit in what is left of it. */
+  async add(line: string, waiting: () => void): Promise<void> {
+    const room = this.#current.length - this.#used
+    if (line.length * 3 > room) {
+      const bytes = Buffer.byteLength(line)
+      if (bytes > room) {
+        await this.flush(waiting)
+        // A line larger than a buffer (a large template's answer): this buffer is replaced by one that holds it.
+        if (bytes > this.#current.length) this.#current = Buffer.allocUnsafeSlow(Math.ceil(bytes / WRITE_CHUNK) * WRITE_CHUNK)
+      }
     }
-    response.on('drain', done)
-    response.on('close', done)
-  })
+    this.#used += this.#current.write(line, this.#used)
+  }
+
+  /** Writes what is gathered; resolves once a buffer is free to fill (or the response has closed). */
+  async flush(waiting: () => void): Promise<void> {
+    if (this.#used === 0) return
+    const buffer = this.#current
+    const response = this.#response
+    response.write(buffer.subarray(0, this.#used), () => {
+      this.#free.push(buffer)
+      this.#notify()
+    })
+    this.#used = 0
+    while (this.#free.length === 0 && !response.destroyed) {
+      waiting()
+      await new Promise<void>((resolve) => (this.#wake = resolve))
+    }
+    // Closed with both buffers still in the socket's queue: nothing more is written anyway.
+    this.#current = this.#free.pop() ?? buffer
+  }
 }
 
 const breathe = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
@@ -285,53 +351,59 @@ export async function serveBatch(
   let template: Template | null = null
   let index = 0
   let failed = 0
-  let out = ''
+  const writer = new AnswerWriter(response)
   let sliceStart = performance.now()
-  // Writes what is gathered; while the socket's buffer is full, nothing more is read or made.
-  const flush = async (): Promise<void> => {
-    if (out === '') return
-    const more = response.write(out)
-    out = ''
-    if (more || response.destroyed) return
+  const waiting = (): void => {
     if (batchWaitChannel.hasSubscribers) batchWaitChannel.publish({ recipients: index, buffered: response.writableLength, readAhead: body.queued })
-    await drained(response)
   }
+  // The time the client has had, waiting, to send the line being read (see BATCH_LINE_TIMEOUT_MS).
+  let budget = BATCH_LINE_TIMEOUT_MS
   try {
-    for await (const lines of lineChunks(body)) {
-      for (const line of lines) {
-        if (template === null) {
-          template = compileTemplate(line, adaptOptions)
-          // Sent now: the client learns the template was taken before it sends the recipients.
-          response.writeHead(200, STREAM_HEADERS).flushHeaders()
-          continue
-        }
-        if (line.trim() === '') continue
-        if (index >= MAX_BATCH_RECIPIENTS) throw new ApiError(`the batch has more than ${MAX_BATCH_RECIPIENTS} recipients, the most one request takes; send it in parts`, { status: 400, reason: 'invalid_request' })
-        const answer = renderRecipient(template, line, index++, toApiError)
-        if (answer.failed) failed++
-        out += answer.line
-        if (out.length >= WRITE_CHUNK) await flush()
-        if (performance.now() - sliceStart > SLICE_MS) {
-          await flush()
-          await breathe()
-          sliceStart = performance.now()
-        }
+    for (;;) {
+      const line = body.takeLine(lineLimit(template === null), template === null)
+      if (line === undefined) {
+        // Before waiting for more of the body: what is made goes out now, not after it.
+        await writer.flush(waiting)
         if (response.destroyed) return
+        const asked = performance.now()
+        await body.more(budget)
+        budget -= performance.now() - asked
+        continue
       }
-      // Before reading on: what this chunk's lines made goes out now, not after the next chunk.
-      await flush()
+      budget = BATCH_LINE_TIMEOUT_MS
+      if (line === null) break
+      if (template === null) {
+        template = compileTemplate(line, adaptOptions)
+        // Sent now: the client learns the template was taken before it sends the recipients.
+        response.writeHead(200, STREAM_HEADERS).flushHeaders()
+        continue
+      }
+      if (line.trim() === '') continue
+      if (index >= MAX_BATCH_RECIPIENTS) throw new ApiError(`the batch has more than ${MAX_BATCH_RECIPIENTS} recipients, the most one request takes; send it in parts`, { status: 400, reason: 'invalid_request' })
+      const answer = renderRecipient(template, line, index++, toApiError)
+      if (answer.failed) failed++
+      await writer.add(answer.line, waiting)
+      if (performance.now() - sliceStart > SLICE_MS) {
+        await writer.flush(waiting)
+        await breathe()
+        sliceStart = performance.now()
+      }
       if (response.destroyed) return
     }
   } catch (error) {
     if (!response.headersSent) throw error
     if (response.destroyed) return
     const apiError = toApiError(error)
-    response.end(`${out}${JSON.stringify({ error: { code: apiError.reason, message: apiError.message }, count: index })}\n`)
+    await writer.flush(waiting)
+    if (response.destroyed) return
+    response.end(`${JSON.stringify({ error: { code: apiError.reason, message: apiError.message }, count: index })}\n`)
     // A silent client is done with; one still sending gets its answer before the connection goes.
     if (apiError.reason === 'request_timeout') response.once('finish', () => request.socket.destroy())
     else body.discard()
     return
   }
   if (template === null) throw new ApiError('the batch is empty: send the template on the first line, then one recipient a line', { status: 400, reason: 'invalid_request' })
-  response.end(`${out}${JSON.stringify({ done: true, count: index, failed })}\n`)
+  await writer.flush(waiting)
+  if (response.destroyed) return
+  response.end(`${JSON.stringify({ done: true, count: index, failed })}\n`)
 }

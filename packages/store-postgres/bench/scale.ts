@@ -135,8 +135,9 @@ try {
   )
   const kept = totals.verdicts
   const machines = Object.values({ ...kept.machineOpensByReason }).reduce((a, b) => a + b, 0) + Object.values(kept.machineClicksByReason).reduce((a, b) => a + b, 0)
-  const same = scan[0] !== undefined && scan[0].opens === kept.perHit.opens && scan[0].clicks === kept.perHit.clicks && scan[0].machine === machines &&
-    scan[0].apple === kept.applePrefetch.opens && scan[0].emails === kept.applePrefetch.openedEmails
+  // This client reads int8 as text.
+  const same = scan[0] !== undefined && Number(scan[0].opens) === kept.perHit.opens && Number(scan[0].clicks) === kept.perHit.clicks && Number(scan[0].machine) === machines &&
+    Number(scan[0].apple) === kept.applePrefetch.opens && Number(scan[0].emails) === kept.applePrefetch.openedEmails
   console.log(`verdicts: per-hit ${kept.perHit.opens} opens, ${kept.perHit.clicks} clicks, ${machines} machine hits, ${kept.applePrefetch.opens} Apple prefetches, ${kept.applePrefetch.openedEmails} emails; ${same ? 'the same as' : 'NOT the same as'} a scan of the events`)
   await client.end()
   await store.close()

@@ -43,7 +43,14 @@ export interface DecodeOptions extends TrackingOptions {
 
 const DEFAULT_CONFIGURATION = new Configuration()
 
-const ALL_FIELDS: ReadonlySet<string> = new Set(CONFIGURATION_FIELDS)
+// The fields each caller's list allows, made once per list (webhook's prepare() runs per delivery).
+const FIELD_SETS = new WeakMap<readonly string[], ReadonlySet<string>>([[CONFIGURATION_FIELDS, new Set(CONFIGURATION_FIELDS)]])
+
+function fieldSet(fields: readonly string[]): ReadonlySet<string> {
+  let set = FIELD_SETS.get(fields)
+  if (set === undefined) FIELD_SETS.set(fields, (set = new Set(fields)))
+  return set
+}
 
 /**
  * The configuration of one call, as every pytrack function that takes {@link TrackingOptions}
@@ -72,7 +79,7 @@ export function resolveConfiguration(
   if (typeof options !== 'object') {
     throw new InvalidArgumentError('options must be an object such as { configuration }')
   }
-  const allowed: { has(key: string): boolean } = fields === CONFIGURATION_FIELDS ? ALL_FIELDS : new Set<string>(fields)
+  const allowed = fieldSet(fields)
   let base: unknown
   let overrides: Record<string, unknown> | undefined
   try {

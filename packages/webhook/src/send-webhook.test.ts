@@ -545,6 +545,10 @@ describe('mistakes in the arguments', () => {
     ['an endpoint that is not a string', { endpoints: [{ url: 42 }] }, 'endpoints', /^endpoints\[0\]\.url must be a string URL .*, not 42$/],
     ['an allowed origin', { webhookUrl, allowedWebhookOrigins: ['https://hooks.example.com/s3cr3tT0ken'] }, 'allowedWebhookOrigins', /^allowedWebhookOrigins\[0\] must be an origin/],
     ['an allowed origin of another scheme', { webhookUrl, allowedWebhookOrigins: ['ftp://hooks.example.com'] }, 'allowedWebhookOrigins', /http or https/],
+    // A timeout, as webhookTimeoutSeconds: -1 is.
+    ['a negative configured timeout', { webhookUrl, webhookTimeoutSeconds: -1 }, 'webhookTimeoutSeconds', /^webhookTimeoutSeconds must be a finite number of at least 0\.001; got -1$/],
+    ['a negative endpoint timeout', { endpoints: [{ url: webhookUrl, timeoutSeconds: -1 }] }, 'endpoints', /^endpoints\[0\]\.timeoutSeconds must be a finite number of at least 0\.001; got -1$/],
+    ['an endpoint timeout that is not a number', { endpoints: [{ url: webhookUrl, timeoutSeconds: '5' }] }, 'endpoints', /^endpoints\[0\]\.timeoutSeconds must be a finite number of at least 0\.001; got string$/],
   ])('rejects %s with ConfigurationError, as core does', async (_name, options, setting, message) => {
     const error = await sendWebhooks(open, options as never).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ConfigurationError)

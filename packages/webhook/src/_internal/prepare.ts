@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import {
+  ConfigurationError,
   InvalidArgumentError,
   describeValue,
   parseHttpOrigin,
@@ -130,6 +131,18 @@ function allowOf(value: unknown): ((url: URL) => boolean) | null {
   return (url: URL): boolean => origins.has(url.origin)
 }
 
+/**
+ * An endpoint's own timeout: the same mistake as a bad `webhookTimeoutSeconds` gets the same
+ * error, core's ConfigurationError (a retry number has no Configuration twin: InvalidArgumentError).
+ */
+function endpointTimeoutMs(value: unknown, name: string): number | null {
+  if (value === undefined) return null
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0.001) {
+    throw new ConfigurationError(`${name} must be a finite number of at least 0.001; got ${describeValue(value)}`, { setting: 'endpoints' })
+  }
+  return timeoutMsOf(value)
+}
+
 function timeoutMsOf(seconds: number): number {
   return Math.max(1, Math.round(seconds * 1000))
 }
@@ -194,10 +207,7 @@ export function prepare(options: WebhookOptions & { endpoints?: unknown }, withE
         parsed: endpointUrl(endpoint.url, `${name}.url`),
         events,
         keys: endpoint.secret === undefined ? keys : keysOf(endpoint.secret, `${name}.secret`),
-        timeoutMs:
-          endpoint.timeoutSeconds === undefined
-            ? null
-            : timeoutMsOf(number(endpoint.timeoutSeconds, `${name}.timeoutSeconds`, 0.001, 0)),
+        timeoutMs: endpointTimeoutMs(endpoint.timeoutSeconds, `${name}.timeoutSeconds`),
         headers: mergeHeaders(headers, headersOf(endpoint.headers, `${name}.headers`)),
       })
     }

@@ -1,10 +1,11 @@
+import { readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { validate } from '@readme/openapi-parser'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, type TestServer } from '../test/helpers'
 import { OpenApiMismatch } from '../test/setup'
-import { OPENAPI_DOCUMENT } from './_internal/openapi'
+import { ERROR_CODES, OPENAPI_DOCUMENT } from './_internal/openapi'
 import { checkAnswer, documentedOperations } from './_internal/openapi-validator'
 
 let t: TestServer
@@ -34,13 +35,22 @@ describe('the OpenAPI document', () => {
     const codes = (OPENAPI_DOCUMENT as { components: { schemas: { Error: { properties: { error: { properties: { code: { enum: string[] } } } } } } } })
       .components.schemas.Error.properties.error.properties.code.enum
     expect(codes.sort()).toEqual(
-      ['body_too_large', 'internal', 'invalid_json', 'invalid_link', 'invalid_metadata', 'invalid_request', 'link_too_long', 'method_not_allowed', 'not_found', 'request_timeout', 'unauthorized', 'unavailable', 'unsupported_media_type'].sort(),
+      ['body_too_large', 'internal', 'invalid_json', 'invalid_metadata', 'invalid_request', 'link_too_long', 'method_not_allowed', 'not_found', 'request_timeout', 'unauthorized', 'unavailable', 'unsupported_media_type'].sort(),
     )
     for (const operation of documentedOperations()) {
       const statuses = Object.keys(operation.spec.responses as object)
       expect(statuses).toContain('500')
       if (operation.secured) expect(statuses).toEqual(expect.arrayContaining(['401', '503']))
     }
+  })
+})
+
+describe("the README's error table", () => {
+  it('lists each status and code the document does, and no other', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+    const rows = [...readme.matchAll(/^\| (\d{3}) \| `([a-z_]+)` \|/gm)].map(([, status, code]) => `${status} ${code}`)
+    const documented = Object.entries(ERROR_CODES).flatMap(([status, codes]) => codes.map((code) => `${status} ${code}`))
+    expect(rows.sort()).toEqual(documented.sort())
   })
 })
 

@@ -166,8 +166,6 @@ function toApiError(error: unknown, logger: Logger): ApiError {
         return new ApiError(known.message, { status: 400, reason: 'invalid_metadata' })
       case 'ERR_PYTRACK_LINK_TOO_LONG':
         return new ApiError(known.message, { status: 400, reason: 'link_too_long' })
-      case 'ERR_PYTRACK_INVALID_LINK':
-        return new ApiError(known.message, { status: 400, reason: 'invalid_link' })
       case 'ERR_PYTRACK_INVALID_ARGUMENT':
       case 'ERR_PYTRACK_INVALID_DESTINATION':
       case 'ERR_PYTRACK_CONFIGURATION':

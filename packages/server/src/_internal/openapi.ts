@@ -44,7 +44,7 @@ const RANGE_PARAMETERS: Schema[] = [
 
 /** Which codes each error status carries; the `Error` answers below are built from it. */
 export const ERROR_CODES: Record<number, readonly ApiErrorReason[]> = {
-  400: ['invalid_request', 'invalid_json', 'invalid_metadata', 'link_too_long', 'invalid_link'],
+  400: ['invalid_request', 'invalid_json', 'invalid_metadata', 'link_too_long'],
   401: ['unauthorized'],
   404: ['not_found'],
   405: ['method_not_allowed'],
@@ -56,7 +56,7 @@ export const ERROR_CODES: Record<number, readonly ApiErrorReason[]> = {
 }
 
 const ERROR_WHEN: Record<number, string> = {
-  400: 'The request is wrong: `invalid_json` (the body is not JSON), `invalid_request` (a field or query parameter has the wrong type or value), `invalid_metadata` (metadata pytracking cannot carry), `link_too_long` (over 2048 characters), `invalid_link`.',
+  400: 'The request is wrong: `invalid_json` (the body is not JSON), `invalid_request` (a field or query parameter has the wrong type or value), `invalid_metadata` (metadata pytracking cannot carry), `link_too_long` (over 2048 characters).',
   401: 'The bearer token is missing or wrong (with `WWW-Authenticate: Bearer`).',
   404: 'No such endpoint, or no such item.',
   405: 'The path does not answer this method; `Allow` names the ones it does.',

@@ -18,7 +18,6 @@ export type ApiErrorReason =
   | 'invalid_request'
   | 'invalid_metadata'
   | 'link_too_long'
-  | 'invalid_link'
   | 'request_timeout'
   | 'unavailable'
   | 'internal'

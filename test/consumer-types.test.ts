@@ -5,7 +5,8 @@ import { consumerApp, workspaceEntries, type ConsumerApp } from '../test-utils/c
 
 // Every public entry point whose types must not need Node's: Uint8Array, Request, Response, URL.
 // (@pytrack/nodemailer runs on Node only, but its types are nodemailer's shapes, declared here.)
-const WEB_ENTRIES = ['@pytrack/core', '@pytrack/crypto', '@pytrack/html', '@pytrack/http', '@pytrack/http/hono', '@pytrack/nodemailer']
+// (@pytrack/server/store-kit: plain conversions and the store contract's types, for a store on any runtime.)
+const WEB_ENTRIES = ['@pytrack/core', '@pytrack/crypto', '@pytrack/html', '@pytrack/http', '@pytrack/http/hono', '@pytrack/nodemailer', '@pytrack/server/store-kit']
 // Every other entry is typed with Node's own types (node:http requests and responses, streams,
 // undici's dispatcher for webhook): they need @types/node.
 const NODE_ENTRIES = workspaceEntries().filter((entry) => !WEB_ENTRIES.includes(entry))

@@ -21,4 +21,4 @@ const dashboard: UserConfig = defineConfig({
 
 // ESM only: a server, its CLI, the adapt worker thread it starts (dist/adapt-worker.mjs); and the dashboard it serves.
 // The two builds run side by side: the server's cleans all of dist but the dashboard's folder.
-export default [packageBuild(['src/index.ts', 'src/cli.ts', 'src/adapt-worker.ts'], { format: ['esm'], clean: ['dist/*', '!dist/dashboard'] }), dashboard]
+export default [packageBuild(['src/index.ts', 'src/store-kit.ts', 'src/cli.ts', 'src/adapt-worker.ts'], { format: ['esm'], clean: ['dist/*', '!dist/dashboard'] }), dashboard]

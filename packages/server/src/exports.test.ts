@@ -13,4 +13,8 @@ describe('@pytrack/server exports', () => {
       'startServer',
     ])
   })
+
+  it('exports the store kit from @pytrack/server/store-kit', async () => {
+    expect(Object.keys(await import('./store-kit')).sort()).toEqual(['HOUR_MS', 'INTERVAL_MS', 'outboxItemOf', 'pageOf', 'statsCountsOf', 'stepRange', 'timeseriesOf', 'trackingEventOf'])
+  })
 })

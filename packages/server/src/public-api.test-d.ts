@@ -25,7 +25,11 @@ import {
   type ReclassifyRequest,
   type VerdictStats,
   type Stats,
+  type OutboxItem,
+  type StatsCounts,
+  type Timeseries,
 } from '@pytrack/server'
+import { outboxItemOf, pageOf, statsCountsOf, stepRange, timeseriesOf, trackingEventOf, type EventRow, type OutboxRow, type StatsCountsRow, type StepRange } from '@pytrack/server/store-kit'
 
 // Settings: read from the environment, flags, a file and overrides into one typed object.
 const settings = loadSettings({ env: { PYTRACK_PORT: '9000' }, argv: ['--port', '9000'], overrides: { logLevel: 'silent' } })
@@ -72,3 +76,16 @@ if (isPytrackError(caught, 'ERR_PYTRACK_SETTINGS')) expectTypeOf(caught.setting)
 if (isPytrackError(caught, 'ERR_PYTRACK_API')) expectTypeOf(caught).toEqualTypeOf<ApiError>()
 new SettingsError('PYTRACK_PORT must be a port number', { setting: 'PYTRACK_PORT' })
 new ApiError('not found', { status: 404, reason: 'not_found' })
+
+// The store kit: conversions for writing a store.
+expectTypeOf(outboxItemOf).parameter(0).toEqualTypeOf<OutboxRow>()
+expectTypeOf(outboxItemOf).returns.toEqualTypeOf<OutboxItem>()
+expectTypeOf(pageOf([1, 2], 1)).toEqualTypeOf<Page<number>>()
+expectTypeOf(statsCountsOf).parameter(0).toEqualTypeOf<StatsCountsRow | undefined>()
+expectTypeOf(statsCountsOf(undefined)).toEqualTypeOf<StatsCounts>()
+expectTypeOf(stepRange({ from: 0, to: 1 })).toEqualTypeOf<StepRange>()
+expectTypeOf(timeseriesOf).returns.toEqualTypeOf<Timeseries>()
+// @ts-expect-error: a time series query needs its interval
+timeseriesOf({ from: 0, to: 1 }, new Map())
+expectTypeOf(trackingEventOf).parameter(0).toEqualTypeOf<EventRow>()
+expectTypeOf(trackingEventOf).returns.toEqualTypeOf<TrackingEvent>()

@@ -15,17 +15,14 @@ import {
   type OutboxClaim,
   type OutboxFailure,
   type OutboxItem,
-  type OutboxStatus,
   type Page,
   type RecordedEvent,
   type RecordRequest,
   type RetentionPass,
   type Stats,
-  type StatsCounts,
   type StatsQuery,
   type DestinationCounts,
   type Timeseries,
-  type TimeseriesBucket,
   type TimeseriesQuery,
   type TimeRange,
   type TopDestinationsQuery,
@@ -33,6 +30,7 @@ import {
   type TrackingEvent,
   type ValueCounts,
 } from '@pytrack/server'
+import { INTERVAL_MS, outboxItemOf, trackingEventOf, type EventRow, pageOf, statsCountsOf, stepRange, timeseriesOf, type OutboxRow } from '@pytrack/server/store-kit'
 import pg from 'pg'
 import { MIGRATE_LOCK, MIGRATIONS, WRITE_LOCK } from './_internal/migrations'
 
@@ -54,40 +52,6 @@ export interface PostgresEventStoreOptions {
   poolSize?: number | undefined
   /** How long to wait for a connection, in ms. Default 10,000. */
   connectTimeoutMs?: number | undefined
-}
-
-interface EventRow {
-  id: number
-  kind: 'open' | 'click'
-  time: number
-  email_id: string
-  metadata: Record<string, JsonValue>
-  destination: string | null
-  client_ip: string | null
-  user_agent: string | null
-  machine: boolean
-  label: string
-  label_reason: string | null
-  request_data: RequestData | null
-  first_label: string | null
-  first_machine: boolean | null
-  labels: LabelChange[] | null
-}
-
-interface OutboxRow {
-  id: number
-  webhook_id: string
-  event_id: number
-  url: string
-  payload: string
-  status: OutboxStatus
-  attempts: number
-  next_attempt_at: number
-  last_error: string | null
-  last_status: number | null
-  created_at: number
-  updated_at: number
-  delivered_at: number | null
 }
 
 type CountsRow = Record<'opens' | 'unique_opens' | 'clicks' | 'unique_clicks' | 'machine_opens' | 'machine_clicks', number>
@@ -126,65 +90,6 @@ const TYPES = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 }
-
-function counts(row: CountsRow | undefined): StatsCounts {
-  return {
-    opens: row?.opens ?? 0,
-    uniqueOpens: row?.unique_opens ?? 0,
-    clicks: row?.clicks ?? 0,
-    uniqueClicks: row?.unique_clicks ?? 0,
-    machineOpens: row?.machine_opens ?? 0,
-    machineClicks: row?.machine_clicks ?? 0,
-  }
-}
-
-function eventOf(row: EventRow): TrackingEvent {
-  return {
-    id: row.id,
-    kind: row.kind,
-    time: row.time,
-    emailId: row.email_id,
-    metadata: row.metadata,
-    destination: row.destination,
-    clientIp: row.client_ip,
-    userAgent: row.user_agent,
-    machine: row.machine,
-    label: row.label,
-    labelReason: row.label_reason,
-    requestData: row.request_data,
-    firstLabel: row.first_label ?? row.label,
-    firstMachine: row.first_machine ?? row.machine,
-    labels: row.labels ?? [{ time: row.time, label: row.label, machine: row.machine, reason: row.label_reason }],
-  }
-}
-
-function outboxOf(row: OutboxRow): OutboxItem {
-  return {
-    id: row.id,
-    webhookId: row.webhook_id,
-    eventId: row.event_id,
-    url: row.url,
-    payload: row.payload,
-    status: row.status,
-    attempts: row.attempts,
-    nextAttemptAt: row.next_attempt_at,
-    lastError: row.last_error,
-    lastStatus: row.last_status,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    deliveredAt: row.delivered_at,
-  }
-}
-
-function page<T>(rows: T[], limit: number): Page<T> {
-  const hasMore = rows.length > limit
-  return { items: hasMore ? rows.slice(0, limit) : rows, hasMore }
-}
-
-const HOUR = 3_600_000
-const STEP = { hour: HOUR, day: 24 * HOUR } as const
-const floorTo = (time: number, step: number): number => Math.floor(time / step) * step
-const ceilTo = (time: number, step: number): number => Math.ceil(time / step) * step
 
 /** The text form of metadata[$n] (see TimeRange.value): strings as they are, numbers and booleans as written; objects and arrays as jsonb text (turned into JSON's compact form in JS). */
 const textForm = (n: number): string => `CASE jsonb_typeof(metadata -> $${n}::text)
@@ -504,7 +409,7 @@ export class PostgresEventStore implements EventStore {
       `SELECT ${EVENT_COLUMNS} FROM pytrack_events WHERE ${conditions.join(' AND ')} ORDER BY id LIMIT $${values.length + 1}`,
       [...values, limit + 1],
     )
-    return page(rows.map(eventOf), limit)
+    return pageOf(rows.map(trackingEventOf), limit)
   }
 
   async reclassifyEvents(request: ReclassifyRequest): Promise<number[]> {
@@ -548,7 +453,7 @@ export class PostgresEventStore implements EventStore {
     for (const { kind, label, n } of reasons.rows) (kind === 'open' ? machineOpensByReason : machineClicksByReason)[label] = n
     const row = kept.rows[0]
     return {
-      perHit: counts(row),
+      perHit: statsCountsOf(row),
       machineOpensByReason,
       machineClicksByReason,
       applePrefetch: { opens: row?.apple_opens ?? 0, emails: row?.apple_emails ?? 0, emailsWithoutPerson: row?.apple_alone ?? 0, openedEmails: row?.opened_emails ?? 0 },
@@ -558,16 +463,14 @@ export class PostgresEventStore implements EventStore {
   async stats(query: StatsQuery = {}): Promise<Stats> {
     const groupBy = query.groupBy
     const [{ rows: totals }, verdicts] = await Promise.all([this.#query<CountsRow>('compute stats', TOTALS), this.#verdictStats()])
-    const total = counts(totals[0])
+    const total = statsCountsOf(totals[0])
     if (groupBy === undefined) return { groupBy: null, groups: [], total, verdicts }
     const { rows } = await this.#query<CountsRow & { value: JsonValue | null }>('compute stats', GROUPS, [groupBy])
-    return { groupBy, groups: rows.map((row) => ({ value: row.value ?? null, ...counts(row) })), total, verdicts }
+    return { groupBy, groups: rows.map((row) => ({ value: row.value ?? null, ...statsCountsOf(row) })), total, verdicts }
   }
 
   async timeseries(query: TimeseriesQuery): Promise<Timeseries> {
-    const step = STEP[query.interval]
-    const from = floorTo(query.from, step)
-    const to = Math.max(from, ceilTo(query.to, step))
+    const { from, to, step } = stepRange(query, INTERVAL_MS[query.interval])
     const { where, values } = rangeFilter(query, from, to)
     const { rows } = await this.#query<CountsRow & { bucket: number }>(
       'compute a time series',
@@ -575,19 +478,12 @@ export class PostgresEventStore implements EventStore {
        FROM pytrack_events WHERE ${where} GROUP BY 1`,
       values,
     )
-    const found = new Map(rows.map((row) => [row.bucket, counts(row)]))
-    const buckets: TimeseriesBucket[] = []
-    const total = counts(undefined)
-    for (let time = from; time < to; time += step) {
-      const bucket = found.get(time) ?? counts(undefined)
-      for (const name of Object.keys(total) as (keyof StatsCounts)[]) total[name] += bucket[name]
-      buckets.push({ time, ...bucket })
-    }
-    return { from, to, interval: query.interval, buckets, total }
+    return timeseriesOf(query, new Map(rows.map((row) => [row.bucket, statsCountsOf(row)])))
   }
 
   async topDestinations(query: TopDestinationsQuery): Promise<DestinationCounts[]> {
-    const { where, values } = rangeFilter(query, floorTo(query.from, HOUR), ceilTo(query.to, HOUR))
+    const hours = stepRange(query)
+    const { where, values } = rangeFilter(query, hours.from, hours.to)
     const { rows } = await this.#query<{ destination: string; clicks: number; unique_clicks: number; machine_clicks: number }>(
       'list the top destinations',
       `SELECT destination, count(*) FILTER (WHERE NOT machine)::int8 AS clicks, count(*) FILTER (WHERE first_destination)::int8 AS unique_clicks,
@@ -600,6 +496,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   async topValues(query: TopValuesQuery): Promise<ValueCounts[]> {
+    const hours = stepRange(query)
     const { rows } = await this.#query<CountsRow & { value: string; json: JsonValue }>(
       'list the values of a key',
       `SELECT value, (array_agg(json) FILTER (WHERE jsonb_typeof(json) IN ('object', 'array')))[1] AS json, ${TIME_COUNTS}
@@ -607,11 +504,11 @@ export class PostgresEventStore implements EventStore {
              FROM pytrack_events WHERE time >= $1 AND time < $2 AND metadata ? $3::text) AS e
        WHERE value IS NOT NULL
        GROUP BY value ORDER BY count(*) DESC, value COLLATE "C" LIMIT $4`,
-      [floorTo(query.from, HOUR), ceilTo(query.to, HOUR), query.groupBy, query.limit ?? 100],
+      [hours.from, hours.to, query.groupBy, query.limit ?? 100],
     )
     return rows.map((row) => ({
       value: row.json !== null && typeof row.json === 'object' ? JSON.stringify(row.json) : row.value,
-      ...counts(row),
+      ...statsCountsOf(row),
     }))
   }
 
@@ -630,7 +527,7 @@ export class PostgresEventStore implements EventStore {
        RETURNING ${OUTBOX_COLUMNS}`,
       [claim.lease, now + claim.leaseMs, now, claim.limit],
     )
-    return rows.map(outboxOf).sort((a, b) => a.id - b.id)
+    return rows.map(outboxItemOf).sort((a, b) => a.id - b.id)
   }
 
   // Changes a row only while `lease` holds it: a holder whose lease expired changes nothing.
@@ -691,7 +588,7 @@ export class PostgresEventStore implements EventStore {
             `SELECT ${OUTBOX_COLUMNS} FROM pytrack_outbox WHERE status = $1 AND id > $2 ORDER BY id LIMIT $3`,
             [query.status, query.after ?? 0, limit + 1],
           )
-    return page(rows.map(outboxOf), limit)
+    return pageOf(rows.map(outboxItemOf), limit)
   }
 
   async nextOutboxDue(): Promise<number | null> {

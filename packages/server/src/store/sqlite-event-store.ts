@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3'
 import { InvalidArgumentError, type JsonValue, type RequestData } from '@pytrack/core'
 import { StoreError } from '../errors/store-error'
 import { makeDirectory } from '../_internal/make-directory'
+import { HOUR_MS, INTERVAL_MS, outboxItemOf, pageOf, statsCountsOf, stepRange, timeseriesOf, trackingEventOf, type OutboxRow } from '../store-kit'
 import type {
   AnonymizePass,
   ErasedCounts,
@@ -19,19 +20,15 @@ import type {
   OutboxClaim,
   OutboxFailure,
   OutboxItem,
-  OutboxStatus,
   Page,
   RecordedEvent,
   RecordRequest,
   RetentionPass,
   Stats,
-  StatsCounts,
   StatsQuery,
   DestinationCounts,
   TimeRange,
   Timeseries,
-  TimeseriesBucket,
-  TimeseriesInterval,
   TimeseriesQuery,
   TopDestinationsQuery,
   TopValuesQuery,
@@ -134,13 +131,8 @@ ALTER TABLE events ADD COLUMN labels TEXT;
 `,
 ]
 
-const HOUR = 3_600_000
-const STEP: Record<TimeseriesInterval, number> = { hour: HOUR, day: 24 * HOUR }
 /** Events rolled up a transaction: each is a few tens of milliseconds, so hits are never held up long. */
 const CATCH_UP_CHUNK = 5_000
-
-const floorTo = (time: number, step: number): number => Math.floor(time / step) * step
-const ceilTo = (time: number, step: number): number => Math.ceil(time / step) * step
 
 /**
  * The text form of metadata[key] in SQL (see TimeRange.value), reading the JSON once (json_type
@@ -154,7 +146,7 @@ function valueSql(key: string): string {
     END FROM (SELECT json_extract(e.metadata, ${path}) AS x))`
 }
 
-const HOUR_SQL = `e.time - (((e.time % ${HOUR}) + ${HOUR}) % ${HOUR})`
+const HOUR_SQL = `e.time - (((e.time % ${HOUR_MS}) + ${HOUR_MS}) % ${HOUR_MS})`
 
 /** The JSON path of a top-level metadata key: quoted, so dots and colons are part of the name. */
 function keyPath(key: string): string {
@@ -213,22 +205,6 @@ interface EventRow {
   labels: string | null
 }
 
-interface OutboxRow {
-  id: number
-  webhook_id: string
-  event_id: number
-  url: string
-  payload: string
-  status: OutboxStatus
-  attempts: number
-  next_attempt_at: number
-  last_error: string | null
-  last_status: number | null
-  created_at: number
-  updated_at: number
-  delivered_at: number | null
-}
-
 interface CountsRow {
   value?: unknown
   opens: number | null
@@ -250,35 +226,15 @@ const COUNTS = `
 // The same figures from each event's per-hit label (older rows: their one label).
 const PER_HIT_COUNTS = COUNTS.replaceAll('machine = ', 'COALESCE(hit_machine, machine) = ')
 
-function counts(row: CountsRow | undefined): StatsCounts {
-  return {
-    opens: row?.opens ?? 0,
-    uniqueOpens: row?.unique_opens ?? 0,
-    clicks: row?.clicks ?? 0,
-    uniqueClicks: row?.unique_clicks ?? 0,
-    machineOpens: row?.machine_opens ?? 0,
-    machineClicks: row?.machine_clicks ?? 0,
-  }
-}
-
 function eventOf(row: EventRow): TrackingEvent {
-  return {
-    id: row.id,
-    kind: row.kind,
-    time: row.time,
-    emailId: row.email_id,
+  return trackingEventOf({
+    ...row,
     metadata: JSON.parse(row.metadata) as Record<string, JsonValue>,
-    destination: row.destination,
-    clientIp: row.client_ip,
-    userAgent: row.user_agent,
     machine: row.machine === 1,
-    label: row.label,
-    labelReason: row.label_reason,
-    requestData: row.request_data === null ? null : (JSON.parse(row.request_data) as RequestData),
-    firstLabel: row.first_label ?? row.label,
-    firstMachine: (row.first_machine ?? row.machine) === 1,
-    labels: labelsOf(row),
-  }
+    request_data: row.request_data === null ? null : (JSON.parse(row.request_data) as RequestData),
+    first_machine: row.first_machine === null ? null : row.first_machine === 1,
+    labels: row.labels === null ? null : (JSON.parse(row.labels) as LabelChange[]),
+  })
 }
 
 type LabelsRow = Pick<EventRow, 'time' | 'label' | 'machine' | 'label_reason' | 'labels'>
@@ -287,29 +243,6 @@ type LabelsRow = Pick<EventRow, 'time' | 'label' | 'machine' | 'label_reason' | 
 function labelsOf(row: LabelsRow): LabelChange[] {
   if (row.labels !== null) return JSON.parse(row.labels) as LabelChange[]
   return [{ time: row.time, label: row.label, machine: row.machine === 1, reason: row.label_reason }]
-}
-
-function outboxOf(row: OutboxRow): OutboxItem {
-  return {
-    id: row.id,
-    webhookId: row.webhook_id,
-    eventId: row.event_id,
-    url: row.url,
-    payload: row.payload,
-    status: row.status,
-    attempts: row.attempts,
-    nextAttemptAt: row.next_attempt_at,
-    lastError: row.last_error,
-    lastStatus: row.last_status,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    deliveredAt: row.delivered_at,
-  }
-}
-
-function page<T>(rows: T[], limit: number): Page<T> {
-  const hasMore = rows.length > limit
-  return { items: hasMore ? rows.slice(0, limit) : rows, hasMore }
 }
 
 function wrap<T>(what: string, run: () => T): T {
@@ -482,7 +415,7 @@ export class SqliteEventStore implements EventStore {
       }
       const sql = `SELECT * FROM events WHERE ${conditions.join(' AND ')} ORDER BY id LIMIT ?`
       const rows = this.#prepare(sql).all(...values, limit + 1) as EventRow[]
-      return page(rows.map(eventOf), limit)
+      return pageOf(rows.map(eventOf), limit)
     })
   }
 
@@ -571,7 +504,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   #verdictStats(): VerdictStats {
-    const perHit = counts(this.#prepare(`SELECT ${PER_HIT_COUNTS} FROM events`).get() as CountsRow | undefined)
+    const perHit = statsCountsOf(this.#prepare(`SELECT ${PER_HIT_COUNTS} FROM events`).get() as CountsRow | undefined)
     const machineOpensByReason: Record<string, number> = {}
     const machineClicksByReason: Record<string, number> = {}
     const reasons = this.#prepare('SELECT kind, label, COUNT(*) AS n FROM events WHERE machine = 1 GROUP BY kind, label ORDER BY label').all() as {
@@ -597,7 +530,7 @@ export class SqliteEventStore implements EventStore {
     this.#open()
     const groupBy = query.groupBy
     return wrap('compute stats', () => {
-      const total = counts(this.#prepare(`SELECT ${COUNTS} FROM events`).get() as CountsRow | undefined)
+      const total = statsCountsOf(this.#prepare(`SELECT ${COUNTS} FROM events`).get() as CountsRow | undefined)
       const verdicts = this.#verdictStats()
       if (groupBy === undefined) return { groupBy: null, groups: [], total, verdicts }
       const path = keyPath(groupBy)
@@ -610,7 +543,7 @@ export class SqliteEventStore implements EventStore {
         let value: JsonValue = (row.value ?? null) as JsonValue
         if (row.type === 'object' || row.type === 'array') value = JSON.parse(String(row.value)) as JsonValue
         else if (row.type === 'true' || row.type === 'false') value = row.type === 'true'
-        return { value, ...counts(row) }
+        return { value, ...statsCountsOf(row) }
       })
       return { groupBy, groups, total, verdicts }
     })
@@ -618,9 +551,7 @@ export class SqliteEventStore implements EventStore {
 
   async timeseries(query: TimeseriesQuery): Promise<Timeseries> {
     const { key, value } = await this.#rolledUp(query)
-    const step = STEP[query.interval]
-    const from = floorTo(query.from, step)
-    const to = Math.max(from, ceilTo(query.to, step))
+    const { from, to, step } = stepRange(query, INTERVAL_MS[query.interval])
     return wrap('compute a time series', () => {
       const rows = this.#prepare(
           `SELECT hour - (((hour % ?) + ?) % ?) AS bucket, SUM(opens) AS opens, SUM(clicks) AS clicks,
@@ -629,27 +560,20 @@ export class SqliteEventStore implements EventStore {
            FROM rollup_hours WHERE key = ? AND value = ? AND hour >= ? AND hour < ? GROUP BY bucket`,
         )
         .all(step, step, step, key, value, from, to) as (CountsRow & { bucket: number })[]
-      const found = new Map(rows.map((row) => [row.bucket, counts(row)]))
-      const buckets: TimeseriesBucket[] = []
-      const total = counts(undefined)
-      for (let time = from; time < to; time += step) {
-        const bucket = found.get(time) ?? counts(undefined)
-        for (const name of Object.keys(total) as (keyof StatsCounts)[]) total[name] += bucket[name]
-        buckets.push({ time, ...bucket })
-      }
-      return { from, to, interval: query.interval, buckets, total }
+      return timeseriesOf(query, new Map(rows.map((row) => [row.bucket, statsCountsOf(row)])))
     })
   }
 
   async topDestinations(query: TopDestinationsQuery): Promise<DestinationCounts[]> {
     const { key, value } = await this.#rolledUp(query)
+    const hours = stepRange(query)
     return wrap('list the top destinations', () => {
       const rows = this.#prepare(
           `SELECT destination, SUM(clicks) AS clicks, SUM(unique_clicks) AS unique_clicks, SUM(machine_clicks) AS machine_clicks
            FROM rollup_destinations WHERE key = ? AND value = ? AND hour >= ? AND hour < ?
            GROUP BY destination ORDER BY clicks DESC, destination LIMIT ?`,
         )
-        .all(key, value, floorTo(query.from, HOUR), ceilTo(query.to, HOUR), query.limit ?? 10) as {
+        .all(key, value, hours.from, hours.to, query.limit ?? 10) as {
         destination: string
         clicks: number
         unique_clicks: number
@@ -661,6 +585,7 @@ export class SqliteEventStore implements EventStore {
 
   async topValues(query: TopValuesQuery): Promise<ValueCounts[]> {
     await this.#rolledUp({ ...query, value: '' })
+    const hours = stepRange(query)
     return wrap('list the values of a key', () => {
       const rows = this.#prepare(
           `SELECT value, SUM(opens) AS opens, SUM(clicks) AS clicks, SUM(machine_opens) AS machine_opens, SUM(machine_clicks) AS machine_clicks,
@@ -668,8 +593,8 @@ export class SqliteEventStore implements EventStore {
            FROM rollup_hours WHERE key = ? AND hour >= ? AND hour < ?
            GROUP BY value ORDER BY SUM(opens + clicks + machine_opens + machine_clicks) DESC, value LIMIT ?`,
         )
-        .all(query.groupBy, floorTo(query.from, HOUR), ceilTo(query.to, HOUR), query.limit ?? 100) as (CountsRow & { value: string })[]
-      return rows.map((row) => ({ value: row.value, ...counts(row) }))
+        .all(query.groupBy, hours.from, hours.to, query.limit ?? 100) as (CountsRow & { value: string })[]
+      return rows.map((row) => ({ value: row.value, ...statsCountsOf(row) }))
     })
   }
 
@@ -830,7 +755,7 @@ export class SqliteEventStore implements EventStore {
            RETURNING *`,
         )
         .all(claim.lease, now + claim.leaseMs, now, now, now, claim.limit) as OutboxRow[]
-      return rows.map(outboxOf).sort((a, b) => a.id - b.id)
+      return rows.map(outboxItemOf).sort((a, b) => a.id - b.id)
     })
   }
 
@@ -899,7 +824,7 @@ export class SqliteEventStore implements EventStore {
           ? this.#prepare('SELECT * FROM outbox WHERE id > ? ORDER BY id LIMIT ?').all(after, limit + 1)
           : this.#prepare('SELECT * FROM outbox WHERE id > ? AND status = ? ORDER BY id LIMIT ?').all(after, status, limit + 1)
       ) as OutboxRow[]
-      return page(rows.map(outboxOf), limit)
+      return pageOf(rows.map(outboxItemOf), limit)
     })
   }
 

@@ -7,6 +7,17 @@ export const WRITE_LOCK = 0x7079747261636b
 /** The advisory lock key taken while migrating, so two instances starting together are safe. */
 export const MIGRATE_LOCK = 0x7079747261636c
 
+// The six StatsCounts figures as columns, in pytrack_totals (migration 1) and
+// pytrack_verdict_totals (migration 4). The SQL of a shipped migration never changes: this is
+// the same text it always was (a test compares each migration with its SHA-256).
+const COUNT_COLUMNS = `
+  opens bigint NOT NULL,
+  unique_opens bigint NOT NULL,
+  clicks bigint NOT NULL,
+  unique_clicks bigint NOT NULL,
+  machine_opens bigint NOT NULL,
+  machine_clicks bigint NOT NULL`.slice(1)
+
 const SHIPPED: readonly string[] = [
   `
 CREATE TABLE pytrack_events (
@@ -81,12 +92,7 @@ CREATE TABLE pytrack_email_destinations (
 );
 CREATE TABLE pytrack_totals (
   id integer PRIMARY KEY CHECK (id = 1),
-  opens bigint NOT NULL,
-  unique_opens bigint NOT NULL,
-  clicks bigint NOT NULL,
-  unique_clicks bigint NOT NULL,
-  machine_opens bigint NOT NULL,
-  machine_clicks bigint NOT NULL
+${COUNT_COLUMNS}
 );
 INSERT INTO pytrack_totals VALUES (1, 0, 0, 0, 0, 0, 0);
 
@@ -379,12 +385,7 @@ CREATE TABLE pytrack_machine_reasons (
 );
 CREATE TABLE pytrack_verdict_totals (
   id integer PRIMARY KEY CHECK (id = 1),
-  opens bigint NOT NULL,
-  unique_opens bigint NOT NULL,
-  clicks bigint NOT NULL,
-  unique_clicks bigint NOT NULL,
-  machine_opens bigint NOT NULL,
-  machine_clicks bigint NOT NULL,
+${COUNT_COLUMNS},
   apple_opens bigint NOT NULL,
   apple_emails bigint NOT NULL,
   apple_alone bigint NOT NULL,

@@ -564,6 +564,12 @@ export function describeEventStore(name: string, harness: EventStoreHarness): vo
             const { total, verdicts } = await reader.stats()
             expect(verdicts).toEqual(expectedVerdicts(events))
             expect(total).toEqual(expectedCounts(events))
+            // Groups by a key some events lost (anonymised), and by the email's own key.
+            for (const key of ['campaign', 'message_id']) {
+              const grouped = await reader.stats({ groupBy: key })
+              expect(sortGroups(grouped.groups)).toEqual(sortGroups(expectedGroups(events, key)))
+              expect(grouped.total).toEqual(expectedCounts(events))
+            }
           }
         }
         await check()

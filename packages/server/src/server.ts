@@ -7,7 +7,7 @@ import { pino, type Logger } from 'pino'
 import { SettingsError } from './errors/settings-error'
 import { createAdaptPool } from './_internal/adapt-pool'
 import { createApiHandler } from './_internal/api'
-import { isBatchRequest } from './_internal/batch'
+import { isBatchRequest, isStreamingBatch } from './_internal/batch'
 import { createDashboardRoutes } from './_internal/dashboard'
 import { configurationOf } from './_internal/codec'
 import { limitConnections } from './_internal/connection-limits'
@@ -257,9 +257,10 @@ export async function startServer(settings: ServerSettings, options: StartServer
       },
     )
     limitConnections(server, logger, settings.trustedProxies)
-    // Bad requests at the HTTP level (garbage, oversized headers) never reach a handler.
+    // Bad requests at the HTTP level (garbage, oversized headers) never reach a handler; one
+    // while a batch streams its answer (a broken chunk) closes the connection, as no status line can follow.
     server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
-      if (!socket.writable || error.code === 'ECONNRESET') socket.destroy()
+      if (!socket.writable || error.code === 'ECONNRESET' || isStreamingBatch(socket)) socket.destroy()
       else if (error.code === 'HPE_HEADER_OVERFLOW') socket.end('HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n')
       else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n')
       else socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')

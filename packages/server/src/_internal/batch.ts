@@ -6,12 +6,14 @@
 // buffers are reused for the whole batch: nothing of it outlives the young generation, so
 // memory stays flat however many recipients there are. The work gives the event loop back
 // every few milliseconds, so the pixels and redirects stay fast.
+import { isUtf8 } from 'node:buffer'
 import { channel } from 'node:diagnostics_channel'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Metadata } from '@pytrack/core'
 import { compileHtml, compileText, type AdaptHtmlOptions, type AdaptWarning, type CompiledHtml, type CompiledText } from '@pytrack/html'
 import { ApiError } from '../errors/api-error'
 import { checkAdaptSize } from './adapt-limit'
+import { checkBodyEncoding, notUtf8, parseRequestJson } from './http-io'
 import { checkSchema } from './openapi-validator'
 
 /** The path of the batch endpoint: the one route without the whole-request time limit. */
@@ -57,13 +59,24 @@ export function isBatchRequest(request: IncomingMessage): boolean {
   return request.method === 'POST' && (request.url ?? '').split('?', 1)[0] === BATCH_PATH
 }
 
+/** Sockets a batch is streaming its answer on, until that answer closes. */
+const streaming = new WeakSet<object>()
+
+/**
+ * Whether a batch is streaming its answer on `socket`: an HTTP error there (a broken chunk)
+ * cannot be answered with a status line of its own, which would land inside that answer.
+ */
+export function isStreamingBatch(socket: object): boolean {
+  return streaming.has(socket)
+}
+
 interface Template {
   html: CompiledHtml | null
   text: CompiledText | null
   metadata: Metadata
 }
 
-const cutOff = (): ApiError => new ApiError('the request body was cut off before its end', { status: 400, reason: 'invalid_request' })
+const cutOff = (cause?: unknown): ApiError => new ApiError('the request body was cut off before its end', { status: 400, reason: 'invalid_request', cause })
 
 /** The reader's buffer: the read-ahead and the socket's next chunk (64 KiB at most) fit in it. */
 const BODY_BUFFER = 2 * BATCH_READ_AHEAD
@@ -91,6 +104,7 @@ class BodyReader {
   #failure: Error | null = null
   #wake: (() => void) | null = null
   #discarding = false
+  #lineIsUtf8 = true
 
   constructor(request: IncomingMessage) {
     this.#request = request
@@ -104,14 +118,20 @@ class BodyReader {
       this.#ended = true
       this.#notify()
     })
+    // A client that went away (or sent a broken chunk) is a cut-off body, not a server failure.
     request.once('error', (error) => {
-      this.#failure ??= error
+      this.#failure ??= cutOff(error)
       this.#notify()
     })
     request.once('close', () => {
       if (!this.#ended) this.#failure ??= cutOff()
       this.#notify()
     })
+  }
+
+  /** Whether the last line taken was UTF-8 (else it was decoded with U+FFFD in place of the bad bytes). */
+  get lineIsUtf8(): boolean {
+    return this.#lineIsUtf8
   }
 
   /** Bytes read and not yet taken. */
@@ -144,6 +164,7 @@ class BodyReader {
   }
 
   #take(end: number, next: number): string {
+    this.#lineIsUtf8 = isUtf8(this.#bytes.subarray(this.#start, end))
     const line = this.#bytes.toString('utf8', this.#start, end)
     this.#start = this.#scanned = next
     if (this.#request.isPaused() && !this.#discarding && this.queued < BATCH_READ_AHEAD) this.#request.resume()
@@ -215,19 +236,15 @@ const timedOut = (): ApiError =>
 
 const lineLimit = (first: boolean): number => (first ? BATCH_TEMPLATE_LIMIT : BATCH_RECIPIENT_LIMIT)
 
-function parseLine(line: string, what: string): Record<string, unknown> {
-  let value: unknown
-  try {
-    value = JSON.parse(line)
-  } catch {
-    throw new ApiError(`${what} is not valid JSON`, { status: 400, reason: 'invalid_json' })
-  }
+function parseLine(line: string, utf8: boolean, what: string): Record<string, unknown> {
+  if (!utf8) throw notUtf8(what)
+  const value = parseRequestJson(line, what)
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ApiError(`${what} must be a JSON object`, { status: 400, reason: 'invalid_request' })
   return value as Record<string, unknown>
 }
 
-function compileTemplate(line: string, optionsOf: (body: Record<string, unknown>) => AdaptHtmlOptions): Template {
-  const body = parseLine(line, 'the first line (the template)')
+function compileTemplate(line: string, utf8: boolean, optionsOf: (body: Record<string, unknown>) => AdaptHtmlOptions): Template {
+  const body = parseLine(line, utf8, 'the first line (the template)')
   const problem = checkSchema('BatchTemplate', body, 'the template')
   if (problem !== null) throw new ApiError(`the template: ${problem}`, { status: 400, reason: 'invalid_request' })
   const options = optionsOf(body)
@@ -245,10 +262,10 @@ function compileTemplate(line: string, optionsOf: (body: Record<string, unknown>
 const publicWarnings = (warnings: readonly AdaptWarning[]): { code: string; message: string }[] => warnings.map(({ code, message }) => ({ code, message }))
 
 /** One recipient's answer line (with its \n), or its error line (failed). */
-function renderRecipient(template: Template, line: string, index: number, toApiError: (error: unknown) => ApiError): { line: string; failed: boolean } {
+function renderRecipient(template: Template, line: string, utf8: boolean, index: number, toApiError: (error: unknown) => ApiError): { line: string; failed: boolean } {
   let id: string | null = null
   try {
-    const body = parseLine(line, `recipient ${index}`)
+    const body = parseLine(line, utf8, `recipient ${index}`)
     if (typeof body.id === 'string') id = body.id
     const problem = checkSchema('BatchRecipient', body, `recipient ${index}`)
     if (problem !== null) throw new ApiError(`recipient ${index}: ${problem}`, { status: 400, reason: 'invalid_request' })
@@ -347,6 +364,7 @@ export async function serveBatch(
   if (type !== 'application/x-ndjson' && type !== 'application/jsonl') {
     throw new ApiError('send the batch as JSON lines with Content-Type: application/x-ndjson: the template on the first line, one recipient a line', { status: 415, reason: 'unsupported_media_type' })
   }
+  checkBodyEncoding(request)
   const body = new BodyReader(request)
   let template: Template | null = null
   let index = 0
@@ -373,14 +391,17 @@ export async function serveBatch(
       budget = BATCH_LINE_TIMEOUT_MS
       if (line === null) break
       if (template === null) {
-        template = compileTemplate(line, adaptOptions)
+        template = compileTemplate(line, body.lineIsUtf8, adaptOptions)
         // Sent now: the client learns the template was taken before it sends the recipients.
         response.writeHead(200, STREAM_HEADERS).flushHeaders()
+        const socket = request.socket
+        streaming.add(socket)
+        response.once('close', () => streaming.delete(socket))
         continue
       }
       if (line.trim() === '') continue
       if (index >= MAX_BATCH_RECIPIENTS) throw new ApiError(`the batch has more than ${MAX_BATCH_RECIPIENTS} recipients, the most one request takes; send it in parts`, { status: 400, reason: 'invalid_request' })
-      const answer = renderRecipient(template, line, index++, toApiError)
+      const answer = renderRecipient(template, line, body.lineIsUtf8, index++, toApiError)
       if (answer.failed) failed++
       await writer.add(answer.line, waiting)
       if (performance.now() - sliceStart > SLICE_MS) {

@@ -58,18 +58,30 @@ export function documentedOperations(): Operation[] {
   return paths.flatMap((entry) => [...entry.operations.values()])
 }
 
-/** What the document says of a path: its operations and the path parameters read from it; undefined when it has no such path. */
+/**
+ * What the document says of a path: its operations and the path parameters read from it, still
+ * percent-encoded ({@link readParameters} decodes them); undefined when it has no such path.
+ */
 export function findPath(pathname: string): { operations: Map<string, Operation>; params: Record<string, string> } | undefined {
   for (const entry of paths) {
     const match = entry.pattern.exec(pathname)
     if (match === null) continue
     const params: Record<string, string> = {}
     entry.names.forEach((name, index) => {
-      params[name] = decodeURIComponent(match[index + 1] ?? '')
+      params[name] = match[index + 1] ?? ''
     })
     return { operations: entry.operations, params }
   }
   return undefined
+}
+
+/** A percent-encoded path segment as text; null when it is not UTF-8 (`%ff`) or a `%` has no two hex digits. */
+function decodeSegment(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return null
+  }
 }
 
 function pointerOf(operation: Operation): string[] {
@@ -145,11 +157,13 @@ export function readParameters(
   const parameters = (operation.spec.parameters ?? []) as Schema[]
   for (const [index, parameter] of parameters.entries()) {
     const name = String(parameter.name)
-    const raw = parameter.in === 'path' ? pathParams[name] : url.searchParams.get(name)
-    if (raw === null || raw === undefined) {
+    const given = parameter.in === 'path' ? pathParams[name] : url.searchParams.get(name)
+    if (given === null || given === undefined) {
       if (parameter.required === true) return { values, problem: `${name} is required` }
       continue
     }
+    const raw = parameter.in === 'path' ? decodeSegment(given) : given
+    if (raw === null) return { values, problem: `${name} is not valid percent-encoded UTF-8` }
     const schema = parameter.schema as Schema
     let value: string | number = raw
     if (schema.type === 'integer') {

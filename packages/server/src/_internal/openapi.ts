@@ -56,13 +56,13 @@ export const ERROR_CODES: Record<number, readonly ApiErrorReason[]> = {
 }
 
 const ERROR_WHEN: Record<number, string> = {
-  400: 'The request is wrong: `invalid_json` (the body is not JSON), `invalid_request` (a field or query parameter has the wrong type or value), `invalid_metadata` (metadata pytracking cannot carry), `link_too_long` (over 2048 characters).',
+  400: 'The request is wrong: `invalid_json` (the body is not JSON, not UTF-8, or nests arrays and objects more than 64 levels deep), `invalid_request` (a field or query parameter has the wrong type or value), `invalid_metadata` (metadata pytracking cannot carry), `link_too_long` (over 2048 characters).',
   401: 'The bearer token is missing or wrong (with `WWW-Authenticate: Bearer`).',
   404: 'No such endpoint, or no such item.',
   405: 'The path does not answer this method; `Allow` names the ones it does.',
   408: 'The body did not arrive in time: a request\'s whole body must arrive within 10 s of its headers; the batch endpoint has no limit as a whole, but each of its lines must arrive within 8 s of the server asking for it (else an error line ends the answer and the connection is closed).',
   413: 'The body is over the limit of the endpoint: 64 KiB, 1 MiB for the adapt endpoints, a line over its limit for the batch endpoint.',
-  415: 'The body is not sent as `Content-Type: application/json` (`application/x-ndjson` for the batch endpoint).',
+  415: 'The body is not sent as `Content-Type: application/json` (`application/x-ndjson` for the batch endpoint), or is sent with a `Content-Encoding` (never decoded) or a charset other than UTF-8.',
   500: 'A bug; the server log has it.',
   503: 'The event store failed, or the server is adapting as many emails as it queues; try again later.',
 }

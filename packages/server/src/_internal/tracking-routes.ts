@@ -17,25 +17,26 @@ const MACHINE_KINDS = new Set(['privacy-prefetch', 'scanner', 'preview-bot'])
 /** Per-link keys @pytrack/html adds (`linkMetadata: true`, the trap link); left out of the whole-metadata email identity. */
 const PER_LINK_KEYS = new Set(['link_index', 'link_id', TRAP_METADATA_KEY])
 
+/** JSON of an object with its keys sorted: `keys` are the ones of `value` to write. */
+function canonicalObject(value: Record<string, JsonValue>, keys: string[]): string {
+  return `{${keys.sort().map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key] as JsonValue)}`).join(',')}}`
+}
+
 function canonicalJson(value: JsonValue): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
-  if (value !== null && typeof value === 'object') {
-    const keys = Object.keys(value).sort()
-    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key] as JsonValue)}`).join(',')}}`
-  }
+  if (value !== null && typeof value === 'object') return canonicalObject(value, Object.keys(value))
   return JSON.stringify(value)
 }
 
 /**
  * Which email an event belongs to: the JSON of `metadata[emailKey]` when the link has it,
- * else the canonical JSON of the whole metadata without per-link keys.
+ * else the canonical JSON of the whole metadata without per-link keys (read in place: copied
+ * into a new object, a "__proto__" key would set its prototype and drop out of the identity).
  */
 function emailIdOf(metadata: Record<string, JsonValue>, emailKey: string): string {
   const value = metadata[emailKey]
   if (value !== undefined && value !== null) return `${emailKey}=${canonicalJson(value)}`
-  const rest: Record<string, JsonValue> = {}
-  for (const [key, item] of Object.entries(metadata)) if (!PER_LINK_KEYS.has(key)) rest[key] = item
-  return canonicalJson(rest)
+  return canonicalObject(metadata, Object.keys(metadata).filter((key) => !PER_LINK_KEYS.has(key)))
 }
 
 function eventOf(result: TrackingResult, data: RequestData | null, emailKey: string, time: number): NewTrackingEvent {

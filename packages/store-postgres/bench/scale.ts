@@ -1,6 +1,7 @@
 // The PostgreSQL store at 10 million events: generates them (SQL generate_series, in the real
 // schema with its indexes), then times what the API asks of the store: pages of events (first,
-// deep, one kind), stats (total and grouped), outbox claims among a million delivered rows.
+// deep, one kind), stats (total and grouped), time queries (from the hourly rollups, and of one
+// campaign from the events), outbox claims among a million delivered rows.
 // Run with `pnpm --filter @pytrack/store-postgres bench:scale` (EVENTS=1000000 for a quicker run).
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
@@ -117,6 +118,8 @@ try {
   await timed('timeseries, the last day by hour', () => store.timeseries({ from: end - day, to: end, interval: 'hour' }), 3)
   const month = await timed('timeseries, 30 days by day', () => store.timeseries({ from: end - 30 * day, to: end, interval: 'day' }), 3)
   await timed('topDestinations, the last day', () => store.topDestinations({ from: end - day, to: end }), 3)
+  const top = await timed('topDestinations, 30 days', () => store.topDestinations({ from: end - 30 * day, to: end }), 3)
+  await timed('timeseries, 30 days by day, one campaign (from the events)', () => store.timeseries({ from: end - 30 * day, to: end, interval: 'day', groupBy: 'campaign', value: 'c-3' }), 3)
   const totals = await timed('stats (totals and machine verdicts)', () => store.stats(), 3)
   await timed('stats groupBy=campaign (20 groups)', () => store.stats({ groupBy: 'campaign' }), 3)
   await timed('stats groupBy=message_id (a group an email, first 10,000)', () => store.stats({ groupBy: 'message_id' }), 3)
@@ -139,6 +142,18 @@ try {
   const same = scan[0] !== undefined && Number(scan[0].opens) === kept.perHit.opens && Number(scan[0].clicks) === kept.perHit.clicks && Number(scan[0].machine) === machines &&
     Number(scan[0].apple) === kept.applePrefetch.opens && Number(scan[0].emails) === kept.applePrefetch.openedEmails
   console.log(`verdicts: per-hit ${kept.perHit.opens} opens, ${kept.perHit.clicks} clicks, ${machines} machine hits, ${kept.applePrefetch.opens} Apple prefetches, ${kept.applePrefetch.openedEmails} emails; ${same ? 'the same as' : 'NOT the same as'} a scan of the events`)
+  // The hourly rollups (migration 5) against a scan of the events of the 30 days.
+  const { rows: events30 } = await client.query<{ opens: string; unique_opens: string; clicks: string; machine: string; top: string }>(
+    `SELECT count(*) FILTER (WHERE kind = 'open' AND NOT machine) AS opens, count(*) FILTER (WHERE first_open) AS unique_opens,
+       count(*) FILTER (WHERE kind = 'click' AND NOT machine) AS clicks, count(*) FILTER (WHERE machine) AS machine,
+       (SELECT count(*) FROM pytrack_events WHERE kind = 'click' AND NOT machine AND destination = $3 AND time >= $1 AND time < $2) AS top
+     FROM pytrack_events WHERE time >= $1 AND time < $2`,
+    [Math.floor((end - 30 * day) / day) * day, Math.ceil(end / day) * day, top[0]?.destination ?? ''],
+  )
+  const scanned = events30[0]
+  const rolledUp = scanned !== undefined && Number(scanned.opens) === month.total.opens && Number(scanned.unique_opens) === month.total.uniqueOpens &&
+    Number(scanned.clicks) === month.total.clicks && Number(scanned.machine) === month.total.machineOpens + month.total.machineClicks
+  console.log(`rollups: 30 days by day ${rolledUp ? 'the same as' : 'NOT the same as'} a scan of the events; top destination ${top[0]?.destination ?? '?'} ${top[0]?.clicks ?? 0} clicks (scan: ${scanned?.top ?? '?'})`)
   await client.end()
   await store.close()
   await database.drop()

@@ -104,6 +104,9 @@ const TIME_COUNTS = `
   count(*) FILTER (WHERE kind = 'open' AND machine)::int8 AS machine_opens,
   count(*) FILTER (WHERE kind = 'click' AND machine)::int8 AS machine_clicks`
 
+// The same figures from the hourly rollup's rows.
+const ROLLUP_SUMS = ['opens', 'unique_opens', 'clicks', 'unique_clicks', 'machine_opens', 'machine_clicks'].map((name) => `sum(${name})::int8 AS ${name}`).join(', ')
+
 /** The events of a range, and of one value when asked: the SQL condition (from $1) and its values. */
 function rangeFilter(range: TimeRange, from: number, to: number): { where: string; values: unknown[] } {
   if (range.groupBy === undefined || range.value === undefined) return { where: 'time >= $1 AND time < $2', values: [from, to] }
@@ -471,6 +474,16 @@ export class PostgresEventStore implements EventStore {
 
   async timeseries(query: TimeseriesQuery): Promise<Timeseries> {
     const { from, to, step } = stepRange(query, INTERVAL_MS[query.interval])
+    // All events: from the hourly rollup (migration 5), whose hours fall in a range of whole hours as their events do.
+    if (query.groupBy === undefined || query.value === undefined) {
+      const { rows } = await this.#query<CountsRow & { bucket: number }>(
+        'compute a time series',
+        `SELECT (hour - ((hour % ${step}) + ${step}) % ${step})::int8 AS bucket, ${ROLLUP_SUMS}
+         FROM pytrack_rollup_hours WHERE hour >= $1 AND hour < $2 GROUP BY 1`,
+        [from, to],
+      )
+      return timeseriesOf(query, new Map(rows.map((row) => [row.bucket, statsCountsOf(row)])))
+    }
     const { where, values } = rangeFilter(query, from, to)
     const { rows } = await this.#query<CountsRow & { bucket: number }>(
       'compute a time series',
@@ -484,12 +497,18 @@ export class PostgresEventStore implements EventStore {
   async topDestinations(query: TopDestinationsQuery): Promise<DestinationCounts[]> {
     const hours = stepRange(query)
     const { where, values } = rangeFilter(query, hours.from, hours.to)
+    // All events: from the hourly rollup by destination (migration 5); one value: from its events.
+    const all = query.groupBy === undefined || query.value === undefined
     const { rows } = await this.#query<{ destination: string; clicks: number; unique_clicks: number; machine_clicks: number }>(
       'list the top destinations',
-      `SELECT destination, count(*) FILTER (WHERE NOT machine)::int8 AS clicks, count(*) FILTER (WHERE first_destination)::int8 AS unique_clicks,
-         count(*) FILTER (WHERE machine)::int8 AS machine_clicks
-       FROM pytrack_events WHERE kind = 'click' AND destination IS NOT NULL AND ${where}
-       GROUP BY destination ORDER BY 2 DESC, destination COLLATE "C" LIMIT $${values.length + 1}`,
+      all
+        ? `SELECT destination, sum(clicks)::int8 AS clicks, sum(unique_clicks)::int8 AS unique_clicks, sum(machine_clicks)::int8 AS machine_clicks
+           FROM pytrack_rollup_destinations WHERE hour >= $1 AND hour < $2
+           GROUP BY destination ORDER BY 2 DESC, destination COLLATE "C" LIMIT $3`
+        : `SELECT destination, count(*) FILTER (WHERE NOT machine)::int8 AS clicks, count(*) FILTER (WHERE first_destination)::int8 AS unique_clicks,
+             count(*) FILTER (WHERE machine)::int8 AS machine_clicks
+           FROM pytrack_events WHERE kind = 'click' AND destination IS NOT NULL AND ${where}
+           GROUP BY destination ORDER BY 2 DESC, destination COLLATE "C" LIMIT $${values.length + 1}`,
       [...values, query.limit ?? 10],
     )
     return rows.map((row) => ({ destination: row.destination, clicks: row.clicks, uniqueClicks: row.unique_clicks, machineClicks: row.machine_clicks }))

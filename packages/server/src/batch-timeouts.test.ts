@@ -3,6 +3,7 @@
 // 8 to 12 s each, as the limits do; they run together. The senders that pace their bytes with
 // timers are the workload (a slow peer), not a wait for an event.
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http'
+import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TOKEN, startTestServer, type TestServer } from '../test/helpers'
 import { BATCH_LINE_TIMEOUT_MS } from './_internal/batch'
@@ -44,6 +45,30 @@ async function readLines(response: IncomingMessage, onLine: (line: Record<string
     // The connection was closed on purpose: what arrived before is the answer.
   }
   return all
+}
+
+/**
+ * Opens a raw connection that sends `text` a character at a time, one every `everyMs` (never
+ * silent long enough for the idle limit); `started` resolves once its first byte is written,
+ * `received` with all the server sent once it closes the connection.
+ */
+function dribbleRaw(text: string, everyMs: number): { started: Promise<void>; received: Promise<string> } {
+  const socket = connect(t.server.port, '127.0.0.1')
+  socket.on('error', () => undefined)
+  let at = 0
+  let received = ''
+  const started = new Promise<void>((resolve) => socket.once('connect', () => {
+    socket.write(text[at++]!)
+    resolve()
+  }))
+  const timer = setInterval(() => {
+    if (at < text.length && socket.writable) socket.write(text[at++]!)
+  }, everyMs)
+  socket.on('data', (data: Buffer) => (received += data.toString('latin1')))
+  return { started, received: new Promise((resolve) => socket.once('close', () => {
+    clearInterval(timer)
+    resolve(received)
+  })) }
 }
 
 /** Sends `text` a character at a time, one every `everyMs`; stops when the request closes. */
@@ -94,6 +119,19 @@ describe.concurrent('time limits', () => {
     const lines = await readLines(await response)
     await closed
     expect(lines).toEqual([{ error: expect.objectContaining({ code: 'request_timeout' }), count: 0 }])
+  })
+
+  it('answers 408 to headers that have not all arrived within the headers limit, and answers a pixel meanwhile (slowloris)', async () => {
+    const { url } = (await (await t.api('/api/v1/links/open', { method: 'POST', json: { metadata: { slow: true } } })).json()) as { url: string }
+    // Headers that never end, a byte a second, on many connections: node:http's headersTimeout
+    // (10 s, checked every 2 s) cuts each off with the 408 of the server's clientError handler.
+    const slow = Array.from({ length: 50 }, () => dribbleRaw(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ${'a'.repeat(100)}`, 1_000))
+    await Promise.all(slow.map((client) => client.started))
+    // While they hold their connections, another client's pixel is answered.
+    const pixel = await fetch(t.local(url))
+    expect(pixel.status).toBe(200)
+    expect(pixel.headers.get('content-type')).toBe('image/png')
+    for (const received of await Promise.all(slow.map((client) => client.received))) expect(received).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/)
   })
 
   it('answers 408 to another request whose body dribbles past the whole-request limit', async () => {

@@ -1,3 +1,4 @@
+import { channel } from 'node:diagnostics_channel'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import {
   getClickTrackingUrl,
@@ -22,6 +23,13 @@ import { serveBatch } from './batch'
 /** Body limits: an HTML email may be large, everything else is small. */
 const ADAPT_BODY_LIMIT: number = 1024 * 1024
 const BODY_LIMIT: number = 64 * 1024
+
+/**
+ * Published when an adapt request's work begins (`{ phase: 'start' }`, after its body was read
+ * and checked) and when it is over (`{ phase: 'end' }`, answered or failed). Free when nobody
+ * listens; the tests listen, to see what the event loop answers in between.
+ */
+export const adaptWorkChannel: ReturnType<typeof channel> = channel('pytrack:server:adapt-work')
 
 export interface ApiContext {
   store: EventStore
@@ -192,11 +200,15 @@ export function createApiHandler(context: ApiContext): (request: IncomingMessage
   const authorized = createTokenCheck(context.apiToken)
   const adapt = async (job: AdaptJob): Promise<string> => {
     const pool = context.adaptPool
-    if (!pool) return JSON.stringify(adaptBody(job, configuration))
-    if (pool.queued >= MAX_QUEUED_ADAPTS) {
+    if (pool !== undefined && pool.queued >= MAX_QUEUED_ADAPTS) {
       throw new ApiError(`the server is adapting ${MAX_QUEUED_ADAPTS} emails already; try again in a moment`, { status: 503, reason: 'unavailable' })
     }
-    return pool.run(job)
+    if (adaptWorkChannel.hasSubscribers) adaptWorkChannel.publish({ phase: 'start' })
+    try {
+      return pool === undefined ? JSON.stringify(adaptBody(job, configuration)) : await pool.run(job)
+    } finally {
+      if (adaptWorkChannel.hasSubscribers) adaptWorkChannel.publish({ phase: 'end' })
+    }
   }
 
   // Keyed by the document's path templates and methods; see checkRoutes.

@@ -9,16 +9,18 @@ import { startTestServer, TOKEN, type TestServer } from '../test/helpers'
 import { MAX_JSON_DEPTH } from './_internal/http-io'
 
 let t: TestServer
-/** Every log line at warn level or above, parsed. */
+/** Every log line (debug level and above), parsed. */
 const logged: Record<string, unknown>[] = []
 const errorsLogged = (): unknown[] => logged.filter((line) => (line.level as number) >= 50).map((line) => line.msg)
 
 beforeAll(async () => {
-  const logger = pino({ level: 'warn' }, { write: (line: string) => void logged.push(JSON.parse(line) as Record<string, unknown>) })
+  const logger = pino({ level: 'debug' }, { write: (line: string) => void logged.push(JSON.parse(line) as Record<string, unknown>) })
   t = await startTestServer({}, undefined, { logger })
 })
 afterAll(async () => {
   await t.stop()
+  // Nothing the server wrote in its log, whatever it was sent, holds the API token.
+  expect(logged.filter((line) => JSON.stringify(line).includes(TOKEN))).toEqual([])
 })
 
 async function answer(response: Response): Promise<[number, string]> {
@@ -33,6 +35,9 @@ const post = (path: string, body: string | Uint8Array, headers: Record<string, s
  * Writes `parts` to a raw connection of `server`, each once its `after(received so far)` holds,
  * then ends the client's side if `end`; resolves with all it received once the server closes it.
  */
+/** Every answer rawExchange received, for the check that none holds a secret. */
+const answers: string[] = []
+
 function rawExchange(parts: { send: string; after?: (received: string) => boolean }[], server: TestServer = t, end = false): Promise<string> {
   const { port } = new URL(server.server.url)
   return new Promise((resolve) => {
@@ -49,7 +54,10 @@ function rawExchange(parts: { send: string; after?: (received: string) => boolea
       pump()
     })
     socket.on('error', () => undefined)
-    socket.on('close', () => resolve(received))
+    socket.on('close', () => {
+      answers.push(received)
+      resolve(received)
+    })
   })
 }
 
@@ -139,6 +147,151 @@ describe('hostile requests', () => {
     // Closed, the server has let go of that request: what it had to log about it is logged.
     await server.stop()
     expect(own.filter((line) => (line.level as number) >= 50).map((line) => line.msg)).toEqual([])
+  })
+
+  it('Expect: 100-continue gets its 100 only for a body the API takes: a refused request is answered without it, and its body is never asked for', async () => {
+    const body = '{"metadata": {"n": 1}}'
+    const head = (path: string, headers: string): string => `POST ${path} HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nConnection: close\r\n${headers}\r\n`
+    const json = `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n`
+    const statusLines = (text: string): string[] => text.match(/HTTP\/1\.1 \d{3}/g) ?? []
+    // Taken: the 100, then the body, then the answer.
+    const taken = await rawExchange([{ send: head('/api/v1/links/open', `Authorization: Bearer ${TOKEN}\r\n${json}`) }, { send: body, after: (text) => text.includes('100 Continue') }])
+    expect(statusLines(taken)).toEqual(['HTTP/1.1 100', 'HTTP/1.1 201'])
+    const ndjson = '{"text": "https://example.com/"}\n{"id": "a"}\n'
+    const batch = await rawExchange([
+      { send: head('/api/v1/adapt/batch', `Authorization: Bearer ${TOKEN}\r\nContent-Type: application/x-ndjson\r\nContent-Length: ${ndjson.length}\r\n`) },
+      { send: ndjson, after: (text) => text.includes('100 Continue') },
+    ])
+    expect(statusLines(batch)).toEqual(['HTTP/1.1 100', 'HTTP/1.1 200'])
+    expect(batch).toContain('"done":true')
+    // Refused: the answer comes at once, with no 100 before it; the client sends no body.
+    const refused: [string, string, string, number][] = [
+      ['no token', '/api/v1/links/open', json, 401],
+      ['over the limit', '/api/v1/links/open', `Authorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 99999999\r\n`, 413],
+      ['not JSON', '/api/v1/links/open', `Authorization: Bearer ${TOKEN}\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n`, 415],
+      ['gzip', '/api/v1/links/open', `Authorization: Bearer ${TOKEN}\r\n${json}Content-Encoding: gzip\r\n`, 415],
+      ['batch without token', '/api/v1/adapt/batch', `Content-Type: application/x-ndjson\r\nContent-Length: 2\r\n`, 401],
+      ['no such endpoint', '/api/v1/nothing', `Authorization: Bearer ${TOKEN}\r\n${json}`, 404],
+    ]
+    for (const [name, path, headers, status] of refused) expect([name, ...statusLines(await rawExchange([{ send: head(path, headers) }]))]).toEqual([name, `HTTP/1.1 ${status}`])
+    // A pixel asked with Expect is answered as usual.
+    const { url } = (await (await post('/api/v1/links/open', body)).json()) as { url: string }
+    const pixel = await rawExchange([{ send: `GET ${new URL(url).pathname} HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n` }])
+    expect(statusLines(pixel)).toEqual(['HTTP/1.1 200'])
+    expect(errorsLogged()).toEqual([])
+  })
+
+  it('a query parameter given twice is a 400, not whichever of its values a reader picks', async () => {
+    for (const query of ['/api/v1/events?limit=1&limit=1000', '/api/v1/stats/destinations?from=1&from=x', '/api/v1/stats/values?groupBy=a&groupBy=b', '/api/v1/webhooks/deliveries?status=failed&status=pending']) {
+      const response = await t.api(query)
+      const body = (await response.json()) as { error: { code: string; message: string } }
+      expect([query, response.status, body.error.code]).toEqual([query, 400, 'invalid_request'])
+      expect(body.error.message).toMatch(/is given more than once/)
+    }
+    // Parameters the endpoint does not read are left alone, repeated or not.
+    expect((await t.api('/api/v1/events?limit=1&utm=a&utm=b')).status).toBe(200)
+  })
+
+  it('HEAD and OPTIONS on the pixel, the redirect and the API: headers without a body, 405 with Allow, never a 500', async () => {
+    const { url: pixel } = (await (await post('/api/v1/links/open', '{"metadata": {"n": "head"}}')).json()) as { url: string }
+    const { url: click } = (await (await post('/api/v1/links/click', '{"url": "https://example.com/", "metadata": {"n": "head"}}')).json()) as { url: string }
+    const ask = (method: string, path: string, auth = true): Promise<string> =>
+      rawExchange([{ send: `${method} ${path} HTTP/1.1\r\nHost: x\r\n${auth ? `Authorization: Bearer ${TOKEN}\r\n` : ''}Connection: close\r\n\r\n` }])
+    const split = (text: string): { status: string; headers: string; body: string } => {
+      const end = text.indexOf('\r\n\r\n')
+      return { status: text.slice(0, text.indexOf('\r\n')), headers: text.slice(0, end).toLowerCase(), body: text.slice(end + 4) }
+    }
+    const headPixel = split(await ask('HEAD', new URL(pixel).pathname, false))
+    expect([headPixel.status, headPixel.body]).toEqual(['HTTP/1.1 200 OK', ''])
+    expect(headPixel.headers).toContain('content-type: image/png')
+    const headClick = split(await ask('HEAD', new URL(click).pathname, false))
+    expect([headClick.status, headClick.body]).toEqual(['HTTP/1.1 302 Found', ''])
+    expect(headClick.headers).toContain('location: https://example.com/')
+    const headApi = split(await ask('HEAD', '/api/v1/events?limit=1'))
+    expect([headApi.status, headApi.body]).toEqual(['HTTP/1.1 200 OK', ''])
+    for (const path of [new URL(pixel).pathname, new URL(click).pathname]) {
+      const options = split(await ask('OPTIONS', path, false))
+      expect([path, options.status]).toEqual([path, 'HTTP/1.1 405 Method Not Allowed'])
+      expect(options.headers).toContain('allow: get, head')
+    }
+    const optionsApi = split(await ask('OPTIONS', '/api/v1/events'))
+    expect([optionsApi.status, JSON.parse(optionsApi.body)]).toEqual(['HTTP/1.1 405 Method Not Allowed', { error: { code: 'method_not_allowed', message: expect.any(String) } }])
+    expect(optionsApi.headers).toContain('allow: get, head')
+    // Without the token the API says nothing about its methods.
+    expect(split(await ask('OPTIONS', '/api/v1/events', false)).status).toBe('HTTP/1.1 401 Unauthorized')
+    expect(split(await ask('OPTIONS', '*', false)).status).toBe('HTTP/1.1 404 Not Found')
+  })
+
+  it('Range headers are ignored: the whole pixel or answer, 200, never 206, 416 or 500', async () => {
+    const { url } = (await (await post('/api/v1/links/open', '{"metadata": {"n": "range"}}')).json()) as { url: string }
+    const whole = await fetch(t.local(url))
+    const size = (await whole.arrayBuffer()).byteLength
+    for (const range of ['bytes=0-0', 'bytes=10-5', 'bytes=0-0,1-1,2-2', 'bytes=-1', 'bytes=99999999-', 'lines=1-2', 'bytes=0-'.repeat(500)]) {
+      const answer = await fetch(t.local(url), { headers: { range } })
+      expect([range, answer.status, (await answer.arrayBuffer()).byteLength]).toEqual([range, 200, size])
+      const api = await t.api('/api/v1/events?limit=1', { headers: { range } })
+      expect([range, api.status, ((await api.json()) as { events: unknown[] }).events.length]).toEqual([range, 200, 1])
+    }
+  })
+
+  it('huge, negative, fractional or non-numeric limits, cursors and times are a 400 invalid_request', async () => {
+    const queries = [
+      'events?limit=99999999999999999999', 'events?limit=-1', 'events?limit=0', 'events?limit=NaN', 'events?limit=1e3', 'events?limit=1.5', 'events?limit=%20', 'events?limit=0x10',
+      'events?latest=0', 'events?latest=-1', 'events?latest=1001',
+      'events?cursor=-5', 'events?cursor=NaN', `events?cursor=${'9'.repeat(400)}`, 'events?cursor=%00%ff', 'webhooks/deliveries?cursor=Infinity', 'webhooks/deliveries?limit=-0',
+      'stats/timeseries?from=NaN', 'stats/timeseries?from=-99999999999999&to=0', 'stats/timeseries?from=9999999999999999999999', 'stats/timeseries?from=2000&to=1000',
+      'stats/timeseries?from=%2B275760-09-14T00:00:00Z', 'stats/timeseries?from=0&to=8640000000000001', 'stats/destinations?from=-9007199254740993', 'stats/destinations?limit=101',
+      'stats/values?groupBy=a&limit=0', 'stats/values?groupBy=a&from=1e400', 'stats/timeseries?from=0&interval=hour',
+    ]
+    for (const query of queries) {
+      const response = await t.api(`/api/v1/${query}`)
+      const body = (await response.json()) as { error?: { code: string } }
+      expect([query, response.status, body.error?.code]).toEqual([query, 400, 'invalid_request'])
+    }
+    for (const id of ['99999999999999999999', '-1', '0', '1.5', 'NaN']) {
+      const response = await t.api(`/api/v1/webhooks/deliveries/${id}/retry`, { method: 'POST' })
+      expect([id, response.status]).toEqual([id, 400])
+    }
+  })
+
+  it('over-long URLs and headers get 414 or 431 and a closed connection; the server goes on answering', async () => {
+    const { url } = (await (await post('/api/v1/links/open', '{"metadata": {"n": "long"}}')).json()) as { url: string }
+    const path = new URL(url).pathname
+    const get = (target: string, headers = ''): Promise<string> => rawExchange([{ send: `GET ${target} HTTP/1.1\r\nHost: x\r\n${headers}Connection: close\r\n\r\n` }])
+    const status = (text: string): string => text.slice(0, text.indexOf('\r\n'))
+    expect(status(await get(`${path}${'a'.repeat(10_000)}`))).toBe('HTTP/1.1 414 URI Too Long')
+    expect(status(await get(`/api/v1/events?x=${'a'.repeat(100_000)}`, `Authorization: Bearer ${TOKEN}\r\n`))).toBe('HTTP/1.1 431 Request Header Fields Too Large')
+    expect(status(await get(`/${'a'.repeat(70_000)}`))).toBe('HTTP/1.1 431 Request Header Fields Too Large')
+    expect(status(await get(path, `X-Long: ${'a'.repeat(20_000)}\r\n`))).toBe('HTTP/1.1 431 Request Header Fields Too Large')
+    expect(status(await get(path, Array.from({ length: 3000 }, (_, i) => `X-${i}: a\r\n`).join('')))).toBe('HTTP/1.1 431 Request Header Fields Too Large')
+    expect(status(await get(path, `Authorization: Bearer ${TOKEN}${'x'.repeat(20_000)}\r\n`))).toBe('HTTP/1.1 431 Request Header Fields Too Large')
+    expect((await fetch(t.local(url))).status).toBe(200)
+  })
+
+  it('a request smuggled behind both Content-Length and Transfer-Encoding is refused whole: one 400, the connection closed, the hidden request never run', async () => {
+    const hidden = `GET /api/v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\n\r\n`
+    const heads = [
+      `Content-Length: 4\r\nTransfer-Encoding: chunked\r\n`,
+      `Transfer-Encoding: chunked\r\nContent-Length: 40\r\n`,
+      `Transfer-Encoding: xchunked\r\nContent-Length: 5\r\n`,
+      `Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n`,
+      `Transfer-Encoding: chunked, identity\r\n`,
+      `Content-Length: 5\r\nContent-Length: 6\r\n`,
+      `Content-Length : 5\r\n`,
+      `Content-Length: -5\r\n`,
+      ` Transfer-Encoding: chunked\r\n`,
+    ]
+    for (const head of heads) {
+      const received = await rawExchange([{ send: `POST /api/v1/links/open HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${head}\r\n0\r\n\r\n${hidden}` }])
+      expect([head, received.match(/HTTP\/1\.1 \d{3}/g)]).toEqual([head, ['HTTP/1.1 400']])
+      expect(received).not.toContain('"events"')
+    }
+    expect(errorsLogged()).toEqual([])
+  })
+
+  it('no answer to any of these requests holds the API token', () => {
+    expect(answers.length).toBeGreaterThan(30)
+    expect(answers.filter((text) => text.includes(TOKEN))).toEqual([])
   })
 
   it('a "__proto__" key of the metadata is part of the email identity, like any other key', async () => {

@@ -246,16 +246,20 @@ export async function startServer(settings: ServerSettings, options: StartServer
 
     const dashboard = createDashboardRoutes({ apiToken: settings.apiToken, logger })
 
+    const serve = (req: IncomingMessage, res: ServerResponse): void => {
+      if (!isBatchRequest(req)) limitRequestTime(req, res)
+      if (!api(req, res) && !dashboard(req, res)) tracking(req, res)
+    }
     const server = createServer(
       // A slow client gives up its socket within about 12 s: its headers within 10 s (checked
       // every 2 s), its body within 10 s of them (limitRequestTime, except the batch endpoint's,
       // which streams under a per-line limit), and no connection stays silent 10 s (limitConnections).
       { keepAliveTimeout: 5_000, requestTimeout: 0, headersTimeout: 10_000, connectionsCheckingInterval: 2_000 },
-      (req: IncomingMessage, res: ServerResponse) => {
-        if (!isBatchRequest(req)) limitRequestTime(req, res)
-        if (!api(req, res) && !dashboard(req, res)) tracking(req, res)
-      },
+      serve,
     )
+    // Expect: 100-continue is answered by the handlers, not by node:http before them: the API
+    // sends the 100 only when it is about to read a body it takes (http-io's continueIfAsked).
+    server.on('checkContinue', serve)
     limitConnections(server, logger, settings.trustedProxies)
     // Bad requests at the HTTP level (garbage, oversized headers) never reach a handler; one
     // while a batch streams its answer (a broken chunk) closes the connection, as no status line can follow.

@@ -372,7 +372,7 @@ export function createApiHandler(context: ApiContext): (request: IncomingMessage
       if (operation.spec.requestBody === undefined) {
         request.resume()
       } else if (!takesJsonLines(operation)) {
-        body = await readJsonBody(request, BODY_LIMITS[operation.path] ?? BODY_LIMIT)
+        body = await readJsonBody(request, response, BODY_LIMITS[operation.path] ?? BODY_LIMIT)
         const bodyProblem = checkBody(operation, body)
         if (bodyProblem !== null) throw new ApiError(bodyProblem, { status: 400, reason: 'invalid_request' })
       }

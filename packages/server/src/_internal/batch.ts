@@ -13,7 +13,7 @@ import type { Metadata } from '@pytrack/core'
 import { compileHtml, compileText, type AdaptHtmlOptions, type AdaptWarning, type CompiledHtml, type CompiledText } from '@pytrack/html'
 import { ApiError } from '../errors/api-error'
 import { checkAdaptSize } from './adapt-limit'
-import { checkBodyEncoding, notUtf8, parseRequestJson } from './http-io'
+import { checkBodyEncoding, continueIfAsked, notUtf8, parseRequestJson } from './http-io'
 import { checkSchema } from './openapi-validator'
 
 /** The path of the batch endpoint: the one route without the whole-request time limit. */
@@ -365,6 +365,7 @@ export async function serveBatch(
     throw new ApiError('send the batch as JSON lines with Content-Type: application/x-ndjson: the template on the first line, one recipient a line', { status: 415, reason: 'unsupported_media_type' })
   }
   checkBodyEncoding(request)
+  continueIfAsked(request, response)
   const body = new BodyReader(request)
   let template: Template | null = null
   let index = 0

@@ -68,8 +68,21 @@ function utf8Text(bytes: Buffer): string {
   return bytes.toString('utf8')
 }
 
-/** Reads a JSON object body of at most `limit` bytes; refuses other media types, bad JSON and non-objects. */
-export async function readJsonBody(request: IncomingMessage, limit: number): Promise<Record<string, unknown>> {
+/**
+ * Tells a client that sent `Expect: 100-continue` to send its body. The server answers such a
+ * request itself (its checkContinue handler), so this is called only once the request has passed
+ * every check made before its body is read: a refused one (401, 413, 415) gets its answer
+ * without the 100, and its client never sends the body.
+ */
+export function continueIfAsked(request: IncomingMessage, response: ServerResponse): void {
+  if ((request.headers.expect ?? '').trim().toLowerCase() === '100-continue' && !response.headersSent) response.writeContinue()
+}
+
+/**
+ * Reads a JSON object body of at most `limit` bytes; refuses other media types, bad JSON and
+ * non-objects. `response` gets the 100 Continue a client may ask for, once the headers are taken.
+ */
+export async function readJsonBody(request: IncomingMessage, response: ServerResponse, limit: number): Promise<Record<string, unknown>> {
   const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase()
   if (type !== 'application/json') {
     throw new ApiError('send the body as JSON with Content-Type: application/json', { status: 415, reason: 'unsupported_media_type' })
@@ -79,6 +92,7 @@ export async function readJsonBody(request: IncomingMessage, limit: number): Pro
   if (declared !== undefined && Number(declared) > limit) {
     throw new ApiError(`the body is over the limit of ${limit} bytes for this endpoint`, { status: 413, reason: 'body_too_large' })
   }
+  continueIfAsked(request, response)
   const chunks: Buffer[] = []
   let size = 0
   try {

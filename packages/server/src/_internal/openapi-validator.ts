@@ -157,6 +157,10 @@ export function readParameters(
   const parameters = (operation.spec.parameters ?? []) as Schema[]
   for (const [index, parameter] of parameters.entries()) {
     const name = String(parameter.name)
+    if (parameter.in === 'query' && url.searchParams.getAll(name).length > 1) {
+      // Read once by one reader and once by another (a proxy, a log), a repeated value could mean two things.
+      return { values, problem: `${name} is given more than once; give it once` }
+    }
     const given = parameter.in === 'path' ? pathParams[name] : url.searchParams.get(name)
     if (given === null || given === undefined) {
       if (parameter.required === true) return { values, problem: `${name} is required` }

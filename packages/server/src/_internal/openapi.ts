@@ -56,7 +56,7 @@ export const ERROR_CODES: Record<number, readonly ApiErrorReason[]> = {
 }
 
 const ERROR_WHEN: Record<number, string> = {
-  400: 'The request is wrong: `invalid_json` (the body is not JSON, not UTF-8, or nests arrays and objects more than 64 levels deep), `invalid_request` (a field or query parameter has the wrong type or value), `invalid_metadata` (metadata pytracking cannot carry), `link_too_long` (over 2048 characters).',
+  400: 'The request is wrong: `invalid_json` (the body is not JSON, not UTF-8, or nests arrays and objects more than 64 levels deep), `invalid_request` (a field or query parameter has the wrong type or value, or a query parameter is given twice), `invalid_metadata` (metadata pytracking cannot carry), `link_too_long` (over 2048 characters).',
   401: 'The bearer token is missing or wrong (with `WWW-Authenticate: Bearer`).',
   404: 'No such endpoint, or no such item.',
   405: 'The path does not answer this method; `Allow` names the ones it does.',

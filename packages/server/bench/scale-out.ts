@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import autocannon from 'autocannon'
+import pg from 'pg'
 import { Configuration, getOpenTrackingUrl } from '@pytrack/core'
 import { fernetCodec } from '@pytrack/crypto'
 import { createDatabase, startTestPostgres } from '../../../test-utils/postgres'
@@ -27,6 +28,8 @@ interface Row {
   urls: string[]
   /** The processes whose CPU serves these requests. */
   pids: () => number[]
+  /** PostgreSQL's part of them, and the count of write transactions so far (its rows only). */
+  postgres?: { pids: () => number[]; transactions: () => Promise<number> }
 }
 
 interface Run {
@@ -35,14 +38,27 @@ interface Run {
   bad: number
   /** Server-side CPU per request, µs. */
   cpu: number
+  /** PostgreSQL's CPU per request, µs, and requests a write transaction (its rows only). */
+  postgresCpu?: number
+  perCommit?: number
 }
 
 async function measure(row: Row, seconds: number): Promise<Run> {
   const before = cpuSeconds(row.pids())
+  const postgresBefore = row.postgres === undefined ? 0 : cpuSeconds(row.postgres.pids())
+  const transactionsBefore = (await row.postgres?.transactions()) ?? 0
   // autocannon takes several URLs (its connections split over them); its types say one.
   const result = await autocannon({ url: row.urls as unknown as string, connections: CONNECTIONS, duration: seconds, headers: BROWSER })
   const cpu = cpuSeconds(row.pids()) - before
+  const postgres =
+    row.postgres === undefined
+      ? {}
+      : {
+          postgresCpu: ((cpuSeconds(row.postgres.pids()) - postgresBefore) * 1e6) / Math.max(1, result.requests.total),
+          perCommit: result.requests.total / Math.max(1, (await row.postgres.transactions()) - transactionsBefore),
+        }
   return {
+    ...postgres,
     rps: result.requests.average,
     p99: result.latency.p99,
     bad: result.errors + result.timeouts + (result.requests.total - result['2xx']),
@@ -88,18 +104,25 @@ try {
     return processTree([process.pid]).filter((pid) => pid !== process.pid && !ours.has(pid) && readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres')
   }
   const pidOf = (server: ChildServer): number => server.child.pid ?? 0
+  // Write transactions: the next transaction id moves by one for each (reading it takes none).
+  const watcher = new pg.Client({ connectionString: database.url })
+  await watcher.connect()
+  cleanups.push(() => watcher.end())
+  const transactions = async (): Promise<number> =>
+    Number((await watcher.query<{ next: string }>('SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS next')).rows[0]?.next)
+  const onPostgres = { pids: postgresPids, transactions }
   const rows: Row[] = [
     { name: 'bare @pytrack/http node handler, no store', urls: [bare.url + bare.open], pids: () => [bare.pid] },
     { name: 'SQLite, 1 process', urls: [sqlite.url + openPath], pids: () => [pidOf(sqlite)] },
     { name: `SQLite, --workers auto (${cpus().length})`, urls: [sqliteAll.url + openPath], pids: () => [pidOf(sqliteAll)] },
-    { name: 'PostgreSQL, 1 instance', urls: [pg1.url + openPath], pids: () => [pidOf(pg1), ...postgresPids()] },
-    { name: 'PostgreSQL, 2 instances', urls: [pg1.url + openPath, pg2.url + openPath], pids: () => [pidOf(pg1), pidOf(pg2), ...postgresPids()] },
+    { name: 'PostgreSQL, 1 instance', urls: [pg1.url + openPath], pids: () => [pidOf(pg1), ...postgresPids()], postgres: onPostgres },
+    { name: 'PostgreSQL, 2 instances', urls: [pg1.url + openPath, pg2.url + openPath], pids: () => [pidOf(pg1), pidOf(pg2), ...postgresPids()], postgres: onPostgres },
   ]
   for (const row of rows) await measure(row, WARMUP_SECONDS)
   const runs = new Map<Row, Run[]>(rows.map((row) => [row, []]))
   for (let i = 0; i < RUNS; i++) for (const row of rows) runs.get(row)?.push(await measure(row, RUN_SECONDS))
 
-  const table: string[][] = [['server', 'opens/s', 'vs Django', 'p99 ms', 'errors', 'CPU µs/req', 'opens per CPU-second']]
+  const table: string[][] = [['server', 'opens/s', 'vs Django', 'p99 ms', 'errors', 'CPU µs/req', 'of it PostgreSQL', 'hits a commit', 'opens per CPU-second']]
   for (const row of rows) {
     const figures = runs.get(row) ?? []
     const rps = median(figures.map((run) => run.rps))
@@ -111,6 +134,8 @@ try {
       String(median(figures.map((run) => run.p99))),
       String(figures.reduce((sum, run) => sum + run.bad, 0)),
       cpu.toFixed(0),
+      row.postgres === undefined ? '' : median(figures.map((run) => run.postgresCpu ?? 0)).toFixed(0),
+      row.postgres === undefined ? '' : median(figures.map((run) => run.perCommit ?? 0)).toFixed(1),
       fmt(1e6 / cpu),
     ])
   }
@@ -119,6 +144,9 @@ try {
   console.log(`reference: pytracking's Django views under gunicorn, 2 sync workers, storing nothing: about ${fmt(DJANGO)}/s here; aim ${AIM}x (${fmt(DJANGO * AIM)}/s).`)
   console.log('CPU µs/req counts every process of the row (workers, and PostgreSQL for its rows), not autocannon: on this shared')
   console.log('2-core machine the load generator takes a core of its own, so opens/s (wall clock) are noisy and low; per CPU-second steadier.')
+  console.log("'of it PostgreSQL': the database server's CPU a request; 'hits a commit': requests over write transactions (one group commit")
+  console.log('each). Every commit holds the writer lock through its WAL flush, so instances on one database take turns: two instances')
+  console.log('halve the hits a commit and pay its fixed cost twice as often (see docs/scaling.md, "How fast").')
 } finally {
   for (const cleanup of cleanups.reverse()) await cleanup()
 }

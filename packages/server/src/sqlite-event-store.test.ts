@@ -55,6 +55,10 @@ describe('SqliteEventStore', () => {
     const reopened = openSqliteEventStore({ file, synchronous: 'full' })
     expect(reopened.listEvents().items.map((e) => [e.emailId, e.firstLabel, e.labels.length])).toEqual([['kept', 'human', 1]])
     expect(reopened.reclassifyEvents({ time: Date.now(), eventId: 1, changes: [{ id: 1, label: 'trap', reason: 'trap' }], outbox: [] })).toEqual([1])
+    // The row from before labels keeps its one label as the first and per-hit one.
+    expect(reopened.listEvents().items[0]).toMatchObject({ label: 'trap', machine: true, firstLabel: 'human', firstMachine: false, labels: [{ label: 'human' }, { label: 'trap' }] })
+    expect(reopened.stats().verdicts.perHit).toMatchObject({ opens: 1, machineOpens: 0 })
+    expect(reopened.stats().total).toMatchObject({ opens: 0, machineOpens: 1 })
     expect(reopened.claimOutbox({ lease: 'l', limit: 1, leaseMs: 1_000 })).toHaveLength(1)
     expect(reopened.anonymizeEvents({ before: Date.now() + 1, limit: 10, dropKeys: [] })).toBe(1)
     reopened.close()

@@ -65,6 +65,9 @@ describe('PostgresEventStore', () => {
       await store.reclassifyEvents({ time: 5, eventId: id, changes: [{ id, label: 'trap', reason: 'trap' }], outbox: [] })
       expect((await store.listEvents()).items[0]).toMatchObject({ firstLabel: 'human', label: 'trap', machine: true, labels: [{ label: 'human' }, { time: 5, label: 'trap', machine: true }] })
       expect((await store.stats()).total).toMatchObject({ clicks: 0, machineClicks: 1, uniqueClicks: 0 })
+      // Its per-hit verdict stays the one it was answered with.
+      expect((await store.stats()).verdicts.perHit).toMatchObject({ clicks: 1, machineClicks: 0 })
+      expect((await store.listEvents()).items[0]).toMatchObject({ firstMachine: false })
       await store.close()
     } finally {
       await database.drop()

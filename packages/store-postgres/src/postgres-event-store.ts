@@ -420,12 +420,14 @@ export class PostgresEventStore implements EventStore {
     if (request.changes.length === 0 && request.outbox.length === 0) return []
     const changes = request.changes.map((change, o) => ({ id: change.id, label: change.label, reason: change.reason, o }))
     return this.#writeTransaction('reclassify events', async (client) => {
-      // SET reads the row as it was: the first label and the label history start from it.
+      // SET reads the row as it was: the first label, the per-hit verdict and the label history
+      // start from it (rows from before migration 3 have them null: their one label).
       const { rows } = await client.query<{ id: number; email_id: string; o: number }>(
         `UPDATE pytrack_events AS e SET
            labels = coalesce(e.labels, jsonb_build_array(jsonb_build_object('time', e.time, 'label', e.label, 'machine', e.machine, 'reason', e.label_reason)))
              || jsonb_build_array(jsonb_build_object('time', $1::int8, 'label', c.label, 'machine', true, 'reason', c.reason)),
            first_label = coalesce(e.first_label, e.label), first_machine = coalesce(e.first_machine, e.machine),
+           hit_machine = coalesce(e.hit_machine, e.machine),
            label = c.label, label_reason = c.reason, machine = true
          FROM jsonb_to_recordset($2::jsonb) AS c(id int8, label text, reason text, o int4)
          WHERE e.id = c.id

